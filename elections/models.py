@@ -1,0 +1,253 @@
+"""What exists without any recount: places, elections, contests, candidates, returns, certifications."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+from elections.enums import (
+    CertificationScope,
+    DeclaredStatus,
+    ElectionKind,
+    JurisdictionKind,
+    Level,
+    VoteType,
+)
+
+SECRETARY_OF_STATE_GROUP = "Secretary of State"
+
+
+class Jurisdiction(models.Model):
+    """A county (all 159 of Georgia's are loaded by migration) or a municipality."""
+
+    state = models.CharField(max_length=2, default="GA")
+    kind = models.CharField(max_length=16, choices=JurisdictionKind, default=JurisdictionKind.COUNTY)
+    name = models.CharField(max_length=100, help_text="Without the word “County”: “Fulton”, “DeKalb”.")
+    fips = models.CharField(
+        "FIPS code", max_length=5, null=True, blank=True, unique=True, help_text="Five digits, counties only."
+    )
+    superintendent_office = models.CharField(max_length=200, blank=True)
+    contact_email = models.EmailField(blank=True)
+    address = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["state", "kind", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["state", "kind", "name"], name="jurisdiction_unique_name"),
+            models.CheckConstraint(
+                condition=Q(kind=JurisdictionKind.MUNICIPALITY) | Q(fips__regex=r"^[0-9]{5}$"),
+                name="jurisdiction_county_has_fips",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.kind == JurisdictionKind.COUNTY:
+            return f"{self.name} County"
+        return self.name
+
+
+class StaffMembership(models.Model):
+    """A user who works in a jurisdiction's superintendent's office."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="memberships")
+    title = models.CharField(
+        max_length=100, blank=True, help_text="E.g. “Superintendent”, “Elections director”."
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "jurisdiction"], name="membership_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.jurisdiction}"
+
+
+class Election(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    date = models.DateField()
+    kind = models.CharField(max_length=16, choices=ElectionKind)
+    state = models.CharField(max_length=2, default="GA")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-date", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.date:%Y-%m-%d})"
+
+
+class Contest(models.Model):
+    """An office on the ballot of one election."""
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="contests")
+    office = models.CharField(max_length=200)
+    district = models.CharField(max_length=100, blank=True)
+    level = models.CharField(max_length=16, choices=Level)
+    counties = models.ManyToManyField(
+        Jurisdiction, related_name="contests", limit_choices_to={"kind": JurisdictionKind.COUNTY}
+    )
+    seats = models.PositiveSmallIntegerField(default=1)
+    superintendent_jurisdiction = models.ForeignKey(
+        Jurisdiction,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="superintended_contests",
+        help_text="Whose superintendent takes local requests when it is not the counties’ (e.g. a city "
+        "that runs its own election). Empty: the superintendents of the counties where it is voted.",
+    )
+
+    history = HistoricalRecords(m2m_fields=[counties])
+
+    class Meta:
+        ordering = ["election", "office", "district"]
+        constraints = [
+            models.UniqueConstraint(fields=["election", "office", "district"], name="contest_unique_office"),
+            models.CheckConstraint(condition=Q(seats__gte=1), name="contest_seats_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.office}, {self.district}" if self.district else self.office
+
+
+class Candidate(models.Model):
+    contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="candidates")
+    name = models.CharField(max_length=200)
+    party = models.CharField(max_length=100, blank=True)
+    ballot_order = models.PositiveSmallIntegerField(default=0)
+    declared_status = models.CharField(max_length=16, choices=DeclaredStatus, default=DeclaredStatus.NONE)
+    write_in_aggregate = models.BooleanField(
+        default=False,
+        help_text="A line such as “Write-ins” that sums votes for many people: counted in the total, "
+        "never declared and never entitled to ask.",
+    )
+    accounts = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="candidacies")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["contest", "ballot_order", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["contest", "name"], name="candidate_unique_name"),
+            models.CheckConstraint(
+                condition=Q(write_in_aggregate=False) | Q(declared_status=DeclaredStatus.NONE),
+                name="candidate_write_in_aggregate_not_declared",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def declared(self) -> bool:
+        return self.declared_status != DeclaredStatus.NONE
+
+
+class ImportBatch(models.Model):
+    """The provenance of original returns: which file, byte for byte, who loaded it and when."""
+
+    election = models.ForeignKey(Election, on_delete=models.PROTECT, related_name="import_batches")
+    file_name = models.CharField(max_length=255)
+    sha256 = models.CharField("SHA-256", max_length=64)
+    file_format = models.CharField(max_length=32, default="openelections_csv")
+    row_count = models.PositiveIntegerField(help_text="Data lines read from the file.")
+    result_count = models.PositiveIntegerField(help_text="Result rows written.")
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
+    imported_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-imported_at"]
+        verbose_name_plural = "import batches"
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.sha256[:12]}…)"
+
+
+class Result(models.Model):
+    """Votes for one candidate in one county (and precinct, when known) of one vote type.
+
+    Original rows come from an ImportBatch (their provenance); any later change goes through a
+    service that records a history row with its reason.
+    """
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="results")
+    county = models.ForeignKey(
+        Jurisdiction,
+        on_delete=models.PROTECT,
+        related_name="results",
+        limit_choices_to={"kind": JurisdictionKind.COUNTY},
+    )
+    precinct = models.CharField(max_length=200, blank=True, help_text="Empty for a county-level figure.")
+    vote_type = models.CharField(max_length=24, choices=VoteType)
+    votes = models.PositiveIntegerField()
+    import_batch = models.ForeignKey(
+        ImportBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="results"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["candidate", "county", "precinct", "vote_type"], name="result_unique_line"
+            ),
+            models.CheckConstraint(condition=Q(votes__gte=0), name="result_votes_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        where = f"{self.county}, {self.precinct}" if self.precinct else str(self.county)
+        return f"{self.candidate}: {self.votes} ({self.get_vote_type_display()}, {where})"
+
+
+class Certification(models.Model):
+    """A certification of an election's returns, by a county or statewide; version 2… is a recertification."""
+
+    election = models.ForeignKey(Election, on_delete=models.PROTECT, related_name="certifications")
+    scope = models.CharField(max_length=16, choices=CertificationScope)
+    jurisdiction = models.ForeignKey(
+        Jurisdiction,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="certifications",
+        help_text="The county, for a county certification; empty for the statewide one.",
+    )
+    version = models.PositiveSmallIntegerField(default=1)
+    certified_at = models.DateTimeField()
+    certified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    note = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["election", "scope", "jurisdiction", "version"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(scope=CertificationScope.COUNTY) & Q(jurisdiction__isnull=False))
+                | (Q(scope=CertificationScope.STATEWIDE) & Q(jurisdiction__isnull=True)),
+                name="certification_scope_matches_jurisdiction",
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="certification_version_positive"),
+            models.UniqueConstraint(
+                fields=["election", "jurisdiction", "version"],
+                condition=Q(scope=CertificationScope.COUNTY),
+                name="certification_unique_county_version",
+            ),
+            models.UniqueConstraint(
+                fields=["election", "version"],
+                condition=Q(scope=CertificationScope.STATEWIDE),
+                name="certification_unique_statewide_version",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = "statewide" if self.scope == CertificationScope.STATEWIDE else str(self.jurisdiction)
+        return f"{self.election} — {where}, version {self.version}"
