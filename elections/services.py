@@ -115,7 +115,7 @@ def certification_record(
     if previous is not None and certified_at < previous.certified_at:
         raise ElectionsError(
             f"The certification time {certified_at.isoformat()} is before version {last}'s "
-            f"({previous.certified_at.isoformat()}); a recertification comes after the certification it replaces."
+            f"({previous.certified_at.isoformat()}); a recertification comes after the one it replaces."
         )
     certification = Certification(
         election=election,

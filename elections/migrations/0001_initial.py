@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,361 +15,979 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Contest',
+            name="Contest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('office', models.CharField(max_length=200)),
-                ('district', models.CharField(blank=True, max_length=100)),
-                ('level', models.CharField(choices=[('federal', 'Federal'), ('state', 'State'), ('county', 'County'), ('municipal', 'Municipal')], max_length=16)),
-                ('seats', models.PositiveSmallIntegerField(default=1)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("office", models.CharField(max_length=200)),
+                ("district", models.CharField(blank=True, max_length=100)),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("federal", "Federal"),
+                            ("state", "State"),
+                            ("county", "County"),
+                            ("municipal", "Municipal"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("seats", models.PositiveSmallIntegerField(default=1)),
             ],
             options={
-                'ordering': ['election', 'office', 'district'],
+                "ordering": ["election", "office", "district"],
             },
         ),
         migrations.CreateModel(
-            name='Election',
+            name="Election",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('slug', models.SlugField(max_length=100, unique=True)),
-                ('date', models.DateField()),
-                ('kind', models.CharField(choices=[('general', 'General'), ('primary', 'Primary'), ('runoff', 'Runoff'), ('primary_runoff', 'Primary runoff'), ('special', 'Special')], max_length=16)),
-                ('state', models.CharField(default='GA', max_length=2)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("slug", models.SlugField(max_length=100, unique=True)),
+                ("date", models.DateField()),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("general", "General"),
+                            ("primary", "Primary"),
+                            ("runoff", "Runoff"),
+                            ("primary_runoff", "Primary runoff"),
+                            ("special", "Special"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("state", models.CharField(default="GA", max_length=2)),
             ],
             options={
-                'ordering': ['-date', 'name'],
+                "ordering": ["-date", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Candidate',
+            name="Candidate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('party', models.CharField(blank=True, max_length=100)),
-                ('ballot_order', models.PositiveSmallIntegerField(default=0)),
-                ('declared_status', models.CharField(choices=[('elected', 'Elected'), ('nominated', 'Nominated'), ('runoff', 'In the runoff'), ('none', 'Not declared')], default='none', max_length=16)),
-                ('write_in_aggregate', models.BooleanField(default=False, help_text='A line such as “Write-ins” that sums votes for many people: counted in the total, never declared and never entitled to ask.')),
-                ('accounts', models.ManyToManyField(blank=True, related_name='candidacies', to=settings.AUTH_USER_MODEL)),
-                ('contest', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='candidates', to='elections.contest')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("party", models.CharField(blank=True, max_length=100)),
+                ("ballot_order", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "declared_status",
+                    models.CharField(
+                        choices=[
+                            ("elected", "Elected"),
+                            ("nominated", "Nominated"),
+                            ("runoff", "In the runoff"),
+                            ("none", "Not declared"),
+                        ],
+                        default="none",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "write_in_aggregate",
+                    models.BooleanField(
+                        default=False,
+                        help_text="A line such as “Write-ins” that sums votes for many people: counted in the total, never declared and never entitled to ask.",
+                    ),
+                ),
+                (
+                    "accounts",
+                    models.ManyToManyField(
+                        blank=True, related_name="candidacies", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "contest",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="candidates",
+                        to="elections.contest",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['contest', 'ballot_order', 'name'],
+                "ordering": ["contest", "ballot_order", "name"],
             },
         ),
         migrations.AddField(
-            model_name='contest',
-            name='election',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contests', to='elections.election'),
+            model_name="contest",
+            name="election",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="contests", to="elections.election"
+            ),
         ),
         migrations.CreateModel(
-            name='HistoricalCandidate',
+            name="HistoricalCandidate",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('party', models.CharField(blank=True, max_length=100)),
-                ('ballot_order', models.PositiveSmallIntegerField(default=0)),
-                ('declared_status', models.CharField(choices=[('elected', 'Elected'), ('nominated', 'Nominated'), ('runoff', 'In the runoff'), ('none', 'Not declared')], default='none', max_length=16)),
-                ('write_in_aggregate', models.BooleanField(default=False, help_text='A line such as “Write-ins” that sums votes for many people: counted in the total, never declared and never entitled to ask.')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('contest', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='elections.contest')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("party", models.CharField(blank=True, max_length=100)),
+                ("ballot_order", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "declared_status",
+                    models.CharField(
+                        choices=[
+                            ("elected", "Elected"),
+                            ("nominated", "Nominated"),
+                            ("runoff", "In the runoff"),
+                            ("none", "Not declared"),
+                        ],
+                        default="none",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "write_in_aggregate",
+                    models.BooleanField(
+                        default=False,
+                        help_text="A line such as “Write-ins” that sums votes for many people: counted in the total, never declared and never entitled to ask.",
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "contest",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="elections.contest",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical candidate',
-                'verbose_name_plural': 'historical candidates',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical candidate",
+                "verbose_name_plural": "historical candidates",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalContest',
+            name="HistoricalContest",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('office', models.CharField(max_length=200)),
-                ('district', models.CharField(blank=True, max_length=100)),
-                ('level', models.CharField(choices=[('federal', 'Federal'), ('state', 'State'), ('county', 'County'), ('municipal', 'Municipal')], max_length=16)),
-                ('seats', models.PositiveSmallIntegerField(default=1)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('election', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='elections.election')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                ("office", models.CharField(max_length=200)),
+                ("district", models.CharField(blank=True, max_length=100)),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("federal", "Federal"),
+                            ("state", "State"),
+                            ("county", "County"),
+                            ("municipal", "Municipal"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("seats", models.PositiveSmallIntegerField(default=1)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "election",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="elections.election",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical contest',
-                'verbose_name_plural': 'historical contests',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical contest",
+                "verbose_name_plural": "historical contests",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalElection',
+            name="HistoricalElection",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('slug', models.SlugField(max_length=100)),
-                ('date', models.DateField()),
-                ('kind', models.CharField(choices=[('general', 'General'), ('primary', 'Primary'), ('runoff', 'Runoff'), ('primary_runoff', 'Primary runoff'), ('special', 'Special')], max_length=16)),
-                ('state', models.CharField(default='GA', max_length=2)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("slug", models.SlugField(max_length=100)),
+                ("date", models.DateField()),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("general", "General"),
+                            ("primary", "Primary"),
+                            ("runoff", "Runoff"),
+                            ("primary_runoff", "Primary runoff"),
+                            ("special", "Special"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("state", models.CharField(default="GA", max_length=2)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical election',
-                'verbose_name_plural': 'historical elections',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical election",
+                "verbose_name_plural": "historical elections",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalJurisdiction',
+            name="HistoricalJurisdiction",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('state', models.CharField(default='GA', max_length=2)),
-                ('kind', models.CharField(choices=[('county', 'County'), ('municipality', 'Municipality')], default='county', max_length=16)),
-                ('name', models.CharField(help_text='Without the word “County”: “Fulton”, “DeKalb”.', max_length=100)),
-                ('fips', models.CharField(blank=True, db_index=True, help_text='Five digits, counties only.', max_length=5, null=True, verbose_name='FIPS code')),
-                ('superintendent_office', models.CharField(blank=True, max_length=200)),
-                ('contact_email', models.EmailField(blank=True, max_length=254)),
-                ('address', models.TextField(blank=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                ("state", models.CharField(default="GA", max_length=2)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("county", "County"), ("municipality", "Municipality")],
+                        default="county",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(
+                        help_text="Without the word “County”: “Fulton”, “DeKalb”.", max_length=100
+                    ),
+                ),
+                (
+                    "fips",
+                    models.CharField(
+                        blank=True,
+                        db_index=True,
+                        help_text="Five digits, counties only.",
+                        max_length=5,
+                        null=True,
+                        verbose_name="FIPS code",
+                    ),
+                ),
+                ("superintendent_office", models.CharField(blank=True, max_length=200)),
+                ("contact_email", models.EmailField(blank=True, max_length=254)),
+                ("address", models.TextField(blank=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical jurisdiction',
-                'verbose_name_plural': 'historical jurisdictions',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical jurisdiction",
+                "verbose_name_plural": "historical jurisdictions",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='ImportBatch',
+            name="ImportBatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file_name', models.CharField(max_length=255)),
-                ('sha256', models.CharField(max_length=64, verbose_name='SHA-256')),
-                ('file_format', models.CharField(default='openelections_csv', max_length=32)),
-                ('row_count', models.PositiveIntegerField(help_text='Data lines read from the file.')),
-                ('result_count', models.PositiveIntegerField(help_text='Result rows written.')),
-                ('imported_at', models.DateTimeField()),
-                ('election', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='import_batches', to='elections.election')),
-                ('imported_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("file_name", models.CharField(max_length=255)),
+                ("sha256", models.CharField(max_length=64, verbose_name="SHA-256")),
+                ("file_format", models.CharField(default="openelections_csv", max_length=32)),
+                ("row_count", models.PositiveIntegerField(help_text="Data lines read from the file.")),
+                ("result_count", models.PositiveIntegerField(help_text="Result rows written.")),
+                ("imported_at", models.DateTimeField()),
+                (
+                    "election",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="import_batches",
+                        to="elections.election",
+                    ),
+                ),
+                (
+                    "imported_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'import batches',
-                'ordering': ['-imported_at'],
+                "verbose_name_plural": "import batches",
+                "ordering": ["-imported_at"],
             },
         ),
         migrations.CreateModel(
-            name='Jurisdiction',
+            name="Jurisdiction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('state', models.CharField(default='GA', max_length=2)),
-                ('kind', models.CharField(choices=[('county', 'County'), ('municipality', 'Municipality')], default='county', max_length=16)),
-                ('name', models.CharField(help_text='Without the word “County”: “Fulton”, “DeKalb”.', max_length=100)),
-                ('fips', models.CharField(blank=True, help_text='Five digits, counties only.', max_length=5, null=True, unique=True, verbose_name='FIPS code')),
-                ('superintendent_office', models.CharField(blank=True, max_length=200)),
-                ('contact_email', models.EmailField(blank=True, max_length=254)),
-                ('address', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("state", models.CharField(default="GA", max_length=2)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("county", "County"), ("municipality", "Municipality")],
+                        default="county",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(
+                        help_text="Without the word “County”: “Fulton”, “DeKalb”.", max_length=100
+                    ),
+                ),
+                (
+                    "fips",
+                    models.CharField(
+                        blank=True,
+                        help_text="Five digits, counties only.",
+                        max_length=5,
+                        null=True,
+                        unique=True,
+                        verbose_name="FIPS code",
+                    ),
+                ),
+                ("superintendent_office", models.CharField(blank=True, max_length=200)),
+                ("contact_email", models.EmailField(blank=True, max_length=254)),
+                ("address", models.TextField(blank=True)),
             ],
             options={
-                'ordering': ['state', 'kind', 'name'],
-                'constraints': [models.UniqueConstraint(fields=('state', 'kind', 'name'), name='jurisdiction_unique_name'), models.CheckConstraint(condition=models.Q(('kind', 'municipality'), ('fips__regex', '^[0-9]{5}$'), _connector='OR'), name='jurisdiction_county_has_fips')],
+                "ordering": ["state", "kind", "name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("state", "kind", "name"), name="jurisdiction_unique_name"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("kind", "municipality"), ("fips__regex", "^[0-9]{5}$"), _connector="OR"
+                        ),
+                        name="jurisdiction_county_has_fips",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalStaffMembership',
+            name="HistoricalStaffMembership",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('title', models.CharField(blank=True, help_text='E.g. “Superintendent”, “Elections director”.', max_length=100)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('jurisdiction', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='elections.jurisdiction')),
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                (
+                    "title",
+                    models.CharField(
+                        blank=True, help_text="E.g. “Superintendent”, “Elections director”.", max_length=100
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "jurisdiction",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="elections.jurisdiction",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical staff membership',
-                'verbose_name_plural': 'historical staff memberships',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical staff membership",
+                "verbose_name_plural": "historical staff memberships",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalResult',
+            name="HistoricalResult",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('precinct', models.CharField(blank=True, help_text='Empty for a county-level figure.', max_length=200)),
-                ('vote_type', models.CharField(choices=[('election_day', 'Election day'), ('advance_in_person', 'Advance in person'), ('absentee_by_mail', 'Absentee by mail'), ('provisional', 'Provisional'), ('military_overseas', 'Military and overseas'), ('unspecified', 'Not broken down by type')], max_length=24)),
-                ('votes', models.PositiveIntegerField()),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('candidate', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='elections.candidate')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('import_batch', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='elections.importbatch')),
-                ('county', models.ForeignKey(blank=True, db_constraint=False, limit_choices_to={'kind': 'county'}, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='elections.jurisdiction')),
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                (
+                    "precinct",
+                    models.CharField(
+                        blank=True, help_text="Empty for a county-level figure.", max_length=200
+                    ),
+                ),
+                (
+                    "vote_type",
+                    models.CharField(
+                        choices=[
+                            ("election_day", "Election day"),
+                            ("advance_in_person", "Advance in person"),
+                            ("absentee_by_mail", "Absentee by mail"),
+                            ("provisional", "Provisional"),
+                            ("military_overseas", "Military and overseas"),
+                            ("unspecified", "Not broken down by type"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("votes", models.PositiveIntegerField()),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "candidate",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="elections.candidate",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "import_batch",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="elections.importbatch",
+                    ),
+                ),
+                (
+                    "county",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        limit_choices_to={"kind": "county"},
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="elections.jurisdiction",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical result',
-                'verbose_name_plural': 'historical results',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical result",
+                "verbose_name_plural": "historical results",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalContest_counties',
+            name="HistoricalContest_counties",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('contest', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='elections.contest')),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='elections.historicalcontest')),
-                ('jurisdiction', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='elections.jurisdiction')),
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "contest",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="elections.contest",
+                    ),
+                ),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="elections.historicalcontest",
+                    ),
+                ),
+                (
+                    "jurisdiction",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="elections.jurisdiction",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'HistoricalContest_counties',
+                "verbose_name": "HistoricalContest_counties",
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.AddField(
-            model_name='historicalcontest',
-            name='superintendent_jurisdiction',
-            field=models.ForeignKey(blank=True, db_constraint=False, help_text='Whose superintendent takes local requests when it is not the counties’ (e.g. a city that runs its own election). Empty: the superintendents of the counties where it is voted.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='elections.jurisdiction'),
+            model_name="historicalcontest",
+            name="superintendent_jurisdiction",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                help_text="Whose superintendent takes local requests when it is not the counties’ (e.g. a city that runs its own election). Empty: the superintendents of the counties where it is voted.",
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="elections.jurisdiction",
+            ),
         ),
         migrations.CreateModel(
-            name='HistoricalCertification',
+            name="HistoricalCertification",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('scope', models.CharField(choices=[('county', 'County'), ('statewide', 'Statewide')], max_length=16)),
-                ('version', models.PositiveSmallIntegerField(default=1)),
-                ('certified_at', models.DateTimeField()),
-                ('note', models.TextField(blank=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('certified_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('election', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='elections.election')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('jurisdiction', models.ForeignKey(blank=True, db_constraint=False, help_text='The county, for a county certification; empty for the statewide one.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='elections.jurisdiction')),
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                (
+                    "scope",
+                    models.CharField(
+                        choices=[("county", "County"), ("statewide", "Statewide")], max_length=16
+                    ),
+                ),
+                ("version", models.PositiveSmallIntegerField(default=1)),
+                ("certified_at", models.DateTimeField()),
+                ("note", models.TextField(blank=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "certified_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "election",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="elections.election",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "jurisdiction",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="The county, for a county certification; empty for the statewide one.",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="elections.jurisdiction",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical certification',
-                'verbose_name_plural': 'historical certifications',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical certification",
+                "verbose_name_plural": "historical certifications",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.AddField(
-            model_name='contest',
-            name='counties',
-            field=models.ManyToManyField(limit_choices_to={'kind': 'county'}, related_name='contests', to='elections.jurisdiction'),
+            model_name="contest",
+            name="counties",
+            field=models.ManyToManyField(
+                limit_choices_to={"kind": "county"}, related_name="contests", to="elections.jurisdiction"
+            ),
         ),
         migrations.AddField(
-            model_name='contest',
-            name='superintendent_jurisdiction',
-            field=models.ForeignKey(blank=True, help_text='Whose superintendent takes local requests when it is not the counties’ (e.g. a city that runs its own election). Empty: the superintendents of the counties where it is voted.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='superintended_contests', to='elections.jurisdiction'),
+            model_name="contest",
+            name="superintendent_jurisdiction",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Whose superintendent takes local requests when it is not the counties’ (e.g. a city that runs its own election). Empty: the superintendents of the counties where it is voted.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="superintended_contests",
+                to="elections.jurisdiction",
+            ),
         ),
         migrations.CreateModel(
-            name='Certification',
+            name="Certification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scope', models.CharField(choices=[('county', 'County'), ('statewide', 'Statewide')], max_length=16)),
-                ('version', models.PositiveSmallIntegerField(default=1)),
-                ('certified_at', models.DateTimeField()),
-                ('note', models.TextField(blank=True)),
-                ('certified_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('election', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='certifications', to='elections.election')),
-                ('jurisdiction', models.ForeignKey(blank=True, help_text='The county, for a county certification; empty for the statewide one.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='certifications', to='elections.jurisdiction')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "scope",
+                    models.CharField(
+                        choices=[("county", "County"), ("statewide", "Statewide")], max_length=16
+                    ),
+                ),
+                ("version", models.PositiveSmallIntegerField(default=1)),
+                ("certified_at", models.DateTimeField()),
+                ("note", models.TextField(blank=True)),
+                (
+                    "certified_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "election",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="certifications",
+                        to="elections.election",
+                    ),
+                ),
+                (
+                    "jurisdiction",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The county, for a county certification; empty for the statewide one.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="certifications",
+                        to="elections.jurisdiction",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['election', 'scope', 'jurisdiction', 'version'],
+                "ordering": ["election", "scope", "jurisdiction", "version"],
             },
         ),
         migrations.CreateModel(
-            name='Result',
+            name="Result",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('precinct', models.CharField(blank=True, help_text='Empty for a county-level figure.', max_length=200)),
-                ('vote_type', models.CharField(choices=[('election_day', 'Election day'), ('advance_in_person', 'Advance in person'), ('absentee_by_mail', 'Absentee by mail'), ('provisional', 'Provisional'), ('military_overseas', 'Military and overseas'), ('unspecified', 'Not broken down by type')], max_length=24)),
-                ('votes', models.PositiveIntegerField()),
-                ('candidate', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='results', to='elections.candidate')),
-                ('county', models.ForeignKey(limit_choices_to={'kind': 'county'}, on_delete=django.db.models.deletion.PROTECT, related_name='results', to='elections.jurisdiction')),
-                ('import_batch', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='results', to='elections.importbatch')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "precinct",
+                    models.CharField(
+                        blank=True, help_text="Empty for a county-level figure.", max_length=200
+                    ),
+                ),
+                (
+                    "vote_type",
+                    models.CharField(
+                        choices=[
+                            ("election_day", "Election day"),
+                            ("advance_in_person", "Advance in person"),
+                            ("absentee_by_mail", "Absentee by mail"),
+                            ("provisional", "Provisional"),
+                            ("military_overseas", "Military and overseas"),
+                            ("unspecified", "Not broken down by type"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("votes", models.PositiveIntegerField()),
+                (
+                    "candidate",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="results",
+                        to="elections.candidate",
+                    ),
+                ),
+                (
+                    "county",
+                    models.ForeignKey(
+                        limit_choices_to={"kind": "county"},
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="results",
+                        to="elections.jurisdiction",
+                    ),
+                ),
+                (
+                    "import_batch",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="results",
+                        to="elections.importbatch",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='StaffMembership',
+            name="StaffMembership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(blank=True, help_text='E.g. “Superintendent”, “Elections director”.', max_length=100)),
-                ('jurisdiction', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='elections.jurisdiction')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "title",
+                    models.CharField(
+                        blank=True, help_text="E.g. “Superintendent”, “Elections director”.", max_length=100
+                    ),
+                ),
+                (
+                    "jurisdiction",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="memberships",
+                        to="elections.jurisdiction",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.AddConstraint(
-            model_name='candidate',
-            constraint=models.UniqueConstraint(fields=('contest', 'name'), name='candidate_unique_name'),
+            model_name="candidate",
+            constraint=models.UniqueConstraint(fields=("contest", "name"), name="candidate_unique_name"),
         ),
         migrations.AddConstraint(
-            model_name='candidate',
-            constraint=models.CheckConstraint(condition=models.Q(('write_in_aggregate', False), ('declared_status', 'none'), _connector='OR'), name='candidate_write_in_aggregate_not_declared'),
+            model_name="candidate",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("write_in_aggregate", False), ("declared_status", "none"), _connector="OR"
+                ),
+                name="candidate_write_in_aggregate_not_declared",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contest',
-            constraint=models.UniqueConstraint(fields=('election', 'office', 'district'), name='contest_unique_office'),
+            model_name="contest",
+            constraint=models.UniqueConstraint(
+                fields=("election", "office", "district"), name="contest_unique_office"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contest',
-            constraint=models.CheckConstraint(condition=models.Q(('seats__gte', 1)), name='contest_seats_positive'),
+            model_name="contest",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("seats__gte", 1)), name="contest_seats_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='certification',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('scope', 'county'), ('jurisdiction__isnull', False)), models.Q(('scope', 'statewide'), ('jurisdiction__isnull', True)), _connector='OR'), name='certification_scope_matches_jurisdiction'),
+            model_name="certification",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("scope", "county"), ("jurisdiction__isnull", False)),
+                    models.Q(("scope", "statewide"), ("jurisdiction__isnull", True)),
+                    _connector="OR",
+                ),
+                name="certification_scope_matches_jurisdiction",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='certification',
-            constraint=models.CheckConstraint(condition=models.Q(('version__gte', 1)), name='certification_version_positive'),
+            model_name="certification",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("version__gte", 1)), name="certification_version_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='certification',
-            constraint=models.UniqueConstraint(condition=models.Q(('scope', 'county')), fields=('election', 'jurisdiction', 'version'), name='certification_unique_county_version'),
+            model_name="certification",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("scope", "county")),
+                fields=("election", "jurisdiction", "version"),
+                name="certification_unique_county_version",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='certification',
-            constraint=models.UniqueConstraint(condition=models.Q(('scope', 'statewide')), fields=('election', 'version'), name='certification_unique_statewide_version'),
+            model_name="certification",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("scope", "statewide")),
+                fields=("election", "version"),
+                name="certification_unique_statewide_version",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='result',
-            constraint=models.UniqueConstraint(fields=('candidate', 'county', 'precinct', 'vote_type'), name='result_unique_line'),
+            model_name="result",
+            constraint=models.UniqueConstraint(
+                fields=("candidate", "county", "precinct", "vote_type"), name="result_unique_line"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='result',
-            constraint=models.CheckConstraint(condition=models.Q(('votes__gte', 0)), name='result_votes_not_negative'),
+            model_name="result",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("votes__gte", 0)), name="result_votes_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='staffmembership',
-            constraint=models.UniqueConstraint(fields=('user', 'jurisdiction'), name='membership_unique'),
+            model_name="staffmembership",
+            constraint=models.UniqueConstraint(fields=("user", "jurisdiction"), name="membership_unique"),
         ),
     ]
