@@ -5,6 +5,7 @@ import datetime
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Sum
+from django.utils.timezone import localtime
 
 from elections.enums import CertificationScope, DeclaredStatus, ElectionKind, JurisdictionKind
 from elections.models import Candidate, Certification, Contest, Election, Jurisdiction
@@ -27,9 +28,7 @@ def _save_with_history(instance, *, by: AbstractBaseUser | None, reason: str) ->
 
 
 @transaction.atomic
-def contest_declare_from_votes(
-    *, contest: Contest, by: AbstractBaseUser | None, reason: str
-) -> list[Candidate]:
+def contest_declare_from_votes(*, contest: Contest, by: AbstractBaseUser | None, reason: str) -> list[Candidate]:
     """Declare the top `seats` candidates by total votes elected (nominated, in a primary); the rest not.
 
     Write-in aggregate lines are never declared. A tie at the last seat declares nobody past the
@@ -66,13 +65,9 @@ def candidate_declare(
     if not reason.strip():
         raise ElectionsError("Give a reason for the change of declared status; it is kept in the history.")
     if status not in DeclaredStatus.values:
-        raise ElectionsError(
-            f"“{status}” is not a declared status; use one of {', '.join(DeclaredStatus.values)}."
-        )
+        raise ElectionsError(f"“{status}” is not a declared status; use one of {', '.join(DeclaredStatus.values)}.")
     if candidate.write_in_aggregate and status != DeclaredStatus.NONE:
-        raise ElectionsError(
-            f"“{candidate.name}” is a write-in total, not a candidate; it cannot be declared."
-        )
+        raise ElectionsError(f"“{candidate.name}” is a write-in total, not a candidate; it cannot be declared.")
     candidate.declared_status = status
     _save_with_history(candidate, by=by, reason=reason)
     return candidate
@@ -114,8 +109,8 @@ def certification_record(
     previous = earlier.filter(version=last).first()
     if previous is not None and certified_at < previous.certified_at:
         raise ElectionsError(
-            f"The certification time {certified_at.isoformat()} is before version {last}'s "
-            f"({previous.certified_at.isoformat()}); a recertification comes after the one it replaces."
+            f"The certification time {localtime(certified_at).isoformat()} is before version {last}'s "
+            f"({localtime(previous.certified_at).isoformat()}); a recertification comes after the one it replaces."
         )
     certification = Certification(
         election=election,

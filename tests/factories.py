@@ -1,0 +1,165 @@
+"""Plain factory functions with explicit defaults, for tests of every app.
+
+`make_*` build one row each (with the ORM; history as the ORM writes it). `build_race` builds a
+whole contest from a table of votes; `build_atlanta_runoff` is the article's race.
+"""
+
+import datetime
+from collections.abc import Mapping, Sequence
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth import get_user_model
+from simple_history.utils import bulk_create_with_history
+
+from elections.enums import DeclaredStatus, ElectionKind, JurisdictionKind, Level, VoteType
+from elections.models import Candidate, Contest, Election, Jurisdiction, Result
+from elections.services import certification_record, contest_declare_from_votes
+
+EASTERN = ZoneInfo("America/New_York")
+ATLANTA_CERTIFIED_AT = datetime.datetime(2017, 12, 11, 16, 0, tzinfo=EASTERN)
+
+
+def county(name: str) -> Jurisdiction:
+    """A Georgia county by its name without “County” (“Fulton”); loaded by the data migration."""
+    return Jurisdiction.objects.get(state="GA", kind=JurisdictionKind.COUNTY, name=name)
+
+
+def georgia_counties(*names: str) -> list[Jurisdiction]:
+    """The named counties in the order given, or (no names) all 159 by name."""
+    counties = Jurisdiction.objects.filter(state="GA", kind=JurisdictionKind.COUNTY)
+    if not names:
+        return list(counties.order_by("name"))
+    by_name = {place.name: place for place in counties.filter(name__in=names)}
+    return [by_name[name] for name in names]
+
+
+def make_user(*, username: str = "staff", password: str = "staff-password-1", **fields):
+    return get_user_model().objects.create_user(username=username, password=password, **fields)
+
+
+def make_election(
+    *,
+    name: str = "2017 General",
+    slug: str = "2017-general",
+    date: datetime.date = datetime.date(2017, 11, 7),
+    kind: ElectionKind = ElectionKind.GENERAL,
+) -> Election:
+    return Election.objects.create(name=name, slug=slug, date=date, kind=kind)
+
+
+def make_contest(
+    *,
+    election: Election | None = None,
+    office: str = "Mayor",
+    district: str = "",
+    level: Level = Level.MUNICIPAL,
+    counties: Sequence[str] = ("Fulton",),
+    seats: int = 1,
+) -> Contest:
+    """A contest voted on in the named counties (names without “County”)."""
+    contest = Contest.objects.create(
+        election=election or make_election(), office=office, district=district, level=level, seats=seats
+    )
+    contest.counties.set(georgia_counties(*counties))
+    return contest
+
+
+def make_candidate(
+    *,
+    contest: Contest | None = None,
+    name: str = "Ada Able",
+    party: str = "",
+    ballot_order: int = 1,
+    declared_status: DeclaredStatus = DeclaredStatus.NONE,
+    write_in_aggregate: bool = False,
+) -> Candidate:
+    return Candidate.objects.create(
+        contest=contest or make_contest(),
+        name=name,
+        party=party,
+        ballot_order=ballot_order,
+        declared_status=declared_status,
+        write_in_aggregate=write_in_aggregate,
+    )
+
+
+def make_result(
+    *,
+    candidate: Candidate | None = None,
+    county_name: str = "Fulton",
+    precinct: str = "",
+    vote_type: VoteType = VoteType.UNSPECIFIED,
+    votes: int = 0,
+) -> Result:
+    return Result.objects.create(
+        candidate=candidate or make_candidate(),
+        county=county(county_name),
+        precinct=precinct,
+        vote_type=vote_type,
+        votes=votes,
+    )
+
+
+def build_race(
+    *,
+    slug: str,
+    counties: Sequence[Jurisdiction],
+    votes: Mapping[str, Sequence[Mapping[str, int]]],
+    name: str = "Test Election",
+    office: str = "Mayor",
+    district: str = "",
+    level: Level = Level.MUNICIPAL,
+    date: datetime.date = datetime.date(2017, 12, 5),
+    kind: ElectionKind = ElectionKind.RUNOFF,
+    certified_at: datetime.datetime | None = ATLANTA_CERTIFIED_AT,
+    declare: bool = True,
+) -> Contest:
+    """One election with one contest. `votes[candidate]` has one {vote type: votes} per county, in
+    the order of `counties`. Declared from the votes and certified in every county unless told not."""
+    election = Election.objects.create(name=name, slug=slug, date=date, kind=kind)
+    contest = Contest.objects.create(election=election, office=office, district=district, level=level)
+    contest.counties.set(counties)
+    for order, (candidate_name, per_county) in enumerate(votes.items(), start=1):
+        candidate = Candidate.objects.create(contest=contest, name=candidate_name, ballot_order=order)
+        bulk_create_with_history(
+            [
+                Result(candidate=candidate, county=place, vote_type=vote_type, votes=figure)
+                for place, by_type in zip(counties, per_county, strict=True)
+                for vote_type, figure in by_type.items()
+            ],
+            Result,
+        )
+    if declare:
+        contest_declare_from_votes(contest=contest, by=None, reason="Declared from the returns (test)")
+    if certified_at is not None:
+        for place in counties:
+            certification_record(election=election, county=place, certified_at=certified_at, by=None)
+    return contest
+
+
+def build_atlanta_runoff(**overrides) -> Contest:
+    """Atlanta's 2017 mayoral runoff, as the article tells it: Bottoms by 832 of 92,502."""
+    fields = {
+        "slug": "atlanta-mayor-runoff-2017",
+        "name": "Atlanta Mayoral Runoff 2017",
+        "district": "City of Atlanta",
+        "counties": georgia_counties("Fulton", "DeKalb"),
+        "votes": {
+            "Keisha Lance Bottoms": [{VoteType.UNSPECIFIED: 42_887}, {VoteType.UNSPECIFIED: 3_780}],
+            "Mary Norwood": [{VoteType.UNSPECIFIED: 40_668}, {VoteType.UNSPECIFIED: 5_167}],
+        },
+    }
+    return build_race(**(fields | overrides))
+
+
+def build_spread_race(*, slug: str, county_count: int, level: Level = Level.MUNICIPAL) -> Contest:
+    """A contest voted in `county_count` counties, two vote types per county, three candidates."""
+    counties = georgia_counties()[:county_count]
+    votes = {
+        candidate: [
+            {VoteType.ELECTION_DAY: base + index, VoteType.ABSENTEE_BY_MAIL: base // 10 + index}
+            for index in range(county_count)
+        ]
+        for candidate, base in [("Ada Able", 1_000), ("Ben Baker", 990), ("Cy Write-in", 5)]
+    }
+    return build_race(slug=slug, counties=counties, votes=votes, level=level)
