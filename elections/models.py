@@ -53,9 +53,7 @@ class StaffMembership(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="memberships")
-    title = models.CharField(
-        max_length=100, blank=True, help_text="E.g. “Superintendent”, “Elections director”."
-    )
+    title = models.CharField(max_length=100, blank=True, help_text="E.g. “Superintendent”, “Elections director”.")
 
     history = HistoricalRecords()
 
@@ -93,6 +91,16 @@ class Contest(models.Model):
         Jurisdiction, related_name="contests", limit_choices_to={"kind": JurisdictionKind.COUNTY}
     )
     seats = models.PositiveSmallIntegerField(default=1)
+    home_county = models.ForeignKey(
+        Jurisdiction,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="county_offices",
+        limit_choices_to={"kind": JurisdictionKind.COUNTY},
+        help_text="For a county office (“Sheriff”), the county whose office it is: a statewide file holds "
+        "one such contest per county. Empty for an office voted across counties.",
+    )
     superintendent_jurisdiction = models.ForeignKey(
         Jurisdiction,
         on_delete=models.PROTECT,
@@ -108,12 +116,22 @@ class Contest(models.Model):
     class Meta:
         ordering = ["election", "office", "district"]
         constraints = [
-            models.UniqueConstraint(fields=["election", "office", "district"], name="contest_unique_office"),
+            models.UniqueConstraint(
+                fields=["election", "office", "district"],
+                condition=Q(home_county__isnull=True),
+                name="contest_unique_office",
+            ),
+            models.UniqueConstraint(
+                fields=["election", "office", "district", "home_county"],
+                condition=Q(home_county__isnull=False),
+                name="contest_unique_county_office",
+            ),
             models.CheckConstraint(condition=Q(seats__gte=1), name="contest_seats_positive"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.office}, {self.district}" if self.district else self.office
+        name = f"{self.office}, {self.district}" if self.district else self.office
+        return f"{name} ({self.home_county})" if self.home_county_id else name
 
 
 class Candidate(models.Model):
@@ -194,9 +212,7 @@ class Result(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["candidate", "county", "precinct", "vote_type"], name="result_unique_line"
-            ),
+            models.UniqueConstraint(fields=["candidate", "county", "precinct", "vote_type"], name="result_unique_line"),
             models.CheckConstraint(condition=Q(votes__gte=0), name="result_votes_not_negative"),
         ]
 

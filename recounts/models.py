@@ -26,9 +26,7 @@ class RecountRule(models.Model):
         decimal_places=3,
         help_text="A losing candidate within this percent of the total may ask.",
     )
-    business_days = models.PositiveSmallIntegerField(
-        default=2, help_text="Business days after certification."
-    )
+    business_days = models.PositiveSmallIntegerField(default=2, help_text="Business days after certification.")
     cutoff_time = models.TimeField(default=datetime.time(17, 0), help_text="Deadline time on the last day.")
     time_zone = models.CharField(max_length=64, default="America/New_York")
 

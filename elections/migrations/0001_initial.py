@@ -19,9 +19,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("office", models.CharField(max_length=200)),
                 ("district", models.CharField(blank=True, max_length=100)),
@@ -48,9 +46,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("name", models.CharField(max_length=200)),
                 ("slug", models.SlugField(max_length=100, unique=True)),
@@ -79,9 +75,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("name", models.CharField(max_length=200)),
                 ("party", models.CharField(blank=True, max_length=100)),
@@ -108,9 +102,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "accounts",
-                    models.ManyToManyField(
-                        blank=True, related_name="candidacies", to=settings.AUTH_USER_MODEL
-                    ),
+                    models.ManyToManyField(blank=True, related_name="candidacies", to=settings.AUTH_USER_MODEL),
                 ),
                 (
                     "contest",
@@ -167,9 +159,7 @@ class Migration(migrations.Migration):
                 ("history_change_reason", models.CharField(max_length=100, null=True)),
                 (
                     "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
                 ),
                 (
                     "contest",
@@ -227,9 +217,7 @@ class Migration(migrations.Migration):
                 ("history_change_reason", models.CharField(max_length=100, null=True)),
                 (
                     "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
                 ),
                 (
                     "election",
@@ -289,9 +277,7 @@ class Migration(migrations.Migration):
                 ("history_change_reason", models.CharField(max_length=100, null=True)),
                 (
                     "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
                 ),
                 (
                     "history_user",
@@ -329,9 +315,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "name",
-                    models.CharField(
-                        help_text="Without the word “County”: “Fulton”, “DeKalb”.", max_length=100
-                    ),
+                    models.CharField(help_text="Without the word “County”: “Fulton”, “DeKalb”.", max_length=100),
                 ),
                 (
                     "fips",
@@ -352,9 +336,7 @@ class Migration(migrations.Migration):
                 ("history_change_reason", models.CharField(max_length=100, null=True)),
                 (
                     "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
                 ),
                 (
                     "history_user",
@@ -379,9 +361,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("file_name", models.CharField(max_length=255)),
                 ("sha256", models.CharField(max_length=64, verbose_name="SHA-256")),
@@ -417,9 +397,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("state", models.CharField(default="GA", max_length=2)),
                 (
@@ -432,9 +410,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "name",
-                    models.CharField(
-                        help_text="Without the word “County”: “Fulton”, “DeKalb”.", max_length=100
-                    ),
+                    models.CharField(help_text="Without the word “County”: “Fulton”, “DeKalb”.", max_length=100),
                 ),
                 (
                     "fips",
@@ -454,13 +430,9 @@ class Migration(migrations.Migration):
             options={
                 "ordering": ["state", "kind", "name"],
                 "constraints": [
-                    models.UniqueConstraint(
-                        fields=("state", "kind", "name"), name="jurisdiction_unique_name"
-                    ),
+                    models.UniqueConstraint(fields=("state", "kind", "name"), name="jurisdiction_unique_name"),
                     models.CheckConstraint(
-                        condition=models.Q(
-                            ("kind", "municipality"), ("fips__regex", "^[0-9]{5}$"), _connector="OR"
-                        ),
+                        condition=models.Q(("kind", "municipality"), ("fips__regex", "^[0-9]{5}$"), _connector="OR"),
                         name="jurisdiction_county_has_fips",
                     ),
                 ],
@@ -484,9 +456,7 @@ class Migration(migrations.Migration):
                 ("history_change_reason", models.CharField(max_length=100, null=True)),
                 (
                     "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
                 ),
                 (
                     "history_user",
@@ -537,9 +507,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "precinct",
-                    models.CharField(
-                        blank=True, help_text="Empty for a county-level figure.", max_length=200
-                    ),
+                    models.CharField(blank=True, help_text="Empty for a county-level figure.", max_length=200),
                 ),
                 (
                     "vote_type",
@@ -561,9 +529,7 @@ class Migration(migrations.Migration):
                 ("history_change_reason", models.CharField(max_length=100, null=True)),
                 (
                     "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
                 ),
                 (
                     "candidate",
@@ -685,9 +651,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "scope",
-                    models.CharField(
-                        choices=[("county", "County"), ("statewide", "Statewide")], max_length=16
-                    ),
+                    models.CharField(choices=[("county", "County"), ("statewide", "Statewide")], max_length=16),
                 ),
                 ("version", models.PositiveSmallIntegerField(default=1)),
                 ("certified_at", models.DateTimeField()),
@@ -697,9 +661,7 @@ class Migration(migrations.Migration):
                 ("history_change_reason", models.CharField(max_length=100, null=True)),
                 (
                     "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
                 ),
                 (
                     "certified_by",
@@ -777,15 +739,11 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 (
                     "scope",
-                    models.CharField(
-                        choices=[("county", "County"), ("statewide", "Statewide")], max_length=16
-                    ),
+                    models.CharField(choices=[("county", "County"), ("statewide", "Statewide")], max_length=16),
                 ),
                 ("version", models.PositiveSmallIntegerField(default=1)),
                 ("certified_at", models.DateTimeField()),
@@ -829,15 +787,11 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 (
                     "precinct",
-                    models.CharField(
-                        blank=True, help_text="Empty for a county-level figure.", max_length=200
-                    ),
+                    models.CharField(blank=True, help_text="Empty for a county-level figure.", max_length=200),
                 ),
                 (
                     "vote_type",
@@ -888,9 +842,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 (
                     "title",
@@ -923,23 +875,17 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name="candidate",
             constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("write_in_aggregate", False), ("declared_status", "none"), _connector="OR"
-                ),
+                condition=models.Q(("write_in_aggregate", False), ("declared_status", "none"), _connector="OR"),
                 name="candidate_write_in_aggregate_not_declared",
             ),
         ),
         migrations.AddConstraint(
             model_name="contest",
-            constraint=models.UniqueConstraint(
-                fields=("election", "office", "district"), name="contest_unique_office"
-            ),
+            constraint=models.UniqueConstraint(fields=("election", "office", "district"), name="contest_unique_office"),
         ),
         migrations.AddConstraint(
             model_name="contest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("seats__gte", 1)), name="contest_seats_positive"
-            ),
+            constraint=models.CheckConstraint(condition=models.Q(("seats__gte", 1)), name="contest_seats_positive"),
         ),
         migrations.AddConstraint(
             model_name="certification",
@@ -982,9 +928,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name="result",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("votes__gte", 0)), name="result_votes_not_negative"
-            ),
+            constraint=models.CheckConstraint(condition=models.Q(("votes__gte", 0)), name="result_votes_not_negative"),
         ),
         migrations.AddConstraint(
             model_name="staffmembership",

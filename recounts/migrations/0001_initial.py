@@ -20,9 +20,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("day", models.DateField(unique=True)),
                 (
@@ -38,9 +36,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "name",
-                    models.CharField(
-                        help_text="E.g. “State offices closed by executive order”.", max_length=200
-                    ),
+                    models.CharField(help_text="E.g. “State offices closed by executive order”.", max_length=200),
                 ),
                 ("source", models.TextField(blank=True, help_text="The proclamation or notice.")),
             ],
@@ -69,9 +65,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "name",
-                    models.CharField(
-                        help_text="E.g. “State offices closed by executive order”.", max_length=200
-                    ),
+                    models.CharField(help_text="E.g. “State offices closed by executive order”.", max_length=200),
                 ),
                 ("source", models.TextField(blank=True, help_text="The proclamation or notice.")),
                 ("history_id", models.AutoField(primary_key=True, serialize=False)),
@@ -79,9 +73,7 @@ class Migration(migrations.Migration):
                 ("history_change_reason", models.CharField(max_length=100, null=True)),
                 (
                     "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
                 ),
                 (
                     "history_user",
@@ -130,15 +122,11 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "business_days",
-                    models.PositiveSmallIntegerField(
-                        default=2, help_text="Business days after certification."
-                    ),
+                    models.PositiveSmallIntegerField(default=2, help_text="Business days after certification."),
                 ),
                 (
                     "cutoff_time",
-                    models.TimeField(
-                        default=datetime.time(17, 0), help_text="Deadline time on the last day."
-                    ),
+                    models.TimeField(default=datetime.time(17, 0), help_text="Deadline time on the last day."),
                 ),
                 ("time_zone", models.CharField(default="America/New_York", max_length=64)),
                 ("history_id", models.AutoField(primary_key=True, serialize=False)),
@@ -146,9 +134,7 @@ class Migration(migrations.Migration):
                 ("history_change_reason", models.CharField(max_length=100, null=True)),
                 (
                     "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
                 ),
                 (
                     "history_user",
@@ -173,9 +159,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("state", models.CharField(default="GA", max_length=2)),
                 ("name", models.CharField(max_length=200, unique=True)),
@@ -199,15 +183,11 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "business_days",
-                    models.PositiveSmallIntegerField(
-                        default=2, help_text="Business days after certification."
-                    ),
+                    models.PositiveSmallIntegerField(default=2, help_text="Business days after certification."),
                 ),
                 (
                     "cutoff_time",
-                    models.TimeField(
-                        default=datetime.time(17, 0), help_text="Deadline time on the last day."
-                    ),
+                    models.TimeField(default=datetime.time(17, 0), help_text="Deadline time on the last day."),
                 ),
                 ("time_zone", models.CharField(default="America/New_York", max_length=64)),
             ],

@@ -38,9 +38,8 @@ def test_certify_a_county_with_an_offset_then_again_as_a_recertification(atlanta
     first = certify("--election", atlanta.slug, "--county", "fulton county", "--at", "2017-12-11T16:00-05:00")
     certify("--election", atlanta.slug, "--county", "FULTON", "--at", "2017-12-20T10:30", "--by", "fulton-super")
 
-    assert (
-        first
-        == "Recorded: Atlanta Mayoral Runoff 2017 (2017-12-05) — Fulton County, version 1 at 2017-12-11T16:00:00-05:00.\n"
+    assert first == (
+        "Recorded: Atlanta Mayoral Runoff 2017 (2017-12-05) — Fulton County, version 1 at 2017-12-11T16:00:00-05:00.\n"
     )
     assert recorded(atlanta) == [
         ("Fulton County", 1, datetime.datetime(2017, 12, 11, 16, 0, tzinfo=EASTERN), None),

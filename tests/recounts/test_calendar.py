@@ -192,9 +192,7 @@ def test_filing_deadline_needs_an_aware_time() -> None:
         pytest.param((), date(2019, 4, 22), "State Holiday", id="4th-monday-april-2019"),
         pytest.param((), date(2026, 7, 3), "Independence Day (observed)", id="observed-july-4"),
         pytest.param((), date(2026, 7, 4), "Saturday", id="july-4-on-saturday"),
-        pytest.param(
-            (GOVERNORS_CLOSURE,), date(2017, 12, 12), "State offices closed by the Governor", id="closed"
-        ),
+        pytest.param((GOVERNORS_CLOSURE,), date(2017, 12, 12), "State offices closed by the Governor", id="closed"),
         pytest.param(
             (ClosedDayOverride(day=date(2017, 12, 12), kind=ClosedDayKind.CLOSED),),
             date(2017, 12, 12),
@@ -246,6 +244,4 @@ def test_add_business_days_rejects_negative() -> None:
 def test_overrides_must_not_repeat_a_day() -> None:
     message = "More than one override for 2017-12-12."
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
-        BusinessCalendar(
-            [GOVERNORS_CLOSURE, ClosedDayOverride(day=date(2017, 12, 12), kind=ClosedDayKind.OPEN)]
-        )
+        BusinessCalendar([GOVERNORS_CLOSURE, ClosedDayOverride(day=date(2017, 12, 12), kind=ClosedDayKind.OPEN)])

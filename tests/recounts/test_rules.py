@@ -206,18 +206,14 @@ ELIGIBILITY_CASES = [
 
 
 @pytest.mark.parametrize(("candidates", "threshold", "expected"), ELIGIBILITY_CASES)
-def test_eligibility(
-    candidates: list[CandidateVotes], threshold: Decimal, expected: list[Eligibility]
-) -> None:
+def test_eligibility(candidates: list[CandidateVotes], threshold: Decimal, expected: list[Eligibility]) -> None:
     assert eligibility(candidates, threshold) == expected
 
 
 @pytest.mark.parametrize(
     ("candidates", "message"),
     [
-        pytest.param(
-            [won("A", 10), lost("B", -1)], "Votes for B cannot be negative (got -1).", id="negative-votes"
-        ),
+        pytest.param([won("A", 10), lost("B", -1)], "Votes for B cannot be negative (got -1).", id="negative-votes"),
         pytest.param([won("A", 10), lost("A", 9)], "Candidate A appears more than once.", id="duplicate-key"),
         pytest.param(
             [won("A", 10), CandidateVotes(key="Write-ins", votes=1, declared=True, write_in_aggregate=True)],
@@ -267,9 +263,7 @@ def test_within_threshold(gap: int, total: int, threshold: Decimal, expected: bo
     [
         pytest.param(-1, 10, ONE, "The gap cannot be negative (got -1).", id="negative-gap"),
         pytest.param(1, -10, ONE, "The total cannot be negative (got -10).", id="negative-total"),
-        pytest.param(
-            1, 10, Decimal("-1"), "The threshold cannot be negative (got -1%).", id="negative-threshold"
-        ),
+        pytest.param(1, 10, Decimal("-1"), "The threshold cannot be negative (got -1%).", id="negative-threshold"),
     ],
 )
 def test_within_threshold_rejects_negatives(gap: int, total: int, threshold: Decimal, message: str) -> None:
@@ -318,19 +312,11 @@ ENDED_EARLY = RuleTerms(
 @pytest.mark.parametrize(
     ("rules", "election_date", "expected"),
     [
-        pytest.param(
-            [GEORGIA_1PCT, GEORGIA_HALF_PCT], date(2017, 12, 5), GEORGIA_1PCT, id="2017-atlanta-runoff"
-        ),
+        pytest.param([GEORGIA_1PCT, GEORGIA_HALF_PCT], date(2017, 12, 5), GEORGIA_1PCT, id="2017-atlanta-runoff"),
         pytest.param([GEORGIA_1PCT, GEORGIA_HALF_PCT], date(2019, 4, 1), GEORGIA_1PCT, id="last-day-of-1pct"),
-        pytest.param(
-            [GEORGIA_1PCT, GEORGIA_HALF_PCT], date(2019, 4, 2), GEORGIA_HALF_PCT, id="first-day-of-0.5pct"
-        ),
-        pytest.param(
-            [GEORGIA_1PCT, GEORGIA_HALF_PCT], date(2020, 11, 3), GEORGIA_HALF_PCT, id="2020-general"
-        ),
-        pytest.param(
-            [GEORGIA_1PCT, GEORGIA_HALF_PCT], date(1994, 1, 1), GEORGIA_1PCT, id="first-day-of-1pct"
-        ),
+        pytest.param([GEORGIA_1PCT, GEORGIA_HALF_PCT], date(2019, 4, 2), GEORGIA_HALF_PCT, id="first-day-of-0.5pct"),
+        pytest.param([GEORGIA_1PCT, GEORGIA_HALF_PCT], date(2020, 11, 3), GEORGIA_HALF_PCT, id="2020-general"),
+        pytest.param([GEORGIA_1PCT, GEORGIA_HALF_PCT], date(1994, 1, 1), GEORGIA_1PCT, id="first-day-of-1pct"),
     ],
 )
 def test_rule_in_force(rules: list[RuleTerms], election_date: date, expected: RuleTerms) -> None:
@@ -387,9 +373,7 @@ def test_route(level: Level | str, county_count: int, expected: Route) -> None:
 @pytest.mark.parametrize(
     ("level", "county_count", "message"),
     [
-        pytest.param(
-            Level.STATE, 0, "A contest is voted on in at least one county (got 0).", id="no-counties"
-        ),
+        pytest.param(Level.STATE, 0, "A contest is voted on in at least one county (got 0).", id="no-counties"),
         pytest.param("school", 1, "'school' is not a valid Level", id="unknown-level"),
     ],
 )
@@ -471,6 +455,4 @@ def test_contest_certified_at(
 def test_contest_certified_at_needs_a_county() -> None:
     message = "A contest is voted on in at least one county (got none)."
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
-        contest_certified_at(
-            level=Level.COUNTY, counties=set(), county_certified_at={}, statewide_certified_at=None
-        )
+        contest_certified_at(level=Level.COUNTY, counties=set(), county_certified_at={}, statewide_certified_at=None)
