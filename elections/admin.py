@@ -1,0 +1,208 @@
+"""Admin for Secretary of State staff. Returns are read-only here: they change only through an import
+(and, later, the recount services); a certification is recorded through `certification_record`."""
+
+from django import forms
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils import timezone
+from simple_history.admin import SimpleHistoryAdmin
+
+from elections import queries
+from elections.enums import JurisdictionKind
+from elections.models import (
+    Candidate,
+    Certification,
+    Contest,
+    Election,
+    ImportBatch,
+    Jurisdiction,
+    Result,
+    StaffMembership,
+)
+from elections.services import candidate_declare, certification_record
+
+
+class ReadOnlyAdminMixin:
+    """Seen, never added, changed or deleted in the admin."""
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(Jurisdiction)
+class JurisdictionAdmin(SimpleHistoryAdmin):
+    list_display = ["__str__", "kind", "state", "fips", "superintendent_office", "contact_email"]
+    list_filter = ["kind", "state"]
+    search_fields = ["name", "fips", "superintendent_office"]
+
+
+@admin.register(StaffMembership)
+class StaffMembershipAdmin(SimpleHistoryAdmin):
+    list_display = ["user", "jurisdiction", "title"]
+    list_filter = ["jurisdiction__kind", "title"]
+    list_select_related = ["user", "jurisdiction"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "user__email", "jurisdiction__name"]
+    autocomplete_fields = ["user", "jurisdiction"]
+
+
+@admin.register(Election)
+class ElectionAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "date", "kind", "state", "slug"]
+    list_filter = ["kind", "state"]
+    search_fields = ["name", "slug"]
+    date_hierarchy = "date"
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class CandidateInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """The contest's candidates as they stand; each is edited on its own page, with a reason."""
+
+    model = Candidate
+    fields = ["ballot_order", "name", "party", "declared_status", "write_in_aggregate"]
+    readonly_fields = fields
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Contest)
+class ContestAdmin(SimpleHistoryAdmin):
+    list_display = ["__str__", "election", "level", "seats", "superintendent_jurisdiction"]
+    list_filter = ["level", "election__kind"]
+    list_select_related = ["election", "superintendent_jurisdiction"]
+    search_fields = ["office", "district", "election__name", "election__slug"]
+    autocomplete_fields = ["election", "counties", "superintendent_jurisdiction"]
+    inlines = [CandidateInline]
+
+
+class CandidateAdminForm(forms.ModelForm):
+    change_reason = forms.CharField(
+        required=False,
+        max_length=100,
+        help_text="Why the declared status changes (e.g. “Runoff: certified results”). Required when it "
+        "does; kept in the history.",
+    )
+
+    class Meta:
+        model = Candidate
+        fields = ["contest", "name", "party", "ballot_order", "declared_status", "write_in_aggregate", "accounts"]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if (
+            self.instance.pk is not None
+            and "declared_status" in self.changed_data
+            and not cleaned.get("change_reason", "").strip()
+        ):
+            self.add_error("change_reason", "Give a reason for the change of declared status.")
+        return cleaned
+
+
+@admin.register(Candidate)
+class CandidateAdmin(SimpleHistoryAdmin):
+    form = CandidateAdminForm
+    list_display = ["name", "contest", "party", "declared_status", "write_in_aggregate"]
+    list_filter = ["declared_status", "write_in_aggregate", "contest__election__kind"]
+    list_select_related = ["contest__election"]
+    search_fields = ["name", "party", "contest__office", "contest__election__name"]
+    autocomplete_fields = ["contest", "accounts"]
+
+    def save_model(self, request: HttpRequest, obj: Candidate, form: CandidateAdminForm, change: bool) -> None:
+        reason = form.cleaned_data.get("change_reason", "").strip()
+        if change and "declared_status" in form.changed_data:
+            candidate_declare(candidate=obj, status=obj.declared_status, by=request.user, reason=reason)
+            return
+        obj._change_reason = reason or None
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Result)
+class ResultAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    list_display = ["candidate", "contest", "county", "precinct", "vote_type", "votes", "import_batch"]
+    list_filter = ["vote_type", "candidate__contest__election"]
+    list_select_related = ["candidate__contest__election", "county", "import_batch"]
+    search_fields = ["candidate__name", "county__name", "precinct", "candidate__contest__office"]
+    raw_id_fields = ["candidate", "county", "import_batch"]
+    show_full_result_count = False
+
+    @admin.display(ordering="candidate__contest", description="contest")
+    def contest(self, result: Result) -> Contest:
+        return result.candidate.contest
+
+
+class CertificationAdminForm(forms.ModelForm):
+    class Meta:
+        model = Certification
+        fields = ["election", "jurisdiction", "certified_at", "note"]
+        labels = {"jurisdiction": "County"}
+        help_texts = {"jurisdiction": "Empty for the Secretary of State's statewide certification."}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if "jurisdiction" in self.fields:
+            self.fields["jurisdiction"].queryset = Jurisdiction.objects.filter(kind=JurisdictionKind.COUNTY)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        election, certified_at = cleaned.get("election"), cleaned.get("certified_at")
+        if election is not None and certified_at is not None:
+            previous = queries.latest_certification(election=election, county=cleaned.get("jurisdiction"))
+            if previous is not None and certified_at < previous.certified_at:
+                self.add_error(
+                    "certified_at",
+                    f"Version {previous.version} was certified at "
+                    f"{timezone.localtime(previous.certified_at):%Y-%m-%d %H:%M %Z}; "
+                    "a recertification comes after the one it replaces.",
+                )
+        return cleaned
+
+
+@admin.register(Certification)
+class CertificationAdmin(SimpleHistoryAdmin):
+    """Recorded, never changed or deleted: a correction is a recertification (the next version)."""
+
+    form = CertificationAdminForm
+    list_display = ["election", "scope", "jurisdiction", "version", "certified_at", "certified_by"]
+    list_filter = ["scope", "version"]
+    list_select_related = ["election", "jurisdiction", "certified_by"]
+    search_fields = ["election__name", "election__slug", "jurisdiction__name"]
+    autocomplete_fields = ["election", "jurisdiction"]
+    date_hierarchy = "certified_at"
+
+    def get_fields(self, request: HttpRequest, obj: Certification | None = None) -> list[str]:
+        if obj is None:
+            return ["election", "jurisdiction", "certified_at", "note"]
+        return ["election", "scope", "jurisdiction", "version", "certified_at", "certified_by", "note"]
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Certification, form: CertificationAdminForm, change: bool) -> None:
+        """The service numbers the version and writes the history row, with the user as its author."""
+        recorded = certification_record(
+            election=obj.election,
+            county=obj.jurisdiction,
+            certified_at=obj.certified_at,
+            by=request.user,
+            note=obj.note,
+        )
+        # The admin goes on with `obj` (its log entry and redirect): make it the row just recorded.
+        obj.pk, obj.scope, obj.version, obj.certified_by = recorded.pk, recorded.scope, recorded.version, request.user
+        obj._state.adding, obj._state.db = False, recorded._state.db
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["file_name", "election", "file_format", "row_count", "result_count", "imported_by", "imported_at"]
+    list_filter = ["file_format"]
+    list_select_related = ["election", "imported_by"]
+    search_fields = ["file_name", "sha256", "election__name"]
+    date_hierarchy = "imported_at"

@@ -1,0 +1,59 @@
+"""Pages on elections and contests: read through the queries, render. Nothing here decides the statute."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
+
+from elections import queries
+from elections.models import Election
+from recounts.queries import certification_missing, standings_for, superintendents_of
+
+
+@require_safe
+@login_required
+def election_list(request: HttpRequest) -> HttpResponse:
+    elections = queries.elections_newest_first()
+    return render(request, "elections/election_list.html", {"elections": elections})
+
+
+@require_safe
+@login_required
+def election_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    election = get_object_or_404(Election, slug=slug)
+    standings = standings_for(queries.contests_of_election(election))
+    contests = [
+        (standing, superintendents_of(standing), [line for line in standing.candidates if line.eligible])
+        for standing in standings
+    ]
+    return render(request, "elections/election_detail.html", {"election": election, "contests": contests})
+
+
+@require_safe
+@login_required
+def contest_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    standings = standings_for(queries.contest_of_election(slug=slug, pk=pk))
+    if not standings:
+        raise Http404("No such contest in this election.")
+    (standing,) = standings
+    contest = standing.contest
+    certifications = queries.certifications_of_counties(
+        election_id=contest.election_id, county_ids=[county.pk for county in standing.counties]
+    )
+    candidates = [candidate_standing.candidate for candidate_standing in standing.candidates]
+    return render(
+        request,
+        "elections/contest_detail.html",
+        {
+            "election": contest.election,
+            "contest": contest,
+            "standing": standing,
+            "superintendents": superintendents_of(standing),
+            "certifications": certifications,
+            "missing": certification_missing(standing, certifications),
+            "candidates": candidates,
+            "vote_rows": queries.votes_by_county_and_type(
+                contest_id=contest.pk, candidate_ids=[candidate.pk for candidate in candidates]
+            ),
+        },
+    )

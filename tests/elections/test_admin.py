@@ -1,0 +1,215 @@
+import datetime
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+from elections.enums import CertificationScope, DeclaredStatus, VoteType
+from elections.models import Candidate, Certification, ImportBatch, Result, StaffMembership
+from recounts.models import ClosedDay
+from tests.factories import EASTERN, build_atlanta_runoff, georgia_counties
+
+pytestmark = pytest.mark.django_db
+
+ADMIN_MODELS = sorted(
+    (model for model in admin.site._registry if model._meta.app_label in {"elections", "recounts"}),
+    key=lambda model: model._meta.label,
+)
+READ_ONLY = {Result, ImportBatch}
+
+
+def admin_url(model, view: str, *args) -> str:
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+@pytest.fixture
+def import_batch(atlanta_runoff, superuser) -> ImportBatch:
+    """Also a staff membership and a closed day, so every admin has a row to show."""
+    StaffMembership.objects.create(user=superuser, jurisdiction=georgia_counties("Fulton")[0], title="Superintendent")
+    ClosedDay.objects.create(day=datetime.date(2017, 12, 26), name="State offices closed")
+    return ImportBatch.objects.create(
+        election=atlanta_runoff.election,
+        file_name="atlanta.csv",
+        sha256="0" * 64,
+        row_count=4,
+        result_count=4,
+        imported_by=superuser,
+        imported_at=datetime.datetime(2017, 12, 6, 9, 0, tzinfo=EASTERN),
+    )
+
+
+def test_every_model_with_history_is_registered():
+    registered = {model._meta.label for model in ADMIN_MODELS}
+    assert registered == {
+        "elections.Candidate",
+        "elections.Certification",
+        "elections.Contest",
+        "elections.Election",
+        "elections.ImportBatch",
+        "elections.Jurisdiction",
+        "elections.Result",
+        "elections.StaffMembership",
+        "recounts.ClosedDay",
+        "recounts.RecountRule",
+    }
+
+
+@pytest.mark.parametrize("model", ADMIN_MODELS, ids=lambda model: model._meta.label)
+def test_changelist_loads(superuser_client, atlanta_runoff, import_batch, model):
+    assert superuser_client.get(admin_url(model, "changelist")).status_code == 200
+
+
+@pytest.mark.parametrize("model", ADMIN_MODELS, ids=lambda model: model._meta.label)
+def test_add_page_loads_or_is_refused_for_read_only(superuser_client, model):
+    expected = 403 if model in READ_ONLY else 200
+    assert superuser_client.get(admin_url(model, "add")).status_code == expected
+
+
+@pytest.mark.parametrize("model", ADMIN_MODELS, ids=lambda model: model._meta.label)
+def test_change_and_history_pages_load(superuser_client, atlanta_runoff, import_batch, model):
+    obj = model.objects.order_by("pk").first()
+    assert superuser_client.get(admin_url(model, "change", obj.pk)).status_code == 200
+    if model is not ImportBatch:  # ImportBatch is provenance, not edited: it has no history
+        assert superuser_client.get(admin_url(model, "history", obj.pk)).status_code == 200
+
+
+@pytest.mark.parametrize("model", [Result, ImportBatch], ids=lambda model: model.__name__)
+def test_returns_and_batches_cannot_be_added_changed_or_deleted(superuser_client, atlanta_runoff, import_batch, model):
+    obj = model.objects.order_by("pk").first()
+    before = model.objects.count()
+
+    assert superuser_client.post(admin_url(model, "add"), {}).status_code == 403
+    assert superuser_client.post(admin_url(model, "delete", obj.pk), {"post": "yes"}).status_code == 403
+    response = superuser_client.post(admin_url(model, "change", obj.pk), {"votes": 1, "row_count": 1})
+    assert response.status_code == 403
+    changelist = superuser_client.post(
+        admin_url(model, "changelist"), {"action": "delete_selected", "_selected_action": [obj.pk], "post": "yes"}
+    )
+    assert changelist.status_code == 200  # no delete action: the admin says so and does nothing
+
+    assert model.objects.count() == before
+    if model is Result:
+        assert Result.objects.get(pk=obj.pk).votes == obj.votes
+
+
+def test_result_change_page_is_read_only(superuser_client, atlanta_runoff):
+    result = Result.objects.get(candidate__name="Mary Norwood", county__name="DeKalb")
+    html = superuser_client.get(admin_url(Result, "change", result.pk)).content.decode()
+    assert 'name="votes"' not in html
+    assert "5167" in html
+
+
+def certification_form(election, county, when: datetime.datetime, note: str = "") -> dict:
+    return {
+        "election": election.pk,
+        "jurisdiction": county.pk if county else "",
+        "certified_at_0": when.strftime("%Y-%m-%d"),
+        "certified_at_1": when.strftime("%H:%M:%S"),
+        "note": note,
+    }
+
+
+def test_adding_certifications_records_version_1_then_2_with_the_history_user(superuser_client, superuser, db):
+    contest = build_atlanta_runoff(certified_at=None)
+    fulton = georgia_counties("Fulton")[0]
+    first = datetime.datetime(2017, 12, 11, 16, 0, tzinfo=EASTERN)
+
+    for when in (first, first + datetime.timedelta(days=9)):
+        response = superuser_client.post(
+            admin_url(Certification, "add"), certification_form(contest.election, fulton, when)
+        )
+        assert response.status_code == 302, response.context["adminform"].form.errors
+
+    certifications = Certification.objects.filter(election=contest.election).order_by("version")
+    assert [(c.scope, c.jurisdiction, c.version, c.certified_at, c.certified_by) for c in certifications] == [
+        (CertificationScope.COUNTY, fulton, 1, first, superuser),
+        (CertificationScope.COUNTY, fulton, 2, first + datetime.timedelta(days=9), superuser),
+    ]
+    history = Certification.history.filter(election=contest.election).order_by("version")
+    assert [(h.version, h.history_type, h.history_user, h.history_change_reason) for h in history] == [
+        (1, "+", superuser, "Certified"),
+        (2, "+", superuser, "Recertified (version 2)"),
+    ]
+
+
+def test_adding_a_statewide_certification(superuser_client, superuser, atlanta_runoff):
+    when = datetime.datetime(2017, 12, 14, 12, 0, tzinfo=EASTERN)
+    response = superuser_client.post(
+        admin_url(Certification, "add"), certification_form(atlanta_runoff.election, None, when, "State")
+    )
+    assert response.status_code == 302
+    statewide = Certification.objects.get(election=atlanta_runoff.election, scope=CertificationScope.STATEWIDE)
+    assert (statewide.jurisdiction, statewide.version, statewide.note) == (None, 1, "State")
+
+
+def test_a_recertification_before_the_one_it_replaces_is_refused(superuser_client, atlanta_runoff):
+    fulton = georgia_counties("Fulton")[0]
+    earlier = datetime.datetime(2017, 12, 10, 9, 0, tzinfo=EASTERN)
+
+    response = superuser_client.post(
+        admin_url(Certification, "add"), certification_form(atlanta_runoff.election, fulton, earlier)
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "certified_at": [
+            "Version 1 was certified at 2017-12-11 16:00 EST; a recertification comes after the one it replaces."
+        ]
+    }
+    assert Certification.objects.filter(election=atlanta_runoff.election, jurisdiction=fulton).count() == 1
+
+
+def test_certifications_cannot_be_changed_or_deleted(superuser_client, atlanta_runoff):
+    certification = Certification.objects.filter(election=atlanta_runoff.election).first()
+    assert superuser_client.post(admin_url(Certification, "delete", certification.pk), {"post": "yes"}).status_code == (
+        403
+    )
+    html = superuser_client.get(admin_url(Certification, "change", certification.pk)).content.decode()
+    assert 'name="certified_at_0"' not in html
+
+
+def test_changing_a_declared_status_needs_a_reason_and_goes_to_the_history(superuser_client, superuser, atlanta_runoff):
+    norwood = Candidate.objects.get(name="Mary Norwood")
+    form = {
+        "contest": norwood.contest_id,
+        "name": norwood.name,
+        "party": "",
+        "ballot_order": norwood.ballot_order,
+        "declared_status": DeclaredStatus.RUNOFF,
+        "change_reason": "",
+    }
+
+    refused = superuser_client.post(admin_url(Candidate, "change", norwood.pk), form)
+    assert refused.status_code == 200
+    assert refused.context["adminform"].form.errors == {
+        "change_reason": ["Give a reason for the change of declared status."]
+    }
+
+    accepted = superuser_client.post(
+        admin_url(Candidate, "change", norwood.pk), form | {"change_reason": "Ordered by the court"}
+    )
+    assert accepted.status_code == 302
+    latest = norwood.history.latest()
+    assert (latest.declared_status, latest.history_user, latest.history_change_reason) == (
+        DeclaredStatus.RUNOFF,
+        superuser,
+        "Ordered by the court",
+    )
+
+
+def test_contest_change_page_shows_candidates_read_only(superuser_client, atlanta_runoff):
+    html = superuser_client.get(admin_url(atlanta_runoff.__class__, "change", atlanta_runoff.pk)).content.decode()
+    assert "Keisha Lance Bottoms" in html
+    assert 'name="candidates-0-name"' not in html
+
+
+def test_admin_pages_need_staff(client, django_user_model):
+    client.force_login(django_user_model.objects.create_user(username="voter", password="voter-password-1"))
+    response = client.get(admin_url(Result, "changelist"))
+    assert response.status_code == 302
+    assert response.url.startswith("/admin/login/")
+
+
+def test_vote_type_filter_lists_every_type(superuser_client, atlanta_runoff):
+    html = superuser_client.get(admin_url(Result, "changelist")).content.decode()
+    assert VoteType.UNSPECIFIED.label in html

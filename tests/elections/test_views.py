@@ -1,0 +1,261 @@
+import datetime
+import re
+
+import pytest
+from django.urls import reverse
+
+from elections.enums import JurisdictionKind, Level
+from elections.models import Candidate, Contest, Election, Jurisdiction
+from elections.services import certification_record
+from tests.factories import (
+    ATLANTA_CERTIFIED_AT,
+    build_atlanta_runoff,
+    build_spread_race,
+    georgia_counties,
+)
+
+pytestmark = pytest.mark.django_db
+
+# A fixed number of queries per page, whatever the number of counties, candidates and contests:
+# session + user, then the page's own reads.
+LIST_QUERIES = 2 + 1  # elections with contest counts
+# election, contests (+ superintendent jurisdiction), counties, candidates with totals, rules,
+# closed days, certifications
+DETAIL_QUERIES = 2 + 7
+# contest (+ election, superintendent jurisdiction), counties, candidates with totals, rules,
+# closed days, certifications for the clock, certifications shown, votes by county and type
+CONTEST_QUERIES = 2 + 8
+
+
+def text_of(response) -> str:
+    """The page's text with tags dropped and white space collapsed, for whole-phrase assertions."""
+    return " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split())
+
+
+def contest_url(contest: Contest) -> str:
+    return reverse("elections:contest", args=[contest.election.slug, contest.pk])
+
+
+def detail_url(contest: Contest) -> str:
+    return reverse("elections:detail", args=[contest.election.slug])
+
+
+# elections:list
+
+
+def test_list_shows_elections_newest_first_with_contest_counts(clerk_client, atlanta_runoff):
+    older = Election.objects.create(
+        name="Atlanta Mayoral Runoff 2009", slug="atl-2009", date="2009-12-01", kind="runoff"
+    )
+    Contest.objects.create(election=older, office="Mayor", level=Level.MUNICIPAL)
+    Contest.objects.create(election=older, office="Council President", level=Level.MUNICIPAL)
+
+    response = clerk_client.get(reverse("elections:list"))
+
+    assert response.status_code == 200
+    assert [(e.name, e.contest_count) for e in response.context["elections"]] == [
+        ("Atlanta Mayoral Runoff 2017", 1),
+        ("Atlanta Mayoral Runoff 2009", 2),
+    ]
+    assert 'href="/elections/atlanta-mayor-runoff-2017/"' in response.content.decode()
+
+
+def test_list_query_count_is_fixed(clerk_client, django_assert_num_queries):
+    for index in range(5):
+        build_spread_race(slug=f"race-{index}", county_count=index + 1)
+    with django_assert_num_queries(LIST_QUERIES):
+        assert clerk_client.get(reverse("elections:list")).status_code == 200
+
+
+# elections:detail
+
+
+def test_detail_shows_each_contest_standing(clerk_client, atlanta_runoff):
+    response = clerk_client.get(detail_url(atlanta_runoff))
+
+    assert response.status_code == 200
+    text = text_of(response)
+    assert "Mayor , City of Atlanta Municipal" in text
+    assert "Counties DeKalb County, Fulton County" in text
+    assert "Total votes 92,502" in text
+    assert "Rule in force Georgia, O.C.G.A. § 21-2-495(c), 1 percent (threshold 1%)" in text
+    assert "Certified Monday, December 11, 2017, 4:00 p.m. EST (2017-12-11 16:00 EST)" in text
+    assert "Filing deadline Wednesday, December 13, 2017, 5:00 p.m. EST (2017-12-13 17:00 EST)" in text
+    assert "Request goes to Superintendent: DeKalb County, Fulton County" in text
+    assert "Margin 832 votes, 0.899% of 92,502 (Mary Norwood behind Keisha Lance Bottoms)" in text
+    assert "May ask for a recount Mary Norwood" in text
+
+
+@pytest.mark.parametrize(("county_count", "extra_contests"), [(2, 0), (20, 4)])
+def test_detail_query_count_is_fixed(clerk_client, django_assert_num_queries, county_count, extra_contests):
+    contest = build_spread_race(slug="spread", county_count=county_count)
+    city = Jurisdiction.objects.create(kind=JurisdictionKind.MUNICIPALITY, name="City of Testville")
+    for index in range(extra_contests):
+        extra = Contest.objects.create(
+            election=contest.election,
+            office=f"Council {index}",
+            level=Level.MUNICIPAL,
+            superintendent_jurisdiction=city,
+        )
+        extra.counties.set(georgia_counties()[:county_count])
+        Candidate.objects.create(contest=extra, name="Only Candidate")
+    with django_assert_num_queries(DETAIL_QUERIES):
+        response = clerk_client.get(detail_url(contest))
+    assert response.status_code == 200
+    assert len(response.context["contests"]) == 1 + extra_contests
+    if extra_contests:
+        assert "Request goes to Superintendent: City of Testville" in text_of(response)
+
+
+def test_detail_unknown_slug_is_404(clerk_client):
+    assert clerk_client.get(reverse("elections:detail", args=["no-such-election"])).status_code == 404
+
+
+# elections:contest
+
+
+def test_contest_shows_margin_eligibility_deadline_and_route(clerk_client, atlanta_runoff):
+    response = clerk_client.get(contest_url(atlanta_runoff))
+
+    assert response.status_code == 200
+    text = text_of(response)
+    assert "Margin 832 votes, 0.899% of 92,502" in text
+    assert (
+        "Rule in force Georgia, O.C.G.A. § 21-2-495(c), 1 percent — threshold 1% of the total votes cast, "
+        "within 2 business days after certification"
+    ) in text
+    assert "Certified Monday, December 11, 2017, 4:00 p.m. EST (2017-12-11 16:00 EST)" in text
+    assert "Filing deadline Wednesday, December 13, 2017, 5:00 p.m. EST (2017-12-13 17:00 EST)" in text
+    assert "Request goes to Superintendent: DeKalb County, Fulton County" in text
+    # Each candidate: votes, gap, percent, against whom, eligible.
+    assert "Keisha Lance Bottoms — Elected 46,667 — — — declared" in text
+    assert "Mary Norwood — Not declared 45,835 832 0.899% Keisha Lance Bottoms eligible" in text
+    assert "Total votes cast for the office 92,502" in text
+    # Certifications: which county, when, which version.
+    assert "DeKalb County 1 Monday, December 11, 2017, 4:00 p.m. EST (2017-12-11 16:00 EST)" in text
+    assert "Fulton County 1 Monday, December 11, 2017, 4:00 p.m. EST (2017-12-11 16:00 EST)" in text
+
+
+def test_contest_votes_by_county_and_vote_type_are_summed_in_the_database(clerk_client, db):
+    contest = build_spread_race(slug="spread", county_count=2)
+
+    response = clerk_client.get(contest_url(contest))
+
+    rows = [(row.county, row.vote_type, row.votes, row.total) for row in response.context["vote_rows"]]
+    assert rows == [
+        ("Appling", "Election day", (1000, 990, 5), 1995),
+        ("Appling", "Absentee by mail", (100, 99, 0), 199),
+        ("Atkinson", "Election day", (1001, 991, 6), 1998),
+        ("Atkinson", "Absentee by mail", (101, 100, 1), 202),
+    ]
+    assert "Appling County Election day 1,000 990 5 1,995" in text_of(response)
+
+
+def test_contest_shows_recertification_version(clerk_client, atlanta_runoff):
+    fulton = georgia_counties("Fulton")[0]
+    certification_record(
+        election=atlanta_runoff.election,
+        county=fulton,
+        certified_at=ATLANTA_CERTIFIED_AT + datetime.timedelta(days=10),
+        by=None,
+    )
+
+    text = text_of(clerk_client.get(contest_url(atlanta_runoff)))
+
+    assert "Fulton County 2 (recertification) Thursday, December 21, 2017, 4:00 p.m. EST" in text
+    # The clock still runs from the original certification.
+    assert "Filing deadline Wednesday, December 13, 2017, 5:00 p.m. EST" in text
+
+
+def test_contest_not_certified_names_the_missing_county(clerk_client, db):
+    contest = build_atlanta_runoff(certified_at=None)
+    certification_record(
+        election=contest.election, county=georgia_counties("Fulton")[0], certified_at=ATLANTA_CERTIFIED_AT, by=None
+    )
+
+    text = text_of(clerk_client.get(contest_url(contest)))
+
+    assert "Certified Not certified yet: still missing the certification of DeKalb County." in text
+    assert "Filing deadline Set when the results are certified." in text
+    assert "Mary Norwood — Not declared 45,835 832 0.899% Keisha Lance Bottoms eligible" in text
+
+
+def test_contest_statewide_office_waits_for_the_secretary_of_state(clerk_client, db):
+    contest = build_atlanta_runoff(slug="state-house", office="State Senate", district="39", level=Level.STATE)
+
+    text = text_of(clerk_client.get(contest_url(contest)))
+
+    assert "Not certified yet: the Secretary of State’s statewide certification is still missing." in text
+    assert "Request goes to Secretary of State" in text
+
+
+def test_contest_without_a_rule_in_force_says_why(clerk_client, db):
+    contest = build_atlanta_runoff(date=datetime.date(1960, 11, 8))
+
+    text = text_of(clerk_client.get(contest_url(contest)))
+
+    assert "Rule in force No recount rule is in force on 1960-11-08." in text
+    assert "Filing deadline None: no rule in force." in text
+    assert "Mary Norwood — Not declared 45,835 832 0.899% Keisha Lance Bottoms not eligible" in text
+
+
+@pytest.mark.parametrize("county_count", [2, 20])
+def test_contest_query_count_is_fixed(clerk_client, django_assert_num_queries, county_count):
+    contest = build_spread_race(slug="spread", county_count=county_count)
+    with django_assert_num_queries(CONTEST_QUERIES):
+        response = clerk_client.get(contest_url(contest))
+    assert response.status_code == 200
+    assert len(response.context["vote_rows"]) == 2 * county_count
+    assert len(response.context["certifications"]) == county_count
+
+
+def test_contest_of_another_election_is_404(clerk_client, atlanta_runoff):
+    other = build_spread_race(slug="other", county_count=1)
+    url = reverse("elections:contest", args=[other.election.slug, atlanta_runoff.pk])
+    assert clerk_client.get(url).status_code == 404
+
+
+def test_contest_unknown_pk_is_404(clerk_client, atlanta_runoff):
+    url = reverse("elections:contest", args=[atlanta_runoff.election.slug, atlanta_runoff.pk + 1000])
+    assert clerk_client.get(url).status_code == 404
+
+
+# Every page: login required, GET/HEAD only.
+
+
+@pytest.fixture
+def page_urls(atlanta_runoff) -> list[str]:
+    return [reverse("elections:list"), detail_url(atlanta_runoff), contest_url(atlanta_runoff)]
+
+
+def test_anonymous_is_sent_to_login(client, page_urls):
+    for url in page_urls:
+        response = client.get(url)
+        assert (response.status_code, response.url) == (302, f"/login/?next={url}")
+
+
+def test_post_is_405(clerk_client, page_urls):
+    for url in page_urls:
+        assert clerk_client.post(url).status_code == 405
+
+
+def test_head_is_allowed(clerk_client, page_urls):
+    for url in page_urls:
+        assert clerk_client.head(url).status_code == 200
+
+
+def test_login_page_renders_with_crispy_form(client, db):
+    response = client.get(reverse("login"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="div_id_username"' in html
+    assert "bootstrap/css/bootstrap.min.css" in html
+    assert "<script>" not in html
+    assert "style=" not in html
+
+
+def test_logout_is_a_post_form_in_the_navbar(clerk_client):
+    html = clerk_client.get(reverse("elections:list")).content.decode()
+    assert '<form method="post" action="/logout/"' in html
+    assert clerk_client.post(reverse("logout")).status_code == 302
+    assert clerk_client.get(reverse("elections:list")).status_code == 302

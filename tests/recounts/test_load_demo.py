@@ -1,0 +1,121 @@
+import io
+import re
+
+import pytest
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from elections.enums import DeclaredStatus, Level
+from elections.models import SECRETARY_OF_STATE_GROUP, Candidate, Certification, Contest, ImportBatch
+from recounts.management.commands.load_demo import DEMO_PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+LOGINS = ["admin", "sos", "fulton", "dekalb", "bottoms", "norwood"]
+
+
+def load_demo(*args: str) -> str:
+    out = io.StringIO()
+    call_command("load_demo", *args, stdout=out)
+    return out.getvalue()
+
+
+def login_table(output: str) -> list[tuple[str, str]]:
+    """(username, password) of each line of the printed table."""
+    rows = re.findall(r"^  .+?  (\w+)\s+(\S+)$", output, flags=re.MULTILINE)
+    return [row for row in rows if row[0] in LOGINS]
+
+
+def row_counts() -> dict[str, int]:
+    return {model._meta.label: model._default_manager.count() for model in apps.get_models()}
+
+
+def text_of(response) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split())
+
+
+def test_loads_the_article_race_through_the_import():
+    output = load_demo()
+
+    contest = Contest.objects.select_related("election").get(election__slug="atlanta-mayor-runoff-2017")
+    assert (contest.election.name, str(contest.election.date), contest.election.kind) == (
+        "Atlanta Mayoral Runoff 2017",
+        "2017-12-05",
+        "runoff",
+    )
+    assert (contest.office, contest.district, contest.level) == ("Mayor", "City of Atlanta", Level.MUNICIPAL)
+    assert sorted(county.name for county in contest.counties.all()) == ["DeKalb", "Fulton"]
+    assert ImportBatch.objects.get().result_count == 4
+    assert dict(Candidate.objects.filter(contest=contest).values_list("name", "declared_status")) == {
+        "Keisha Lance Bottoms": DeclaredStatus.ELECTED,
+        "Mary Norwood": DeclaredStatus.NONE,
+    }
+    certifications = Certification.objects.filter(election=contest.election).select_related("jurisdiction")
+    assert sorted((c.jurisdiction.name, c.version, c.certified_at.isoformat()) for c in certifications) == [
+        ("DeKalb", 1, "2017-12-11T21:00:00+00:00"),
+        ("Fulton", 1, "2017-12-11T21:00:00+00:00"),
+    ]
+    assert login_table(output) == [(username, DEMO_PASSWORD) for username in LOGINS]
+
+
+def test_demo_users_have_their_roles():
+    load_demo()
+    users = {user.username: user for user in get_user_model().objects.prefetch_related("groups", "memberships")}
+
+    assert users["admin"].is_superuser
+    assert (users["sos"].is_staff, users["sos"].is_superuser) == (True, False)
+    assert [group.name for group in users["sos"].groups.all()] == [SECRETARY_OF_STATE_GROUP]
+    assert users["sos"].has_perm("elections.add_certification")
+    assert [(m.jurisdiction.name, m.title) for m in users["fulton"].memberships.all()] == [("Fulton", "Superintendent")]
+    assert [(m.jurisdiction.name, m.title) for m in users["dekalb"].memberships.all()] == [("DeKalb", "Superintendent")]
+    assert [c.name for c in users["bottoms"].candidacies.all()] == ["Keisha Lance Bottoms"]
+    assert [c.name for c in users["norwood"].candidacies.all()] == ["Mary Norwood"]
+    assert all(user.check_password(DEMO_PASSWORD) for user in users.values())
+
+
+def test_running_twice_creates_nothing_and_prints_the_same_logins():
+    first = load_demo()
+    counts = row_counts()
+
+    second = load_demo()
+
+    assert row_counts() == counts
+    assert login_table(second) == login_table(first)
+
+
+def test_password_option():
+    output = load_demo("--password", "another-demo-password")
+    assert login_table(output) == [(username, "another-demo-password") for username in LOGINS]
+    assert get_user_model().objects.get(username="norwood").check_password("another-demo-password")
+
+
+def test_refuses_to_run_in_production(settings):
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError, match="does not run when DJANGO_ENV is 'production'"):
+        load_demo()
+    assert not Contest.objects.exists()
+    assert not get_user_model().objects.exists()
+
+
+def test_runs_in_production_when_forced(settings):
+    settings.PRODUCTION = True
+    load_demo("--force")
+    assert Contest.objects.count() == 1
+
+
+def test_contest_page_after_the_demo(client):
+    load_demo()
+    client.login(username="norwood", password=DEMO_PASSWORD)
+    contest = Contest.objects.get(election__slug="atlanta-mayor-runoff-2017")
+
+    response = client.get(reverse("elections:contest", args=["atlanta-mayor-runoff-2017", contest.pk]))
+
+    assert response.status_code == 200
+    text = text_of(response)
+    assert "Margin 832 votes, 0.899% of 92,502" in text
+    assert "Mary Norwood — Not declared 45,835 832 0.899% Keisha Lance Bottoms eligible" in text
+    assert "threshold 1% of the total votes cast" in text
+    assert "(2017-12-13 17:00 EST)" in text
+    assert "Request goes to Superintendent: DeKalb County, Fulton County" in text

@@ -1,0 +1,121 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from elections.enums import Level
+from elections.models import Election, Jurisdiction
+from elections.queries import elections_newest_first, latest_certification, votes_by_county_and_type
+from elections.services import certification_record
+from recounts.enums import Route
+from recounts.queries import (
+    CertificationMissing,
+    certification_missing,
+    contest_standing,
+    election_standings,
+    superintendents_of,
+)
+from tests.factories import (
+    ATLANTA_CERTIFIED_AT,
+    EASTERN,
+    build_atlanta_runoff,
+    build_spread_race,
+    georgia_counties,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_atlanta_standing_matches_the_article():
+    contest = build_atlanta_runoff()
+
+    standing = contest_standing(contest)
+
+    assert (standing.total_votes, standing.margin, standing.margin_percent) == (92_502, 832, Decimal("0.899"))
+    assert standing.rule.name == "Georgia, O.C.G.A. § 21-2-495(c), 1 percent"
+    assert standing.route == Route.SUPERINTENDENT
+    assert standing.certified_at == ATLANTA_CERTIFIED_AT
+    assert standing.filing_deadline == datetime.datetime(2017, 12, 13, 17, 0, tzinfo=EASTERN)
+    assert [(s.candidate.name, s.votes, s.eligible, s.against and s.against.name) for s in standing.candidates] == [
+        ("Keisha Lance Bottoms", 46_667, False, None),
+        ("Mary Norwood", 45_835, True, "Keisha Lance Bottoms"),
+    ]
+
+
+def test_election_standings_query_count_does_not_grow(django_assert_num_queries):
+    contest = build_spread_race(slug="spread", county_count=20)
+    # contests, counties, candidates with totals, rules, closed days, certifications
+    with django_assert_num_queries(6):
+        (standing,) = election_standings(contest.election)
+    assert len(standing.counties) == 20
+
+
+def test_superintendents_are_the_counties_where_the_contest_is_voted():
+    standing = contest_standing(build_atlanta_runoff())
+    assert [str(j) for j in superintendents_of(standing)] == ["DeKalb County", "Fulton County"]
+
+
+def test_superintendent_of_a_city_that_runs_its_own_election():
+    contest = build_atlanta_runoff()
+    city = Jurisdiction.objects.create(kind="municipality", name="City of Atlanta")
+    contest.superintendent_jurisdiction = city
+    contest.save()
+    assert superintendents_of(contest_standing(contest)) == [city]
+
+
+def test_no_superintendents_on_the_secretary_of_state_route():
+    standing = contest_standing(build_atlanta_runoff(office="U.S. House", district="5", level=Level.FEDERAL))
+    assert standing.route == Route.SECRETARY_OF_STATE
+    assert superintendents_of(standing) == []
+
+
+def test_certification_missing_names_the_counties_still_to_certify():
+    contest = build_atlanta_runoff(certified_at=None)
+    fulton, dekalb = georgia_counties("Fulton", "DeKalb")
+    certification_record(election=contest.election, county=fulton, certified_at=ATLANTA_CERTIFIED_AT, by=None)
+    standing = contest_standing(contest)
+    certifications = list(contest.election.certifications.all())
+
+    assert certification_missing(standing, certifications) == CertificationMissing(statewide=False, counties=[dekalb])
+
+
+def test_certification_missing_statewide_for_a_multi_county_state_office():
+    contest = build_atlanta_runoff(office="State Senate", district="39", level=Level.STATE)
+    standing = contest_standing(contest)
+    certifications = list(contest.election.certifications.all())
+
+    assert certification_missing(standing, certifications) == CertificationMissing(statewide=True, counties=[])
+
+
+def test_certification_missing_is_none_once_certified():
+    contest = build_atlanta_runoff()
+    assert certification_missing(contest_standing(contest), list(contest.election.certifications.all())) is None
+
+
+def test_votes_by_county_and_type_is_one_grouped_query(django_assert_num_queries):
+    contest = build_spread_race(slug="spread", county_count=20)
+    candidate_ids = list(contest.candidates.order_by("ballot_order").values_list("pk", flat=True))
+    with django_assert_num_queries(1):
+        rows = votes_by_county_and_type(contest_id=contest.pk, candidate_ids=candidate_ids)
+    assert len(rows) == 40
+    assert (rows[0].county, rows[0].vote_type, rows[0].votes) == ("Appling", "Election day", (1000, 990, 5))
+    assert sum(row.votes[0] for row in rows) == contest_standing(contest).candidates[0].votes
+
+
+def test_elections_newest_first_with_contest_counts():
+    build_atlanta_runoff()
+    Election.objects.create(name="Later", slug="later", date=datetime.date(2020, 11, 3), kind="general")
+    assert [(e.slug, e.contest_count) for e in elections_newest_first()] == [
+        ("later", 0),
+        ("atlanta-mayor-runoff-2017", 1),
+    ]
+
+
+def test_latest_certification_per_scope():
+    contest = build_atlanta_runoff()
+    fulton = georgia_counties("Fulton")[0]
+    later = ATLANTA_CERTIFIED_AT + datetime.timedelta(days=3)
+    certification_record(election=contest.election, county=fulton, certified_at=later, by=None)
+
+    assert latest_certification(election=contest.election, county=fulton).version == 2
+    assert latest_certification(election=contest.election, county=None) is None
