@@ -90,6 +90,12 @@ class Contest(models.Model):
     counties = models.ManyToManyField(
         Jurisdiction, related_name="contests", limit_choices_to={"kind": JurisdictionKind.COUNTY}
     )
+    party = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="In a primary, the party whose primary this is: each party's primary is its own contest. "
+        "Empty in a general, special or nonpartisan race.",
+    )
     seats = models.PositiveSmallIntegerField(default=1)
     home_county = models.ForeignKey(
         Jurisdiction,
@@ -117,12 +123,12 @@ class Contest(models.Model):
         ordering = ["election", "office", "district"]
         constraints = [
             models.UniqueConstraint(
-                fields=["election", "office", "district"],
+                fields=["election", "office", "district", "party"],
                 condition=Q(home_county__isnull=True),
                 name="contest_unique_office",
             ),
             models.UniqueConstraint(
-                fields=["election", "office", "district", "home_county"],
+                fields=["election", "office", "district", "party", "home_county"],
                 condition=Q(home_county__isnull=False),
                 name="contest_unique_county_office",
             ),
@@ -131,7 +137,12 @@ class Contest(models.Model):
 
     def __str__(self) -> str:
         name = f"{self.office}, {self.district}" if self.district else self.office
-        return f"{name} ({self.home_county})" if self.home_county_id else name
+        qualifiers = [
+            f"{self.party} primary" if self.party else "",
+            str(self.home_county) if self.home_county_id else "",
+        ]
+        qualifiers = [qualifier for qualifier in qualifiers if qualifier]
+        return f"{name} ({', '.join(qualifiers)})" if qualifiers else name
 
 
 class Candidate(models.Model):
@@ -194,7 +205,9 @@ class Result(models.Model):
     service that records a history row with its reason.
     """
 
-    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="results")
+    # No index of its own: the unique constraint below leads with the candidate (and every index
+    # costs time on each of the millions of rows an import writes).
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="results", db_index=False)
     county = models.ForeignKey(
         Jurisdiction,
         on_delete=models.PROTECT,

@@ -1,11 +1,13 @@
 """Every write to elections data goes through here: certification and declared statuses."""
 
 import datetime
+from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Sum
 from django.utils.timezone import localtime
+from simple_history.utils import bulk_update_with_history
 
 from elections.enums import CertificationScope, DeclaredStatus, ElectionKind, JurisdictionKind
 from elections.models import Candidate, Certification, Contest, Election, Jurisdiction
@@ -28,33 +30,47 @@ def _save_with_history(instance, *, by: AbstractBaseUser | None, reason: str) ->
 
 
 @transaction.atomic
-def contest_declare_from_votes(*, contest: Contest, by: AbstractBaseUser | None, reason: str) -> list[Candidate]:
-    """Declare the top `seats` candidates by total votes elected (nominated, in a primary); the rest not.
+def contests_declare_from_votes(
+    *, contests: Iterable[Contest], by: AbstractBaseUser | None, reason: str
+) -> list[Candidate]:
+    """Declare each contest's top `seats` candidates by total votes elected (nominated, in a
+    primary); the rest not. One query for every contest's totals, one bulk update with history.
 
-    Write-in aggregate lines are never declared. A tie at the last seat declares nobody past the
-    seats already clear of it: ties are for the superintendent to resolve, not the software.
+    Write-in aggregate lines are never declared. A tie across the last seat declares only the
+    candidates clear of it: a tie is for the officials to resolve, not the software.
     Returns the candidates whose status changed.
     """
-    winning = _winning_status(contest.election)
-    candidates = list(
-        contest.candidates.filter(write_in_aggregate=False)
+    by_contest: dict[int, list[Candidate]] = {}
+    totals = (
+        Candidate.objects.filter(contest__in=list(contests), write_in_aggregate=False)
+        .select_related("contest__election")
         .annotate(total=Sum("results__votes", default=0))
-        .order_by("-total", "ballot_order", "name")
+        .order_by("contest_id", "-total", "ballot_order", "name")
     )
-    seats = contest.seats
-    if len(candidates) > seats and candidates[seats - 1].total == candidates[seats].total:
-        tied = candidates[seats].total
-        declared_ids = {c.pk for c in candidates if c.total > tied}
-    else:
-        declared_ids = {c.pk for c in candidates[:seats]}
+    for candidate in totals:
+        by_contest.setdefault(candidate.contest_id, []).append(candidate)
     changed = []
-    for candidate in candidates:
-        status = winning if candidate.pk in declared_ids else DeclaredStatus.NONE
-        if candidate.declared_status != status:
-            candidate.declared_status = status
-            _save_with_history(candidate, by=by, reason=reason)
-            changed.append(candidate)
+    for candidates in by_contest.values():
+        contest = candidates[0].contest
+        winning = _winning_status(contest.election)
+        seats = contest.seats
+        if len(candidates) > seats and candidates[seats - 1].total == candidates[seats].total:
+            tied = candidates[seats].total
+            declared_ids = {c.pk for c in candidates if c.total > tied}
+        else:
+            declared_ids = {c.pk for c in candidates[:seats]}
+        for candidate in candidates:
+            status = winning if candidate.pk in declared_ids else DeclaredStatus.NONE
+            if candidate.declared_status != status:
+                candidate.declared_status = status
+                changed.append(candidate)
+    bulk_update_with_history(changed, Candidate, ["declared_status"], default_user=by, default_change_reason=reason)
     return changed
+
+
+def contest_declare_from_votes(*, contest: Contest, by: AbstractBaseUser | None, reason: str) -> list[Candidate]:
+    """`contests_declare_from_votes` for one contest."""
+    return contests_declare_from_votes(contests=[contest], by=by, reason=reason)
 
 
 @transaction.atomic

@@ -60,7 +60,7 @@ from simple_history.models import HistoricalRecords
 from elections.enums import ElectionKind, Level, VoteType
 from elections.importers.offices import office_level
 from elections.models import Candidate, Contest, Election, ImportBatch, Jurisdiction, Result
-from elections.services import ElectionsError, contest_declare_from_votes, county_by_name
+from elections.services import ElectionsError, contests_declare_from_votes, county_by_name
 
 REQUIRED_COLUMNS: Final = ("county", "precinct", "office", "district", "party", "candidate")
 TOTAL_COLUMN: Final = "votes"
@@ -87,6 +87,9 @@ NOT_CANDIDATE_VOTES: Final = {
     "candidate": frozenset({"over votes", "under votes", "overvotes", "undervotes", "total", "total votes", "blank"}),
     "office": frozenset({"registered voters", "ballots cast"}),
 }
+
+#: Party cells of a nonpartisan race on a primary ballot (judges, school boards): not a party's primary.
+NONPARTISAN: Final = frozenset({"np", "nonpartisan", "non-partisan", "non partisan", "nop"})
 
 #: "Write-ins", "Write-In", "Write In", "write-in": one line summing votes for many people.
 WRITE_IN_AGGREGATE: Final = re.compile(r"write[\s-]*ins?", re.IGNORECASE)
@@ -544,14 +547,21 @@ class _Import:
         self.skipped_rows = 0
         self.warnings: list[str] = []
         self.counties: dict[str, int] = {}  # cleaned, case-folded name → pk
-        # Contests are keyed by (office, district, home county): a county office ("Sheriff") is one
-        # contest per county, an office voted across counties has no home county (None).
-        self.contests: dict[tuple[str, str, int | None], _ContestEntry] = {}  # office, district folded
-        self.candidates: dict[tuple[str, str, int | None, str], _CandidateEntry] = {}  # … and name, folded
+        # Contests are keyed by (office, district, party, home county): in a primary each party's
+        # race is its own contest (party empty otherwise); a county office ("Sheriff") is one contest
+        # per county, an office voted across counties has no home county (None). All text case-folded.
+        self.primary = election.kind in {ElectionKind.PRIMARY, ElectionKind.PRIMARY_RUNOFF}
+        self.contests: dict[tuple[str, str, str, int | None], _ContestEntry] = {}
+        self.candidates: dict[tuple[str, str, str, int | None, str], _CandidateEntry] = {}  # … and name
         self.new_candidates: list[Candidate] = []
         self.numbers: dict[str, int] = {}  # figures as written → value (small ones: bounded)
         self.existing_contests = {
-            (contest.office.casefold(), contest.district.casefold(), contest.home_county_id): contest
+            (
+                contest.office.casefold(),
+                contest.district.casefold(),
+                contest.party.casefold(),
+                contest.home_county_id,
+            ): contest
             for contest in Contest.objects.filter(election=election)
         }
         self.existing_candidates = {
@@ -590,7 +600,7 @@ class _Import:
         number = self.numbers.__getitem__
         full_size = len(layout.types)
         county_ids: dict[str, int] = {}
-        entries: dict[tuple[str, str, str, int], object] = {}  # the cells as written, county → entry
+        entries: dict[tuple[str, str, str, int, str], object] = {}  # cells as written, county → entry
         full: list[tuple] = []  # (candidate, county, precinct, *figures): every vote type given
         full_lines: list[int] = []
         partial: list[tuple] = []  # (candidate, county, precinct, vote type, votes): some types given
@@ -606,9 +616,9 @@ class _Import:
             county_id = county_ids.get(county)
             if county_id is None:
                 county_id = county_ids[county] = self._county(county, reader.line_num)
-            entry = entries.get((office, district, name, county_id))
+            entry = entries.get((office, district, name, county_id, party))
             if entry is None:
-                entry = entries[office, district, name, county_id] = self._candidate(
+                entry = entries[office, district, name, county_id, party] = self._candidate(
                     office, district, name, party, county_id, reader.line_num
                 )
             if entry is _SKIP:
@@ -719,7 +729,8 @@ class _Import:
             return _SKIP
         level = office_level(office, municipal=self.municipal)
         home_county = county_id if level == Level.COUNTY else None
-        key = (office.casefold(), district.casefold(), home_county, name.casefold())
+        primary_party = party if self.primary and party.casefold() not in NONPARTISAN else ""
+        key = (office.casefold(), district.casefold(), primary_party.casefold(), home_county, name.casefold())
         if key in self.candidates:
             return self.candidates[key]
         for column, value, limit in (("office", office, 200), ("district", district, 100), ("candidate", name, 200)):
@@ -729,10 +740,10 @@ class _Import:
                 raise _rejected(line, column, f"longer than {limit} characters")
         if len(party) > 100:
             raise _rejected(line, "party", "longer than 100 characters")
-        contest = self._contest(office, district, level, home_county)
+        contest = self._contest(office, district, primary_party, level, home_county)
         contest.candidates += 1
         write_in = WRITE_IN_AGGREGATE.fullmatch(name) is not None
-        candidate = self.existing_candidates.get((contest.contest.pk, key[3]))
+        candidate = self.existing_candidates.get((contest.contest.pk, key[4]))
         if candidate is None:
             candidate = Candidate(
                 contest=contest.contest,
@@ -753,8 +764,8 @@ class _Import:
         self.candidates[key] = entry
         return entry
 
-    def _contest(self, office: str, district: str, level: Level, home_county: int | None) -> _ContestEntry:
-        key = (office.casefold(), district.casefold(), home_county)
+    def _contest(self, office: str, district: str, party: str, level: Level, home_county: int | None) -> _ContestEntry:
+        key = (office.casefold(), district.casefold(), party.casefold(), home_county)
         if key not in self.contests:
             contest = self.existing_contests.get(key)
             if contest is None:
@@ -764,6 +775,7 @@ class _Import:
                     district=district,
                     level=level,
                     seats=self.seats,
+                    party=party,
                     home_county_id=home_county,
                 )
                 Contest.objects.bulk_create([contest])  # its history row is written in bulk by finish()
@@ -823,8 +835,9 @@ class _Import:
         self._write_history([entry.contest for entry in new_contests], contest_counties, self.new_candidates)
         if replace:
             self._delete_absent()
-        for entry in self.contests.values():
-            contest_declare_from_votes(contest=entry.contest, by=self.by, reason=self.declare_reason)
+        contests_declare_from_votes(
+            contests=[entry.contest for entry in self.contests.values()], by=self.by, reason=self.declare_reason
+        )
 
     def _write_history(self, contests: list[Contest], contest_counties: list, candidates: list[Candidate]) -> None:
         options = {"default_user": self.by, "default_change_reason": self.reason}

@@ -196,6 +196,37 @@ def test_a_local_office_is_one_county_contest_per_county_unless_municipal():
     ]
 
 
+def test_each_partys_primary_is_its_own_contest_with_its_own_nominee():
+    run(
+        csv_text(
+            HEADER,
+            "Cobb,,Governor,,REP,Brian Kemp,700",
+            "Cobb,,Governor,,REP,Vernon Jones,100",
+            "Cobb,,Governor,,DEM,Stacey Abrams,650",
+            "Fulton,,Governor,,DEM,Stacey Abrams,900",
+            "Fulton,,Governor,,REP,Brian Kemp,300",
+            "Fulton,,Governor,,REP,Vernon Jones,20",
+            "Fulton,,Supreme Court,,NP,Ann Justice,400",
+        ),
+        election_name="2022 Primary",
+        kind=ElectionKind.PRIMARY,
+    )
+
+    assert sorted(
+        (str(c), c.party, [(x.name, x.declared_status) for x in c.candidates.all()]) for c in Contest.objects.all()
+    ) == [
+        ("Governor (DEM primary)", "DEM", [("Stacey Abrams", "nominated")]),
+        ("Governor (REP primary)", "REP", [("Brian Kemp", "nominated"), ("Vernon Jones", "none")]),
+        ("Supreme Court", "", [("Ann Justice", "nominated")]),
+    ]
+
+
+def test_a_general_election_keeps_one_contest_whatever_the_parties():
+    run(csv_text(HEADER, "Cobb,,Governor,,REP,Brian Kemp,700", "Cobb,,Governor,,DEM,Stacey Abrams,650"))
+
+    assert [(str(c), c.party) for c in Contest.objects.all()] == [("Governor", "")]
+
+
 def test_same_county_office_in_a_statewide_file_is_a_contest_per_county_and_a_state_office_is_one():
     run(
         csv_text(
