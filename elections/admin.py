@@ -3,11 +3,10 @@
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
-from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
-from elections import queries
 from elections.enums import JurisdictionKind
 from elections.models import (
     Candidate,
@@ -19,7 +18,36 @@ from elections.models import (
     Result,
     StaffMembership,
 )
-from elections.services import candidate_declare, certification_record
+from elections.services import ElectionsError, candidate_declare, certification_check, certification_record
+
+
+class ReasonForm(forms.ModelForm):
+    """Every change made in the admin says why; the reason is kept in the history row."""
+
+    change_reason = forms.CharField(
+        label="Reason for this change",
+        max_length=100,
+        help_text="Kept in the history with your name (e.g. “Typo in the superintendent’s address”).",
+    )
+
+
+class AttributedAdmin(SimpleHistoryAdmin):
+    """History with a reason for every change, and no revert from the history page.
+
+    simple-history's revert page saves an old version straight back, checking only that the user
+    may *view* the object: it would bypass the services, the read-only rules and the reason.
+    """
+
+    form = ReasonForm
+
+    def save_model(self, request: HttpRequest, obj, form: forms.ModelForm, change: bool) -> None:
+        obj._change_reason = form.cleaned_data["change_reason"].strip()
+        super().save_model(request, obj, form, change)
+
+    def history_form_view(self, request: HttpRequest, object_id: str, version_id: str, extra_context=None):
+        if request.method not in ("GET", "HEAD"):
+            raise PermissionDenied("Earlier versions are shown, never restored: make the change with a reason.")
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 class ReadOnlyAdminMixin:
@@ -36,14 +64,14 @@ class ReadOnlyAdminMixin:
 
 
 @admin.register(Jurisdiction)
-class JurisdictionAdmin(SimpleHistoryAdmin):
+class JurisdictionAdmin(AttributedAdmin):
     list_display = ["__str__", "kind", "state", "fips", "superintendent_office", "contact_email"]
     list_filter = ["kind", "state"]
     search_fields = ["name", "fips", "superintendent_office"]
 
 
 @admin.register(StaffMembership)
-class StaffMembershipAdmin(SimpleHistoryAdmin):
+class StaffMembershipAdmin(AttributedAdmin):
     list_display = ["user", "jurisdiction", "title"]
     list_filter = ["jurisdiction__kind", "title"]
     list_select_related = ["user", "jurisdiction"]
@@ -52,7 +80,7 @@ class StaffMembershipAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Election)
-class ElectionAdmin(SimpleHistoryAdmin):
+class ElectionAdmin(AttributedAdmin):
     list_display = ["name", "date", "kind", "state", "slug"]
     list_filter = ["kind", "state"]
     search_fields = ["name", "slug"]
@@ -71,40 +99,26 @@ class CandidateInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Contest)
-class ContestAdmin(SimpleHistoryAdmin):
+class ContestAdmin(AttributedAdmin):
     list_display = ["__str__", "election", "level", "seats", "superintendent_jurisdiction"]
     list_filter = ["level", "election__kind"]
     list_select_related = ["election", "superintendent_jurisdiction"]
     search_fields = ["office", "district", "election__name", "election__slug"]
-    autocomplete_fields = ["election", "counties", "superintendent_jurisdiction"]
+    autocomplete_fields = ["election", "counties", "superintendent_jurisdiction", "home_county"]
     inlines = [CandidateInline]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Contest | None = None) -> list[str]:
+        return ["election"] if obj is not None else []
 
-class CandidateAdminForm(forms.ModelForm):
-    change_reason = forms.CharField(
-        required=False,
-        max_length=100,
-        help_text="Why the declared status changes (e.g. “Runoff: certified results”). Required when it "
-        "does; kept in the history.",
-    )
 
+class CandidateAdminForm(ReasonForm):
     class Meta:
         model = Candidate
         fields = ["contest", "name", "party", "ballot_order", "declared_status", "write_in_aggregate", "accounts"]
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        if (
-            self.instance.pk is not None
-            and "declared_status" in self.changed_data
-            and not cleaned.get("change_reason", "").strip()
-        ):
-            self.add_error("change_reason", "Give a reason for the change of declared status.")
-        return cleaned
-
 
 @admin.register(Candidate)
-class CandidateAdmin(SimpleHistoryAdmin):
+class CandidateAdmin(AttributedAdmin):
     form = CandidateAdminForm
     list_display = ["name", "contest", "party", "declared_status", "write_in_aggregate"]
     list_filter = ["declared_status", "write_in_aggregate", "contest__election__kind"]
@@ -112,17 +126,19 @@ class CandidateAdmin(SimpleHistoryAdmin):
     search_fields = ["name", "party", "contest__office", "contest__election__name"]
     autocomplete_fields = ["contest", "accounts"]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Candidate | None = None) -> list[str]:
+        return ["contest"] if obj is not None else []
+
     def save_model(self, request: HttpRequest, obj: Candidate, form: CandidateAdminForm, change: bool) -> None:
-        reason = form.cleaned_data.get("change_reason", "").strip()
         if change and "declared_status" in form.changed_data:
+            reason = form.cleaned_data["change_reason"].strip()
             candidate_declare(candidate=obj, status=obj.declared_status, by=request.user, reason=reason)
             return
-        obj._change_reason = reason or None
         super().save_model(request, obj, form, change)
 
 
 @admin.register(Result)
-class ResultAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+class ResultAdmin(ReadOnlyAdminMixin, AttributedAdmin):
     list_display = ["candidate", "contest", "county", "precinct", "vote_type", "votes", "import_batch"]
     list_filter = ["vote_type", "candidate__contest__election"]
     list_select_related = ["candidate__contest__election", "county", "import_batch"]
@@ -151,19 +167,15 @@ class CertificationAdminForm(forms.ModelForm):
         cleaned = super().clean()
         election, certified_at = cleaned.get("election"), cleaned.get("certified_at")
         if election is not None and certified_at is not None:
-            previous = queries.latest_certification(election=election, county=cleaned.get("jurisdiction"))
-            if previous is not None and certified_at < previous.certified_at:
-                self.add_error(
-                    "certified_at",
-                    f"Version {previous.version} was certified at "
-                    f"{timezone.localtime(previous.certified_at):%Y-%m-%d %H:%M %Z}; "
-                    "a recertification comes after the one it replaces.",
-                )
+            try:
+                certification_check(election=election, county=cleaned.get("jurisdiction"), certified_at=certified_at)
+            except ElectionsError as error:
+                self.add_error("certified_at", str(error))
         return cleaned
 
 
 @admin.register(Certification)
-class CertificationAdmin(SimpleHistoryAdmin):
+class CertificationAdmin(AttributedAdmin):
     """Recorded, never changed or deleted: a correction is a recertification (the next version)."""
 
     form = CertificationAdminForm

@@ -5,12 +5,16 @@ from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Sum
+from django.db.models import Sum
+from django.utils import timezone
 from django.utils.timezone import localtime
 from simple_history.utils import bulk_update_with_history
 
 from elections.enums import CertificationScope, DeclaredStatus, ElectionKind, JurisdictionKind
 from elections.models import Candidate, Certification, Contest, Election, Jurisdiction
+
+# How far ahead of this server's clock a certification time may be (another office's clock).
+CLOCK_SKEW = datetime.timedelta(minutes=5)
 
 
 class ElectionsError(Exception):
@@ -29,20 +33,43 @@ def _save_with_history(instance, *, by: AbstractBaseUser | None, reason: str) ->
     instance.save()
 
 
+PLURALITY_KINDS = frozenset({ElectionKind.RUNOFF, ElectionKind.PRIMARY_RUNOFF})
+
+
+def _clear_of_tie(candidates: list[Candidate], places: int) -> list[Candidate]:
+    """The first `places` candidates (by votes, highest first), less any tied across the last place."""
+    if len(candidates) > places and candidates[places - 1].total == candidates[places].total:
+        return [c for c in candidates if c.total > candidates[places].total]
+    return candidates[:places]
+
+
+def _outcome(contest: Contest, candidates: list[Candidate], total: int) -> dict[int, DeclaredStatus]:
+    """Who the returns declare, by Georgia's rule (O.C.G.A. § 21-2-501(a)).
+
+    A single-seat primary, general or special election needs a majority of the votes cast (write-ins
+    included); without one, the two highest go to a runoff. A runoff, and a contest for several
+    seats, is won by the most votes. Ties are left for the officials to resolve.
+    """
+    winning = _winning_status(contest.election)
+    if contest.seats > 1 or contest.election.kind in PLURALITY_KINDS:
+        return {c.pk: winning for c in _clear_of_tie(candidates, contest.seats)}
+    if candidates and 2 * candidates[0].total > total:
+        return {candidates[0].pk: winning}
+    return {c.pk: DeclaredStatus.RUNOFF for c in _clear_of_tie(candidates, 2)}
+
+
 @transaction.atomic
 def contests_declare_from_votes(
     *, contests: Iterable[Contest], by: AbstractBaseUser | None, reason: str
 ) -> list[Candidate]:
-    """Declare each contest's top `seats` candidates by total votes elected (nominated, in a
-    primary); the rest not. One query for every contest's totals, one bulk update with history.
+    """Declare each contest's outcome from its returns (see `_outcome`); the others not declared.
 
-    Write-in aggregate lines are never declared. A tie across the last seat declares only the
-    candidates clear of it: a tie is for the officials to resolve, not the software.
-    Returns the candidates whose status changed.
+    One query for every contest's totals, one bulk update with history. Write-in aggregate lines
+    count in the votes cast but are never declared. Returns the candidates whose status changed.
     """
     by_contest: dict[int, list[Candidate]] = {}
     totals = (
-        Candidate.objects.filter(contest__in=list(contests), write_in_aggregate=False)
+        Candidate.objects.filter(contest__in=list(contests))
         .select_related("contest__election")
         .annotate(total=Sum("results__votes", default=0))
         .order_by("contest_id", "-total", "ballot_order", "name")
@@ -50,17 +77,11 @@ def contests_declare_from_votes(
     for candidate in totals:
         by_contest.setdefault(candidate.contest_id, []).append(candidate)
     changed = []
-    for candidates in by_contest.values():
-        contest = candidates[0].contest
-        winning = _winning_status(contest.election)
-        seats = contest.seats
-        if len(candidates) > seats and candidates[seats - 1].total == candidates[seats].total:
-            tied = candidates[seats].total
-            declared_ids = {c.pk for c in candidates if c.total > tied}
-        else:
-            declared_ids = {c.pk for c in candidates[:seats]}
+    for everyone in by_contest.values():
+        candidates = [c for c in everyone if not c.write_in_aggregate]
+        outcome = _outcome(everyone[0].contest, candidates, sum(c.total for c in everyone))
         for candidate in candidates:
-            status = winning if candidate.pk in declared_ids else DeclaredStatus.NONE
+            status = outcome.get(candidate.pk, DeclaredStatus.NONE)
             if candidate.declared_status != status:
                 candidate.declared_status = status
                 changed.append(candidate)
@@ -100,6 +121,42 @@ def county_by_name(name: str, *, state: str = "GA") -> Jurisdiction:
         raise ElectionsError(f"“{name}” is not a {state} county.") from None
 
 
+def certification_check(
+    *, election: Election, county: Jurisdiction | None, certified_at: datetime.datetime
+) -> Certification | None:
+    """Refuse a certification that cannot be right; return the version it would follow (or None).
+
+    A certification comes after election day and not in the future; a recertification comes after
+    the version it replaces (the same instant again is the same certification, already recorded).
+    """
+    if certified_at.tzinfo is None:
+        raise ElectionsError("The certification time needs a time zone (e.g. 2017-12-11T16:00-05:00).")
+    if county is not None and county.kind != JurisdictionKind.COUNTY:
+        raise ElectionsError(f"{county} is not a county; certifications are by county or statewide.")
+    when = localtime(certified_at)
+    if when.date() <= election.date:
+        raise ElectionsError(
+            f"The certification time {when.isoformat()} is not after election day ({election.date:%Y-%m-%d})."
+        )
+    if certified_at > timezone.now() + CLOCK_SKEW:
+        raise ElectionsError(f"The certification time {when.isoformat()} is in the future.")
+    previous = (
+        Certification.objects.filter(election=election, jurisdiction=county)
+        .filter(scope=CertificationScope.STATEWIDE if county is None else CertificationScope.COUNTY)
+        .order_by("-version")
+        .first()
+    )
+    if previous is not None and certified_at <= previous.certified_at:
+        earlier = localtime(previous.certified_at).isoformat()
+        if certified_at == previous.certified_at:
+            raise ElectionsError(f"{previous} at {earlier} is already recorded.")
+        raise ElectionsError(
+            f"The certification time {when.isoformat()} is before version {previous.version}'s ({earlier}); "
+            "a recertification comes after the one it replaces."
+        )
+    return previous
+
+
 @transaction.atomic
 def certification_record(
     *,
@@ -115,30 +172,19 @@ def certification_record(
     recertification). Two simultaneous calls cannot take the same version: the database's unique
     constraint refuses the second, which is then told to try again.
     """
-    if certified_at.tzinfo is None:
-        raise ElectionsError("The certification time needs a time zone (e.g. 2017-12-11T16:00-05:00).")
-    if county is not None and county.kind != JurisdictionKind.COUNTY:
-        raise ElectionsError(f"{county} is not a county; certifications are by county or statewide.")
-    scope = CertificationScope.STATEWIDE if county is None else CertificationScope.COUNTY
-    earlier = Certification.objects.filter(election=election, scope=scope, jurisdiction=county)
-    last = earlier.aggregate(last=Max("version"))["last"] or 0
-    previous = earlier.filter(version=last).first()
-    if previous is not None and certified_at < previous.certified_at:
-        raise ElectionsError(
-            f"The certification time {localtime(certified_at).isoformat()} is before version {last}'s "
-            f"({localtime(previous.certified_at).isoformat()}); a recertification comes after the one it replaces."
-        )
+    previous = certification_check(election=election, county=county, certified_at=certified_at)
+    version = previous.version + 1 if previous is not None else 1
     certification = Certification(
         election=election,
-        scope=scope,
+        scope=CertificationScope.STATEWIDE if county is None else CertificationScope.COUNTY,
         jurisdiction=county,
-        version=last + 1,
+        version=version,
         certified_at=certified_at,
         certified_by=by,
         note=note,
     )
     certification._history_user = by
-    certification._change_reason = note or ("Certified" if last == 0 else f"Recertified (version {last + 1})")
+    certification._change_reason = note or ("Certified" if version == 1 else f"Recertified (version {version})")
     try:
         with transaction.atomic():
             certification.save()

@@ -1,13 +1,13 @@
 """Admin for the statute's numbers (rules) and the holiday overrides; both keep their history."""
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
+from elections.admin import AttributedAdmin
 from recounts.models import ClosedDay, RecountRule
 
 
 @admin.register(RecountRule)
-class RecountRuleAdmin(SimpleHistoryAdmin):
+class RecountRuleAdmin(AttributedAdmin):
     list_display = [
         "name",
         "state",
@@ -23,7 +23,7 @@ class RecountRuleAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ClosedDay)
-class ClosedDayAdmin(SimpleHistoryAdmin):
+class ClosedDayAdmin(AttributedAdmin):
     list_display = ["day", "kind", "name"]
     list_filter = ["kind"]
     search_fields = ["name", "source"]

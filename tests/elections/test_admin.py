@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.urls import reverse
 
 from elections.enums import CertificationScope, DeclaredStatus, VoteType
-from elections.models import Candidate, Certification, ImportBatch, Result, StaffMembership
+from elections.models import Candidate, Certification, Contest, Election, ImportBatch, Result, StaffMembership
 from recounts.models import ClosedDay
 from tests.factories import EASTERN, build_atlanta_runoff, georgia_counties
 
@@ -153,7 +153,8 @@ def test_a_recertification_before_the_one_it_replaces_is_refused(superuser_clien
     assert response.status_code == 200
     assert response.context["adminform"].form.errors == {
         "certified_at": [
-            "Version 1 was certified at 2017-12-11 16:00 EST; a recertification comes after the one it replaces."
+            "The certification time 2017-12-10T09:00:00-05:00 is before version 1's (2017-12-11T16:00:00-05:00); "
+            "a recertification comes after the one it replaces."
         ]
     }
     assert Certification.objects.filter(election=atlanta_runoff.election, jurisdiction=fulton).count() == 1
@@ -181,9 +182,7 @@ def test_changing_a_declared_status_needs_a_reason_and_goes_to_the_history(super
 
     refused = superuser_client.post(admin_url(Candidate, "change", norwood.pk), form)
     assert refused.status_code == 200
-    assert refused.context["adminform"].form.errors == {
-        "change_reason": ["Give a reason for the change of declared status."]
-    }
+    assert refused.context["adminform"].form.errors == {"change_reason": ["This field is required."]}
 
     accepted = superuser_client.post(
         admin_url(Candidate, "change", norwood.pk), form | {"change_reason": "Ordered by the court"}
@@ -195,6 +194,58 @@ def test_changing_a_declared_status_needs_a_reason_and_goes_to_the_history(super
         superuser,
         "Ordered by the court",
     )
+
+
+def test_no_version_is_restored_from_the_history_page(superuser_client, atlanta_runoff):
+    result = Result.objects.get(candidate__name="Mary Norwood", county__name="DeKalb")
+    certification = Certification.objects.first()
+    history_id = result.history.earliest().history_id
+
+    refused = superuser_client.post(
+        admin_url(Result, "simple_history", result.pk, history_id), {"votes": 99_999, "_continue": "1"}
+    )
+    page = superuser_client.get(admin_url(Result, "simple_history", result.pk, history_id))
+    certification_refused = superuser_client.post(
+        admin_url(Certification, "simple_history", certification.pk, certification.history.earliest().history_id),
+        {"note": "again"},
+    )
+
+    result.refresh_from_db()
+    assert (refused.status_code, page.status_code, certification_refused.status_code, result.votes) == (
+        403,
+        200,
+        403,
+        5_167,
+    )
+    assert Certification.objects.count() == 2
+
+
+def test_every_admin_change_needs_a_reason_which_goes_to_the_history(superuser_client, superuser, atlanta_runoff):
+    election = atlanta_runoff.election
+    form = {"name": "Atlanta Mayoral Runoff, 2017", "slug": election.slug, "date": "2017-12-05", "kind": "runoff"}
+    form["state"] = "GA"
+
+    refused = superuser_client.post(admin_url(Election, "change", election.pk), form)
+    accepted = superuser_client.post(
+        admin_url(Election, "change", election.pk), form | {"change_reason": "Name as on the certificate"}
+    )
+
+    assert refused.context["adminform"].form.errors == {"change_reason": ["This field is required."]}
+    assert accepted.status_code == 302
+    latest = election.history.latest()
+    assert (latest.name, latest.history_user, latest.history_change_reason) == (
+        "Atlanta Mayoral Runoff, 2017",
+        superuser,
+        "Name as on the certificate",
+    )
+
+
+def test_a_candidate_stays_in_its_contest_and_a_contest_in_its_election(superuser_client, atlanta_runoff):
+    norwood = Candidate.objects.get(name="Mary Norwood")
+    candidate_page = superuser_client.get(admin_url(Candidate, "change", norwood.pk)).content.decode()
+    contest_page = superuser_client.get(admin_url(Contest, "change", atlanta_runoff.pk)).content.decode()
+
+    assert ('name="contest"' in candidate_page, 'name="election"' in contest_page) == (False, False)
 
 
 def test_contest_change_page_shows_candidates_read_only(superuser_client, atlanta_runoff):

@@ -2,6 +2,7 @@ import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from elections.enums import CertificationScope, DeclaredStatus, ElectionKind, Level, VoteType
 from elections.models import Certification
@@ -46,8 +47,36 @@ def race(votes: dict[str, int], *, seats: int = 1, kind: ElectionKind = Election
             {"Ann": 100, "Bob": 90, "Cal": 80},
             1,
             ElectionKind.GENERAL,
+            {"Ann": "runoff", "Bob": "runoff", "Cal": "none"},
+            id="no-majority-top-two-to-a-runoff",
+        ),
+        pytest.param(
+            {"Ann": 101, "Bob": 60, "Cal": 40},
+            1,
+            ElectionKind.GENERAL,
             {"Ann": "elected", "Bob": "none", "Cal": "none"},
-            id="one-seat",
+            id="majority-elects",
+        ),
+        pytest.param(
+            {"Ann": 100, "Bob": 60, "Cal": 40},
+            1,
+            ElectionKind.SPECIAL,
+            {"Ann": "runoff", "Bob": "runoff", "Cal": "none"},
+            id="exactly-half-is-not-a-majority",
+        ),
+        pytest.param(
+            {"Ann": 100, "Bob": 90, "Cal": 80},
+            1,
+            ElectionKind.RUNOFF,
+            {"Ann": "elected", "Bob": "none", "Cal": "none"},
+            id="a-runoff-is-won-by-the-most-votes",
+        ),
+        pytest.param(
+            {"Ann": 100, "Bob": 90, "Cal": 90},
+            1,
+            ElectionKind.GENERAL,
+            {"Ann": "runoff", "Bob": "none", "Cal": "none"},
+            id="tie-for-the-second-runoff-place",
         ),
         pytest.param(
             {"Ann": 100, "Bob": 90, "Cal": 80},
@@ -57,7 +86,7 @@ def race(votes: dict[str, int], *, seats: int = 1, kind: ElectionKind = Election
             id="two-seats",
         ),
         pytest.param(
-            {"Ann": 100, "Bob": 90, "Cal": 80},
+            {"Ann": 300, "Bob": 90, "Cal": 80},
             1,
             ElectionKind.PRIMARY,
             {"Ann": "nominated", "Bob": "none", "Cal": "none"},
@@ -73,7 +102,7 @@ def race(votes: dict[str, int], *, seats: int = 1, kind: ElectionKind = Election
         pytest.param(
             {"Ann": 90, "Bob": 90},
             1,
-            ElectionKind.GENERAL,
+            ElectionKind.RUNOFF,
             {"Ann": "none", "Bob": "none"},
             id="tie-for-the-only-seat",
         ),
@@ -95,7 +124,7 @@ def test_contest_declare_from_votes(votes, seats, kind, expected):
 
 
 def test_declare_from_votes_never_declares_a_write_in_total_and_records_the_reason(django_user_model):
-    contest = race({"Write-ins": 500, "Ann": 100, "Bob": 90})
+    contest = race({"Write-ins": 50, "Ann": 100, "Bob": 40})
     contest.candidates.filter(name="Write-ins").update(write_in_aggregate=True)
     official = django_user_model.objects.create_user("official")
 
@@ -199,6 +228,44 @@ def test_certification_versions_count_up_per_scope(django_user_model):
     assert [(h.history_user, h.history_change_reason) for h in again.history.all()] == [
         (official, "Recertified (version 2)")
     ]
+
+
+@pytest.mark.parametrize(
+    ("county", "certified_at", "message"),
+    [
+        pytest.param(
+            "Fulton",
+            DEC_11,
+            "Atlanta Mayoral Runoff 2017 (2017-12-05) — Fulton County, version 1 at 2017-12-11T16:00:00-05:00 "
+            "is already recorded.",
+            id="the-same-certification-again",
+        ),
+        pytest.param(
+            "DeKalb",
+            datetime.datetime(2017, 12, 5, 23, 0, tzinfo=EASTERN),
+            "The certification time 2017-12-05T23:00:00-05:00 is not after election day (2017-12-05).",
+            id="on-election-day",
+        ),
+        pytest.param(
+            "DeKalb",
+            datetime.datetime(2017, 12, 11, 16, 6, tzinfo=EASTERN),
+            "The certification time 2017-12-11T16:06:00-05:00 is in the future.",
+            id="in-the-future",
+        ),
+    ],
+)
+@time_machine.travel(datetime.datetime(2017, 12, 11, 16, 0, tzinfo=EASTERN), tick=False)
+def test_certification_that_cannot_be_right_is_refused(county, certified_at, message):
+    contest = build_atlanta_runoff(certified_at=None)
+    certification_record(election=contest.election, county=georgia_counties("Fulton")[0], certified_at=DEC_11, by=None)
+
+    with pytest.raises(ElectionsError) as raised:
+        certification_record(
+            election=contest.election, county=georgia_counties(county)[0], certified_at=certified_at, by=None
+        )
+
+    assert str(raised.value) == message
+    assert Certification.objects.count() == 1
 
 
 @pytest.mark.parametrize(
