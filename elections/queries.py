@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet, Sum
 
 from elections.enums import VoteType
-from elections.models import Certification, Contest, Election, Jurisdiction, Result
+from elections.models import Certification, Contest, Election, Result
 
 _VOTE_TYPE_ORDER = {value: position for position, value in enumerate(VoteType.values)}
 
@@ -16,14 +16,23 @@ def elections_newest_first() -> QuerySet[Election]:
     return Election.objects.annotate(contest_count=Count("contests")).order_by("-date", "name")
 
 
+# What `str(contest)` and the pages read: the home county names a county office.
+_CONTEST_RELATED = ("election", "home_county", "superintendent_jurisdiction")
+
+
 def contests_of_election(election: Election) -> QuerySet[Contest]:
-    """The election's contests, with the jurisdiction whose superintendent takes local requests."""
-    return Contest.objects.filter(election=election).select_related("superintendent_jurisdiction")
+    """The election's contests by office (a county office county by county), with their home county
+    and the jurisdiction whose superintendent takes local requests."""
+    return (
+        Contest.objects.filter(election=election)
+        .select_related(*_CONTEST_RELATED)
+        .order_by("office", "district", "party", "home_county__name")
+    )
 
 
 def contest_of_election(*, slug: str, pk: int) -> QuerySet[Contest]:
     """The contest `pk` if it belongs to the election `slug` (empty otherwise), ready for its page."""
-    return Contest.objects.filter(election__slug=slug, pk=pk).select_related("superintendent_jurisdiction")
+    return Contest.objects.filter(election__slug=slug, pk=pk).select_related(*_CONTEST_RELATED)
 
 
 def certifications_of_counties(*, election_id: int, county_ids: Collection[int]) -> list[Certification]:
@@ -71,8 +80,3 @@ def votes_by_county_and_type(*, contest_id: int, candidate_ids: Sequence[int]) -
         CountyVoteRow(county=county, vote_type=VoteType(vote_type).label, votes=tuple(table[county, vote_type]))
         for county, vote_type in keys
     ]
-
-
-def latest_certification(*, election: Election, county: Jurisdiction | None) -> Certification | None:
-    """The last version of the election's certification by `county` (the statewide one when None)."""
-    return Certification.objects.filter(election=election, jurisdiction=county).order_by("-version").first()

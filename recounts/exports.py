@@ -26,6 +26,8 @@ def standing_json(standing: ContestStanding) -> dict:
         "id": contest.pk,
         "office": contest.office,
         "district": contest.district,
+        "party": contest.party,
+        "home_county": contest.home_county.name if contest.home_county else None,
         "level": contest.level,
         "seats": contest.seats,
         "counties": [county.name for county in standing.counties],

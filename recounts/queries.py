@@ -13,7 +13,7 @@ from django.db.models import Prefetch, QuerySet, Sum
 from elections.enums import CertificationScope
 from elections.models import Candidate, Certification, Contest, Election, Jurisdiction
 from recounts import rules
-from recounts.calendar import BusinessCalendar, filing_deadline
+from recounts.calendar import BusinessCalendar, ClosedDayOverride, filing_deadline
 from recounts.enums import Route
 from recounts.models import ClosedDay, RecountRule
 
@@ -66,18 +66,43 @@ class ContestStanding:
         )
 
 
-def business_calendar() -> BusinessCalendar:
-    """Georgia's business days with the overrides staff keep (one query)."""
-    return BusinessCalendar(closed_day.override for closed_day in ClosedDay.objects.all())
+# `ClosedDay` has no state field: the days staff record are closures (or openings) of Georgia's state
+# offices, so they correct Georgia's calendar only. Another state's calendar is its holidays alone.
+CLOSED_DAYS_STATE = "GA"
 
 
-def rule_terms() -> list[rules.RuleTerms]:
-    return [rule.terms for rule in RecountRule.objects.all()]
+def closed_day_overrides() -> list[ClosedDayOverride]:
+    """The corrections staff keep to Georgia's holiday calendar (one query)."""
+    return [closed_day.override for closed_day in ClosedDay.objects.all()]
+
+
+def state_calendar(state: str, overrides: list[ClosedDayOverride]) -> BusinessCalendar:
+    """`state`'s business days; the `ClosedDay` overrides apply to Georgia only."""
+    return BusinessCalendar(overrides if state == CLOSED_DAYS_STATE else (), subdiv=state)
+
+
+def business_calendar(state: str = CLOSED_DAYS_STATE) -> BusinessCalendar:
+    """`state`'s business days, with the overrides staff keep when it is Georgia (one query)."""
+    return state_calendar(state, closed_day_overrides())
+
+
+def rule_terms_by_state() -> dict[str, list[rules.RuleTerms]]:
+    """Every recount rule, grouped by the state whose elections it governs (one query)."""
+    terms: dict[str, list[rules.RuleTerms]] = {}
+    for rule in RecountRule.objects.all():
+        terms.setdefault(rule.state, []).append(rule.terms)
+    return terms
+
+
+def rule_terms(state: str = "GA") -> list[rules.RuleTerms]:
+    """The recount rules of one state (one query)."""
+    return rule_terms_by_state().get(state, [])
 
 
 def contests_with_standing_data(contests: QuerySet[Contest]) -> QuerySet[Contest]:
-    """Contests with their election, counties and candidates (with vote totals) in three queries."""
-    return contests.select_related("election").prefetch_related(
+    """Contests with their election, home county, superintendent jurisdiction, counties and
+    candidates (with vote totals) in three queries."""
+    return contests.select_related("election", "home_county", "superintendent_jurisdiction").prefetch_related(
         Prefetch("counties", queryset=Jurisdiction.objects.order_by("name")),
         Prefetch(
             "candidates",
@@ -111,16 +136,25 @@ class _Certified:
 def standings_for(contests: QuerySet[Contest]) -> list[ContestStanding]:
     """The statutory standing of each contest: a fixed number of queries, whatever the size."""
     contest_list = list(contests_with_standing_data(contests))
-    terms = rule_terms()
-    calendar = business_calendar()
+    terms = rule_terms_by_state()
+    overrides = closed_day_overrides()
+    calendars: dict[str, BusinessCalendar] = {}
     certified = _Certified.of({contest.election_id for contest in contest_list})
-    return [_standing(contest, terms, calendar, certified) for contest in contest_list]
+    standings = []
+    for contest in contest_list:
+        state = contest.election.state
+        state_terms = terms.get(state, [])
+        if state_terms and state not in calendars:
+            # Only a state with rules has a deadline to count.
+            calendars[state] = state_calendar(state, overrides)
+        standings.append(_standing(contest, state_terms, calendars.get(state), certified))
+    return standings
 
 
 def _standing(
     contest: Contest,
-    terms: list[rules.RuleTerms],
-    calendar: BusinessCalendar,
+    terms: list[rules.RuleTerms],  # the rules of the contest's state
+    calendar: BusinessCalendar | None,  # the business days of the contest's state; None without rules
     certified: _Certified,
 ) -> ContestStanding:
     counties = list(contest.counties.all())
@@ -167,7 +201,7 @@ def _standing(
         if counties
         else None
     )
-    deadline = filing_deadline(certified_at, rule, calendar) if certified_at and rule else None
+    deadline = filing_deadline(certified_at, rule, calendar) if certified_at and rule and calendar else None
     return ContestStanding(
         contest=contest,
         counties=counties,

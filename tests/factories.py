@@ -55,10 +55,18 @@ def make_contest(
     level: Level = Level.MUNICIPAL,
     counties: Sequence[str] = ("Fulton",),
     seats: int = 1,
+    party: str = "",
+    home_county: Jurisdiction | None = None,
 ) -> Contest:
     """A contest voted on in the named counties (names without “County”)."""
     contest = Contest.objects.create(
-        election=election or make_election(), office=office, district=district, level=level, seats=seats
+        election=election or make_election(),
+        office=office,
+        district=district,
+        level=level,
+        seats=seats,
+        party=party,
+        home_county=home_county,
     )
     contest.counties.set(georgia_counties(*counties))
     return contest

@@ -19,10 +19,10 @@ pytestmark = pytest.mark.django_db
 # A fixed number of queries per page, whatever the number of counties, candidates and contests:
 # session + user, then the page's own reads.
 LIST_QUERIES = 2 + 1  # elections with contest counts
-# election, contests (+ superintendent jurisdiction), counties, candidates with totals, rules,
+# election, contests (+ election, home county, superintendent jurisdiction), counties, candidates with totals, rules,
 # closed days, certifications
 DETAIL_QUERIES = 2 + 7
-# contest (+ election, superintendent jurisdiction), counties, candidates with totals, rules,
+# contest (+ election, home county, superintendent jurisdiction), counties, candidates with totals, rules,
 # closed days, certifications for the clock, certifications shown, votes by county and type
 CONTEST_QUERIES = 2 + 8
 
@@ -75,7 +75,7 @@ def test_detail_shows_each_contest_standing(clerk_client, atlanta_runoff):
 
     assert response.status_code == 200
     text = text_of(response)
-    assert "Mayor , City of Atlanta Municipal" in text
+    assert "Mayor, City of Atlanta Municipal" in text
     assert "Counties DeKalb County, Fulton County" in text
     assert "Total votes 92,502" in text
     assert "Rule in force Georgia, O.C.G.A. § 21-2-495(c), 1 percent (threshold 1%)" in text
@@ -89,6 +89,7 @@ def test_detail_shows_each_contest_standing(clerk_client, atlanta_runoff):
 @pytest.mark.parametrize(("county_count", "extra_contests"), [(2, 0), (20, 4)])
 def test_detail_query_count_is_fixed(clerk_client, django_assert_num_queries, county_count, extra_contests):
     contest = build_spread_race(slug="spread", county_count=county_count)
+    counties = georgia_counties()[:county_count]
     city = Jurisdiction.objects.create(kind=JurisdictionKind.MUNICIPALITY, name="City of Testville")
     for index in range(extra_contests):
         extra = Contest.objects.create(
@@ -97,12 +98,25 @@ def test_detail_query_count_is_fixed(clerk_client, django_assert_num_queries, co
             level=Level.MUNICIPAL,
             superintendent_jurisdiction=city,
         )
-        extra.counties.set(georgia_counties()[:county_count])
+        extra.counties.set(counties)
         Candidate.objects.create(contest=extra, name="Only Candidate")
+    # A county office in each county, in the Republican primary: named by party and home county.
+    for home in counties:
+        sheriff = Contest.objects.create(
+            election=contest.election, office="Sheriff", level=Level.COUNTY, party="REP", home_county=home
+        )
+        sheriff.counties.set([home])
+        Candidate.objects.create(contest=sheriff, name="Only Candidate")
     with django_assert_num_queries(DETAIL_QUERIES):
         response = clerk_client.get(detail_url(contest))
     assert response.status_code == 200
-    assert len(response.context["contests"]) == 1 + extra_contests
+    assert len(response.context["contests"]) == 1 + extra_contests + county_count
+    headings = re.findall(r'<h2 class="h5 mb-0"><a [^>]+>(.*?)</a></h2>', response.content.decode())
+    assert headings == [
+        *(f"Council {index}" for index in range(extra_contests)),
+        "Mayor",
+        *(f"Sheriff (REP primary, {home.name} County)" for home in counties),
+    ]
     if extra_contests:
         assert "Request goes to Superintendent: City of Testville" in text_of(response)
 
@@ -202,9 +216,12 @@ def test_contest_without_a_rule_in_force_says_why(clerk_client, db):
 @pytest.mark.parametrize("county_count", [2, 20])
 def test_contest_query_count_is_fixed(clerk_client, django_assert_num_queries, county_count):
     contest = build_spread_race(slug="spread", county_count=county_count)
+    contest.party, contest.home_county = "DEM", georgia_counties("Appling")[0]
+    contest.save()
     with django_assert_num_queries(CONTEST_QUERIES):
         response = clerk_client.get(contest_url(contest))
     assert response.status_code == 200
+    assert re.findall(r"<h1[^>]*>(.*?)</h1>", response.content.decode()) == ["Mayor (DEM primary, Appling County)"]
     assert len(response.context["vote_rows"]) == 2 * county_count
     assert len(response.context["certifications"]) == county_count
 

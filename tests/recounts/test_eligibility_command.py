@@ -39,6 +39,8 @@ def test_json_shape_for_the_2017_atlanta_runoff():
                 "id": contest.pk,
                 "office": "Mayor",
                 "district": "City of Atlanta",
+                "party": "",
+                "home_county": None,
                 "level": "municipal",
                 "seats": 1,
                 "counties": ["DeKalb", "Fulton"],
@@ -77,6 +79,31 @@ def test_json_shape_for_the_2017_atlanta_runoff():
             }
         ],
     }
+
+
+def test_json_names_the_party_and_home_county_of_a_county_office_in_a_primary():
+    contest = build_race(
+        slug="fulton-primary-2020",
+        office="Sheriff",
+        level=Level.COUNTY,
+        date=datetime.date(2020, 6, 9),
+        kind=ElectionKind.PRIMARY,
+        counties=georgia_counties("Fulton"),
+        votes={"Ann Able": [{VoteType.ELECTION_DAY: 1_000}], "Ben Baker": [{VoteType.ELECTION_DAY: 990}]},
+        certified_at=None,
+    )
+    contest.party, contest.home_county = "REP", georgia_counties("Fulton")[0]
+    contest.save()
+
+    (shown,) = json.loads(eligibility("--election", "fulton-primary-2020", "--json"))["contests"]
+
+    assert list(shown)[:6] == ["id", "office", "district", "party", "home_county", "level"]
+    assert (shown["office"], shown["district"], shown["party"], shown["home_county"]) == (
+        "Sheriff",
+        "",
+        "REP",
+        "Fulton",
+    )
 
 
 def test_the_same_race_after_hb_316_is_not_eligible_at_half_a_percent():

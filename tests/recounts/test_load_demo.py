@@ -119,3 +119,63 @@ def test_contest_page_after_the_demo(client):
     assert "threshold 1% of the total votes cast" in text
     assert "(2017-12-13 17:00 EST)" in text
     assert "Request goes to Superintendent: DeKalb County, Fulton County" in text
+
+
+def test_refuses_a_username_taken_by_an_account_that_is_not_a_demo_login():
+    owner = get_user_model().objects.create_user(
+        username="sos", email="sam@sos.ga.example", password="own-password-1", first_name="Sam"
+    )
+    counts = row_counts()
+
+    with pytest.raises(CommandError) as raised:
+        load_demo()
+
+    assert str(raised.value) == (
+        "The demo was not loaded: the username “sos” belongs to an account that is not a demo login (its email "
+        "is not sos@demo.recount-desk.invalid). Rename that account, or load the demo into another database."
+    )
+    assert row_counts() == counts
+    owner.refresh_from_db()
+    assert (owner.email, owner.first_name, owner.is_staff, owner.is_superuser, list(owner.groups.all())) == (
+        "sam@sos.ga.example",
+        "Sam",
+        False,
+        False,
+        [],
+    )
+    assert owner.check_password("own-password-1")
+
+
+def test_refuses_and_names_every_taken_username():
+    for username in ["norwood", "admin"]:
+        get_user_model().objects.create_user(username=username, email=f"{username}@example.test")
+
+    with pytest.raises(CommandError) as raised:
+        load_demo()
+
+    assert str(raised.value) == (
+        "The demo was not loaded: the usernames “admin”, “norwood” belong to accounts that are not demo logins "
+        "(their email is not <username>@demo.recount-desk.invalid). Rename those accounts, or load the demo "
+        "into another database."
+    )
+    assert (Contest.objects.count(), get_user_model().objects.count()) == (0, 2)
+
+
+def test_leaves_a_demo_login_from_an_earlier_run_as_it_is():
+    load_demo()
+    norwood = get_user_model().objects.get(username="norwood")
+    norwood.set_password("norwoods-own-password")
+    norwood.first_name, norwood.is_active = "Mary G.", False
+    norwood.save()
+
+    output = load_demo()
+
+    norwood.refresh_from_db()
+    assert (norwood.first_name, norwood.is_active, norwood.check_password("norwoods-own-password")) == (
+        "Mary G.",
+        False,
+        True,
+    )
+    assert login_table(output) == [
+        (username, "(unchanged)" if username == "norwood" else DEMO_PASSWORD) for username in LOGINS
+    ]

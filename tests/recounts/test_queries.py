@@ -4,15 +4,17 @@ from decimal import Decimal
 import pytest
 
 from elections.enums import Level
-from elections.models import Election, Jurisdiction
-from elections.queries import elections_newest_first, latest_certification, votes_by_county_and_type
+from elections.models import Contest, Election, Jurisdiction
+from elections.queries import elections_newest_first, votes_by_county_and_type
 from elections.services import certification_record
-from recounts.enums import Route
+from recounts.enums import ClosedDayKind, Route
+from recounts.models import ClosedDay, RecountRule
 from recounts.queries import (
     CertificationMissing,
     certification_missing,
     contest_standing,
     election_standings,
+    standings_for,
     superintendents_of,
 )
 from tests.factories import (
@@ -48,6 +50,56 @@ def test_election_standings_query_count_does_not_grow(django_assert_num_queries)
     with django_assert_num_queries(6):
         (standing,) = election_standings(contest.election)
     assert len(standing.counties) == 20
+
+
+def make_alabama_rule() -> RecountRule:
+    """A rule for another state whose dates overlap Georgia's 1 percent rule."""
+    return RecountRule.objects.create(
+        state="AL",
+        name="Alabama (test), 0.5 percent",
+        effective_from=datetime.date(2010, 1, 1),
+        threshold_percent=Decimal("0.5"),
+        business_days=2,
+    )
+
+
+def test_another_states_rule_does_not_apply_to_a_georgia_election(django_assert_num_queries):
+    contest = build_atlanta_runoff()
+    make_alabama_rule()
+
+    # contests, counties, candidates with totals, rules, closed days, certifications
+    with django_assert_num_queries(6):
+        standing = contest_standing(contest)
+
+    assert (standing.rule.name, standing.rule_problem, standing.filing_deadline) == (
+        "Georgia, O.C.G.A. § 21-2-495(c), 1 percent",
+        "",
+        datetime.datetime(2017, 12, 13, 17, 0, tzinfo=EASTERN),
+    )
+
+
+def test_each_election_takes_its_own_states_rule_and_business_days(django_assert_num_queries):
+    # Certified the day before Thanksgiving 2017: Georgia's offices are also closed on Friday the
+    # 24th (its "State Holiday") and, by a recorded closure, on Monday the 27th; Alabama's are open.
+    certified_at = datetime.datetime(2017, 11, 22, 16, 0, tzinfo=EASTERN)
+    georgia = build_atlanta_runoff(slug="georgia", date=datetime.date(2017, 11, 21), certified_at=certified_at)
+    alabama = build_atlanta_runoff(slug="alabama", date=datetime.date(2017, 11, 21), certified_at=certified_at)
+    alabama.election.state = "AL"
+    alabama.election.save()
+    make_alabama_rule()
+    ClosedDay.objects.create(day=datetime.date(2017, 11, 27), kind=ClosedDayKind.CLOSED, name="Closed by order")
+
+    with django_assert_num_queries(6):
+        standings = standings_for(Contest.objects.filter(pk__in=[georgia.pk, alabama.pk]).order_by("election__slug"))
+
+    assert [(s.contest.election.slug, s.rule.name, s.filing_deadline) for s in standings] == [
+        ("alabama", "Alabama (test), 0.5 percent", datetime.datetime(2017, 11, 27, 17, 0, tzinfo=EASTERN)),
+        (
+            "georgia",
+            "Georgia, O.C.G.A. § 21-2-495(c), 1 percent",
+            datetime.datetime(2017, 11, 29, 17, 0, tzinfo=EASTERN),
+        ),
+    ]
 
 
 def test_superintendents_are_the_counties_where_the_contest_is_voted():
@@ -109,13 +161,3 @@ def test_elections_newest_first_with_contest_counts():
         ("later", 0),
         ("atlanta-mayor-runoff-2017", 1),
     ]
-
-
-def test_latest_certification_per_scope():
-    contest = build_atlanta_runoff()
-    fulton = georgia_counties("Fulton")[0]
-    later = ATLANTA_CERTIFIED_AT + datetime.timedelta(days=3)
-    certification_record(election=contest.election, county=fulton, certified_at=later, by=None)
-
-    assert latest_certification(election=contest.election, county=fulton).version == 2
-    assert latest_certification(election=contest.election, county=None) is None

@@ -2,8 +2,9 @@
 
 The returns go through the real OpenElections import and the certifications through
 `certification_record`, so the demo exercises the same path as production data. Running it again
-creates nothing new. The password is for demonstrations only; the command refuses to run in
-production unless forced.
+creates nothing new, and leaves the demo logins it made before as they are. It never takes over an
+account it did not make: a username already used by an account without the demo address stops it.
+The password is for demonstrations only; the command refuses to run in production unless forced.
 """
 
 import datetime
@@ -13,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import check_password
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
@@ -25,6 +27,8 @@ from elections.services import certification_record, county_by_name
 
 # Demo only: printed at the end, never used outside a demonstration.
 DEMO_PASSWORD = "recount-demo-2017"  # noqa: S105
+# Shown instead of the password for a demo login made by an earlier run with another password.
+UNCHANGED_NOTE = "(unchanged)"
 
 ELECTION_SLUG = "atlanta-mayor-runoff-2017"
 ELECTION_NAME = "Atlanta Mayoral Runoff 2017"
@@ -50,6 +54,11 @@ class DemoLogin:
     last_name: str
     is_staff: bool = False
     is_superuser: bool = False
+
+    @property
+    def email(self) -> str:
+        """The address that marks an account as this demo login (`.invalid`: it never receives mail)."""
+        return f"{self.username}@demo.recount-desk.invalid"
 
 
 ADMIN = DemoLogin("Administrator (superuser)", "admin", "Demo", "Administrator", is_staff=True, is_superuser=True)
@@ -88,7 +97,8 @@ class Command(BaseCommand):
         if not password:
             raise CommandError("--password cannot be empty.")
         with transaction.atomic():
-            users = {login: self._user(login, password) for login in self._logins()}
+            existing = self._existing_demo_users()
+            users = {login: existing.get(login.username) or self._user(login, password) for login in self._logins()}
             users[SECRETARY_OF_STATE].groups.add(Group.objects.get(name=SECRETARY_OF_STATE_GROUP))
             contest = self._race(by=users[SECRETARY_OF_STATE])
             for county_name, login in SUPERINTENDENTS.items():
@@ -99,22 +109,51 @@ class Command(BaseCommand):
                 self._certify(contest.election, county, by=users[login])
             for candidate in Candidate.objects.filter(contest=contest, name__in=CANDIDATES):
                 candidate.accounts.add(users[CANDIDATES[candidate.name]])
-        self._print_logins(password, contest)
+        # A login from an earlier run keeps its password, which may not be this one.
+        kept = {
+            login
+            for login in users
+            if login.username in existing and not check_password(password, users[login].password)
+        }
+        self._print_logins(password, contest, kept=kept)
 
     @staticmethod
     def _logins() -> list[DemoLogin]:
         return [ADMIN, SECRETARY_OF_STATE, *SUPERINTENDENTS.values(), *CANDIDATES.values()]
 
+    def _existing_demo_users(self) -> dict:
+        """The demo logins made by an earlier run, by username; refuses if another account holds
+        one of the usernames (nothing is written)."""
+        logins = {login.username: login for login in self._logins()}
+        existing = {user.username: user for user in get_user_model().objects.filter(username__in=logins)}
+        taken = [name for name, user in existing.items() if user.email.lower() != logins[name].email]
+        if len(taken) == 1:
+            (name,) = taken
+            raise CommandError(
+                f"The demo was not loaded: the username “{name}” belongs to an account that is not a demo "
+                f"login (its email is not {logins[name].email}). Rename that account, or load the demo into "
+                "another database."
+            )
+        if taken:
+            names = ", ".join(f"“{name}”" for name in sorted(taken, key=list(logins).index))
+            raise CommandError(
+                f"The demo was not loaded: the usernames {names} belong to accounts that are not demo logins "
+                "(their email is not <username>@demo.recount-desk.invalid). Rename those accounts, or load the "
+                "demo into another database."
+            )
+        return existing
+
     @staticmethod
     def _user(login: DemoLogin, password: str):
-        user, _ = get_user_model().objects.get_or_create(username=login.username)
-        user.first_name, user.last_name = login.first_name, login.last_name
-        user.email = f"{login.username}@demo.recount-desk.invalid"
-        user.is_staff, user.is_superuser, user.is_active = login.is_staff, login.is_superuser, True
-        if not user.check_password(password):
-            user.set_password(password)
-        user.save()
-        return user
+        return get_user_model().objects.create_user(
+            username=login.username,
+            email=login.email,
+            password=password,
+            first_name=login.first_name,
+            last_name=login.last_name,
+            is_staff=login.is_staff,
+            is_superuser=login.is_superuser,
+        )
 
     def _race(self, *, by) -> Contest:
         election = Election.objects.filter(slug=ELECTION_SLUG).first()
@@ -148,16 +187,18 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"Certified {county} on {CERTIFIED_AT:%Y-%m-%d %H:%M %Z}.")
 
-    def _print_logins(self, password: str, contest: Contest) -> None:
+    def _print_logins(self, password: str, contest: Contest, *, kept: set[DemoLogin]) -> None:
         logins = self._logins()
+        shown = {login: UNCHANGED_NOTE if login in kept else password for login in logins}
         role_width = max(len(login.role) for login in logins)
         user_width = max(len("Username"), *(len(login.username) for login in logins))
+        password_width = max(len("Password"), *(len(text) for text in shown.values()))
         lines = [
             "",
             "Demo logins (demo only: never use this password on a real server):",
             f"  {'Role':<{role_width}}  {'Username':<{user_width}}  Password",
-            f"  {'-' * role_width}  {'-' * user_width}  {'-' * max(len('Password'), len(password))}",
-            *(f"  {login.role:<{role_width}}  {login.username:<{user_width}}  {password}" for login in logins),
+            f"  {'-' * role_width}  {'-' * user_width}  {'-' * password_width}",
+            *(f"  {login.role:<{role_width}}  {login.username:<{user_width}}  {shown[login]}" for login in logins),
             "",
             f"The race: {reverse('elections:contest', args=[contest.election.slug, contest.pk])}",
         ]
