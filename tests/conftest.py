@@ -12,3 +12,9 @@ def _fast_passwords(settings):
 @pytest.fixture
 def sos_group(db):
     return Group.objects.get(name=SECRETARY_OF_STATE_GROUP)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    from django.db import connection
+
+    return f"database: {connection.vendor} ({connection.settings_dict['NAME']})"
