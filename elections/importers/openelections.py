@@ -505,6 +505,10 @@ def _plain(text: str) -> str:
 class _ContestEntry:
     contest: Contest
     counties: set[int] = field(default_factory=set)
+    # Counties whose returns for this contest came as one county-level line, or by precinct: a
+    # file with both for one county would count the same votes twice.
+    county_level: set[int] = field(default_factory=set)
+    by_precinct: set[int] = field(default_factory=set)
     candidates: int = 0
     new: bool = False
     changed: bool = False
@@ -629,6 +633,15 @@ class _Import:
             precinct = precinct.strip()
             if len(precinct) > 200:
                 raise _rejected(reader.line_num, "precinct", "longer than 200 characters")
+            contest = entry.contest
+            if precinct:
+                if county_id in contest.county_level:
+                    self._counted_twice(contest, county_id, reader.line_num, by_precinct=True)
+                contest.by_precinct.add(county_id)
+            else:
+                if county_id in contest.by_precinct:
+                    self._counted_twice(contest, county_id, reader.line_num, by_precinct=False)
+                contest.county_level.add(county_id)
             cells = votes_of(row)
             try:
                 figures = combine(list(map(number, cells)))
@@ -785,6 +798,17 @@ class _Import:
                 contest.level, contest.seats = level, self.seats
                 self.contests[key] = _ContestEntry(contest, changed=changed)
         return self.contests[key]
+
+    @staticmethod
+    def _counted_twice(contest: _ContestEntry, county_id: int, line: int, *, by_precinct: bool) -> None:
+        county = Jurisdiction.objects.get(pk=county_id)
+        if by_precinct:
+            problem = f"a precinct, but earlier lines give {county}'s county-level figures for {contest.contest}"
+        else:
+            problem = (
+                f"empty (a county-level figure), but earlier lines give {county}'s precincts for {contest.contest}"
+            )
+        raise _rejected(line, "precinct", f"{problem}; the same votes would count twice. Import one or the other.")
 
     def _party(self, entry: _CandidateEntry, party: str, line: int) -> None:
         party = _plain(party)

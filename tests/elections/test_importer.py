@@ -297,7 +297,7 @@ def test_counties_are_matched_in_any_case_with_or_without_county():
     summary = run(
         csv_text(
             HEADER,
-            "fulton,,Mayor,,,Ada Able,1",
+            "fulton,P0,Mayor,,,Ada Able,1",
             "FULTON COUNTY,P1,Mayor,,,Ada Able,2",
             " Fulton  County ,P2,Mayor,,,Ada Able,3",
             "De Kalb,,Mayor,,,Ada Able,4",
@@ -306,7 +306,7 @@ def test_counties_are_matched_in_any_case_with_or_without_county():
 
     assert results() == [
         ("Ada Able", "DeKalb", "", UNSPEC, 4, summary.batch.pk),
-        ("Ada Able", "Fulton", "", UNSPEC, 1, summary.batch.pk),
+        ("Ada Able", "Fulton", "P0", UNSPEC, 1, summary.batch.pk),
         ("Ada Able", "Fulton", "P1", UNSPEC, 2, summary.batch.pk),
         ("Ada Able", "Fulton", "P2", UNSPEC, 3, summary.batch.pk),
     ]
@@ -774,6 +774,33 @@ def test_a_row_twice_in_different_batches(monkeypatch):
         "line 9: the same county, precinct, office, district and candidate as an earlier line "
         '(DeKalb County, precinct "P2", State House, 84, "Ada Able")'
     )
+
+
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        pytest.param(
+            ["Fulton,P1,Mayor,,,Ada Able,10", "Fulton,P2,Mayor,,,Ben Baker,5", "Fulton,,Mayor,,,Ada Able,15"],
+            'line 4, column "precinct": empty (a county-level figure), but earlier lines give Fulton County\'s '
+            "precincts for Mayor (Fulton County); the same votes would count twice. Import one or the other.",
+            id="county-total-after-precincts",
+        ),
+        pytest.param(
+            ["Fulton,,Mayor,,,Ada Able,15", "Fulton,P1,Mayor,,,Ben Baker,10"],
+            'line 3, column "precinct": a precinct, but earlier lines give Fulton County\'s county-level figures '
+            "for Mayor (Fulton County); the same votes would count twice. Import one or the other.",
+            id="precincts-after-county-total",
+        ),
+    ],
+)
+def test_county_level_and_precinct_lines_for_one_county_and_contest(lines, message):
+    assert rejected(csv_text(HEADER, *lines)) == message
+
+
+def test_county_level_lines_in_one_county_and_precincts_in_another_are_fine():
+    run(csv_text(HEADER, "Cobb,,U.S. House,11,,Ada Able,15", "Fulton,P1,U.S. House,11,,Ada Able,10"))
+
+    assert Result.objects.count() == 2
 
 
 def test_a_county_level_row_twice():
