@@ -12,6 +12,7 @@ from simple_history.utils import bulk_update_with_history
 
 from elections.enums import CertificationScope, DeclaredStatus, ElectionKind, JurisdictionKind
 from elections.models import Candidate, Certification, Contest, Election, Jurisdiction
+from elections.offices import is_presidential
 
 # How far ahead of this server's clock a certification time may be (another office's clock).
 CLOCK_SKEW = datetime.timedelta(minutes=5)
@@ -47,11 +48,15 @@ def _outcome(contest: Contest, candidates: list[Candidate], total: int) -> dict[
     """Who the returns declare, by Georgia's rule (O.C.G.A. § 21-2-501(a)).
 
     A single-seat primary, general or special election needs a majority of the votes cast (write-ins
-    included); without one, the two highest go to a runoff. A runoff, and a contest for several
-    seats, is won by the most votes. Ties are left for the officials to resolve.
+    included); without one, the two highest go to a runoff. A runoff, a contest for several seats,
+    and the presidential electors in a general election are won by the most votes. Ties are left for
+    the officials to resolve.
     """
     winning = _winning_status(contest.election)
-    if contest.seats > 1 or contest.election.kind in PLURALITY_KINDS:
+    plurality = contest.election.kind in PLURALITY_KINDS or (
+        is_presidential(contest.office) and contest.election.kind == ElectionKind.GENERAL
+    )
+    if contest.seats > 1 or plurality:
         return {c.pk: winning for c in _clear_of_tie(candidates, contest.seats)}
     if candidates and 2 * candidates[0].total > total:
         return {candidates[0].pk: winning}

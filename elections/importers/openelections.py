@@ -58,8 +58,8 @@ from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
 from elections.enums import ElectionKind, Level, VoteType
-from elections.importers.offices import office_level
 from elections.models import Candidate, Contest, Election, ImportBatch, Jurisdiction, Result
+from elections.offices import office_level
 from elections.services import ElectionsError, contests_declare_from_votes, county_by_name
 
 REQUIRED_COLUMNS: Final = ("county", "precinct", "office", "district", "party", "candidate")

@@ -1,7 +1,7 @@
 import pytest
 
 from elections.enums import Level
-from elections.importers.offices import office_level
+from elections.offices import is_presidential, office_level
 
 FEDERAL, STATE, COUNTY, MUNICIPAL = Level.FEDERAL, Level.STATE, Level.COUNTY, Level.MUNICIPAL
 
@@ -60,3 +60,18 @@ def test_office_level(office, in_a_county_election, in_a_municipal_election):
         in_a_county_election,
         in_a_municipal_election,
     )
+
+
+@pytest.mark.parametrize(
+    ("office", "presidential"),
+    [
+        ("President", True),
+        ("President of the United States", True),
+        ("U.S. President", True),
+        ("President and Vice President of the United States", True),
+        ("U.S. Senate", False),
+        ("Board of Education President", False),
+    ],
+)
+def test_is_presidential(office, presidential):
+    assert is_presidential(office) is presidential

@@ -294,3 +294,21 @@ def test_certification_refused(certified_at, county, message):
 
     assert str(raised.value) == message
     assert Certification.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("office", "kind", "expected"),
+    [
+        ("President of the United States", ElectionKind.GENERAL, {"Ann": "elected", "Bob": "none", "Cal": "none"}),
+        ("U.S. Senate", ElectionKind.GENERAL, {"Ann": "runoff", "Bob": "runoff", "Cal": "none"}),
+        ("President", ElectionKind.PRIMARY, {"Ann": "runoff", "Bob": "runoff", "Cal": "none"}),
+    ],
+)
+def test_presidential_electors_need_no_majority_in_a_general_election(office, kind, expected):
+    contest = race({"Ann": 495, "Bob": 490, "Cal": 15}, kind=kind)
+    contest.office = office
+    contest.save()
+
+    contest_declare_from_votes(contest=contest, by=None, reason="From the returns")
+
+    assert statuses(contest) == expected

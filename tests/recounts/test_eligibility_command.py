@@ -1,4 +1,5 @@
 import datetime
+import io
 import json
 from io import StringIO
 from zoneinfo import ZoneInfo
@@ -7,6 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from elections.enums import ElectionKind, Level, VoteType
+from elections.importers.openelections import import_openelections_csv
 from elections.services import certification_record
 from tests.factories import build_atlanta_runoff, build_race, georgia_counties
 
@@ -186,3 +188,53 @@ def test_unknown_election():
     with pytest.raises(CommandError) as raised:
         eligibility("--election", "nope")
     assert str(raised.value) == "No election has the slug or id “nope”."
+
+
+def test_2020_presidential_race_in_georgia_plurality_winner_and_the_losers_right_to_ask():
+    """Georgia's 2020 presidential returns as certified (Biden 2,473,633; Trump 2,461,854; Jorgensen
+    62,229), split between two counties. Presidential electors need no majority, so Biden is elected
+    with 49.5%; Trump is 11,779 votes (0.236%) behind: within HB 316's 0.5%."""
+    returns = "\n".join(
+        [
+            "county,precinct,office,district,party,candidate,votes",
+            "Fulton,,President,,DEM,Joseph R. Biden,2000000",
+            "Fulton,,President,,REP,Donald J. Trump,2000000",
+            "Fulton,,President,,LIB,Jo Jorgensen,60000",
+            "Cobb,,President,,DEM,Joseph R. Biden,473633",
+            "Cobb,,President,,REP,Donald J. Trump,461854",
+            "Cobb,,President,,LIB,Jo Jorgensen,2229",
+        ]
+    )
+    summary = import_openelections_csv(
+        source=io.BytesIO(returns.encode()),
+        file_name="20201103__ga__general.csv",
+        election_name="2020 General",
+        date=datetime.date(2020, 11, 3),
+        kind="general",
+    )
+    certification_record(
+        election=summary.election,
+        county=None,
+        certified_at=datetime.datetime(2020, 11, 20, 17, 0, tzinfo=EASTERN),
+        by=None,
+    )
+
+    (contest,) = json.loads(eligibility("--election", "2020-general", "--json"))["contests"]
+
+    assert (contest["level"], contest["route"], contest["total_votes"], contest["margin"]) == (
+        "federal",
+        "secretary_of_state",
+        4_997_716,
+        11_779,
+    )
+    assert (contest["certified_at"], contest["filing_deadline"]) == (
+        "2020-11-20T17:00:00-05:00",
+        "2020-11-24T17:00:00-05:00",
+    )
+    assert [
+        (c["name"], c["declared_status"], c["gap"], c["gap_percent"], c["eligible"]) for c in contest["candidates"]
+    ] == [
+        ("Joseph R. Biden", "elected", None, None, False),
+        ("Donald J. Trump", "none", 11_779, 0.236, True),
+        ("Jo Jorgensen", "none", 2_411_404, 48.25, False),
+    ]

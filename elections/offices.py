@@ -24,13 +24,18 @@ import re
 
 from elections.enums import Level
 
-FEDERAL_OFFICES = frozenset(
+PRESIDENTIAL_OFFICES = frozenset(
     {
         "president",
         "president of the us",
         "us president",
         "president and vice president",
         "president and vice president of the us",
+    }
+)
+
+FEDERAL_OFFICES = PRESIDENTIAL_OFFICES | frozenset(
+    {
         "us senate",
         "us senator",
         "senator in congress",
@@ -101,14 +106,24 @@ def _plain(office: str) -> str:
     return text.removeprefix("georgia ").removeprefix("ga ")
 
 
+def _names(office: str) -> tuple[str, str]:
+    """The office's plain name, and the same without a trailing qualifier."""
+    plain = _plain(office)
+    return plain, _QUALIFIER.sub("", plain)
+
+
+def is_presidential(office: str) -> bool:
+    """Whether the office is President (its electors are chosen by plurality: no runoff)."""
+    return any(name in PRESIDENTIAL_OFFICES for name in _names(office))
+
+
 def office_level(office: str, *, municipal: bool) -> Level:
     """The level of an office as published: federal or state by the table above, else local.
 
     Local means ``Level.MUNICIPAL`` when ``municipal`` (a city's own election), else
     ``Level.COUNTY``. Matching ignores case, full stops and a trailing qualifier.
     """
-    plain = _plain(office)
-    for name in (plain, _QUALIFIER.sub("", plain)):
+    for name in _names(office):
         if name in FEDERAL_OFFICES:
             return Level.FEDERAL
         if name in STATE_OFFICES:
