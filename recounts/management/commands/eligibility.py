@@ -27,7 +27,7 @@ class Command(BaseCommand):
             raise CommandError(f"No election has the slug or id “{key}”.")
         standings = election_standings(election)
         if options["json"]:
-            self.stdout.write(json.dumps(election_json(election, standings), indent=2))
+            self.stdout.write(json.dumps(election_json(election, standings), indent=2, ensure_ascii=False))
             return
         self.stdout.write(f"{election.name} — {election.date:%A, %B %-d, %Y} ({election.get_kind_display()})")
         if not standings:
