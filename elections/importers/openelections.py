@@ -467,18 +467,28 @@ def _layout(header: list[str]) -> _Layout:
 
 def _combiner(has_total: bool, splits: list[tuple[int, int]]) -> Callable[[list[int]], list[int] | None]:
     """A function from a row's figures (``votes`` first, if any) to one figure per vote type, or None
-    when the types do not add up to ``votes``.
-
-    It runs once per row, so it is generated once per file as a single expression, e.g.
-    ``lambda f: [f[1], f[2] + f[3], f[4]] if f[0] == f[1] + f[2] + f[3] + f[4] else None``; the
-    source is made of the integers above only, never of anything read from the file.
+    when the types do not add up to ``votes``. It runs once per row, so it is chosen once per file.
     """
     offset = int(has_total)
-    types = ", ".join(" + ".join(f"f[{offset + i}]" for i in range(start, stop)) for start, stop in splits)
-    body = f"[{types}]"
-    if has_total:
-        body += f" if f[0] == {' + '.join(f'f[{1 + i}]' for i in range(splits[-1][1]))} else None"
-    return eval(f"lambda f: {body}")  # noqa: S307
+    ranges = [(offset + start, offset + stop) for start, stop in splits]
+    if any(stop - start > 1 for start, stop in ranges):  # numbered splits to add up
+
+        def by_type(figures: list[int]) -> list[int]:
+            return [sum(figures[start:stop]) for start, stop in ranges]
+
+    else:
+
+        def by_type(figures: list[int]) -> list[int]:
+            return figures[offset:]
+
+    if not has_total:
+        return by_type
+
+    def checked(figures: list[int]) -> list[int] | None:
+        types = by_type(figures)
+        return types if figures[0] == sum(types) else None
+
+    return checked
 
 
 def _lines(reader, row: list[str]) -> str:
