@@ -7,7 +7,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from elections.enums import JurisdictionKind
 from elections.models import (
     Candidate,
     Certification,
@@ -155,20 +154,20 @@ class CertificationAdminForm(forms.ModelForm):
     class Meta:
         model = Certification
         fields = ["election", "jurisdiction", "certified_at", "note"]
-        labels = {"jurisdiction": "County"}
-        help_texts = {"jurisdiction": "Empty for the Secretary of State's statewide certification."}
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        if "jurisdiction" in self.fields:
-            self.fields["jurisdiction"].queryset = Jurisdiction.objects.filter(kind=JurisdictionKind.COUNTY)
+        labels = {"jurisdiction": "County or city"}
+        help_texts = {
+            "jurisdiction": "The county, or the city that runs its own election; empty for the Secretary of "
+            "State's statewide certification."
+        }
 
     def clean(self) -> dict:
         cleaned = super().clean()
         election, certified_at = cleaned.get("election"), cleaned.get("certified_at")
         if election is not None and certified_at is not None:
             try:
-                certification_check(election=election, county=cleaned.get("jurisdiction"), certified_at=certified_at)
+                certification_check(
+                    election=election, jurisdiction=cleaned.get("jurisdiction"), certified_at=certified_at
+                )
             except ElectionsError as error:
                 self.add_error("certified_at", str(error))
         return cleaned
@@ -201,7 +200,7 @@ class CertificationAdmin(AttributedAdmin):
         """The service numbers the version and writes the history row, with the user as its author."""
         recorded = certification_record(
             election=obj.election,
-            county=obj.jurisdiction,
+            jurisdiction=obj.jurisdiction,
             certified_at=obj.certified_at,
             by=request.user,
             note=obj.note,

@@ -39,4 +39,5 @@ class VoteType(models.TextChoices):
 
 class CertificationScope(models.TextChoices):
     COUNTY = "county", "County"
+    MUNICIPALITY = "municipality", "Municipality (a city that runs its own election)"
     STATEWIDE = "statewide", "Statewide"

@@ -235,7 +235,8 @@ class Result(models.Model):
 
 
 class Certification(models.Model):
-    """A certification of an election's returns, by a county or statewide; version 2… is a recertification."""
+    """A certification of an election's returns: by a county, by a city that runs its own election, or
+    statewide by the Secretary of State; version 2… is a recertification."""
 
     election = models.ForeignKey(Election, on_delete=models.PROTECT, related_name="certifications")
     scope = models.CharField(max_length=16, choices=CertificationScope)
@@ -245,7 +246,7 @@ class Certification(models.Model):
         null=True,
         blank=True,
         related_name="certifications",
-        help_text="The county, for a county certification; empty for the statewide one.",
+        help_text="The county (or the city running its own election); empty for the statewide one.",
     )
     version = models.PositiveSmallIntegerField(default=1)
     certified_at = models.DateTimeField()
@@ -260,15 +261,18 @@ class Certification(models.Model):
         ordering = ["election", "scope", "jurisdiction", "version"]
         constraints = [
             models.CheckConstraint(
-                condition=(Q(scope=CertificationScope.COUNTY) & Q(jurisdiction__isnull=False))
+                condition=(
+                    Q(scope__in=[CertificationScope.COUNTY, CertificationScope.MUNICIPALITY])
+                    & Q(jurisdiction__isnull=False)
+                )
                 | (Q(scope=CertificationScope.STATEWIDE) & Q(jurisdiction__isnull=True)),
                 name="certification_scope_matches_jurisdiction",
             ),
             models.CheckConstraint(condition=Q(version__gte=1), name="certification_version_positive"),
             models.UniqueConstraint(
                 fields=["election", "jurisdiction", "version"],
-                condition=Q(scope=CertificationScope.COUNTY),
-                name="certification_unique_county_version",
+                condition=Q(jurisdiction__isnull=False),
+                name="certification_unique_local_version",
             ),
             models.UniqueConstraint(
                 fields=["election", "version"],

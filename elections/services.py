@@ -126,8 +126,16 @@ def county_by_name(name: str, *, state: str = "GA") -> Jurisdiction:
         raise ElectionsError(f"“{name}” is not a {state} county.") from None
 
 
+def _scope(jurisdiction: Jurisdiction | None) -> CertificationScope:
+    if jurisdiction is None:
+        return CertificationScope.STATEWIDE
+    if jurisdiction.kind == JurisdictionKind.MUNICIPALITY:
+        return CertificationScope.MUNICIPALITY
+    return CertificationScope.COUNTY
+
+
 def certification_check(
-    *, election: Election, county: Jurisdiction | None, certified_at: datetime.datetime
+    *, election: Election, jurisdiction: Jurisdiction | None, certified_at: datetime.datetime
 ) -> Certification | None:
     """Refuse a certification that cannot be right; return the version it would follow (or None).
 
@@ -136,8 +144,6 @@ def certification_check(
     """
     if certified_at.tzinfo is None:
         raise ElectionsError("The certification time needs a time zone (e.g. 2017-12-11T16:00-05:00).")
-    if county is not None and county.kind != JurisdictionKind.COUNTY:
-        raise ElectionsError(f"{county} is not a county; certifications are by county or statewide.")
     when = localtime(certified_at)
     if when.date() <= election.date:
         raise ElectionsError(
@@ -146,8 +152,7 @@ def certification_check(
     if certified_at > timezone.now() + CLOCK_SKEW:
         raise ElectionsError(f"The certification time {when.isoformat()} is in the future.")
     previous = (
-        Certification.objects.filter(election=election, jurisdiction=county)
-        .filter(scope=CertificationScope.STATEWIDE if county is None else CertificationScope.COUNTY)
+        Certification.objects.filter(election=election, jurisdiction=jurisdiction, scope=_scope(jurisdiction))
         .order_by("-version")
         .first()
     )
@@ -162,27 +167,37 @@ def certification_check(
     return previous
 
 
+def municipality_by_name(name: str, *, state: str = "GA") -> Jurisdiction:
+    """Find a municipality by its name, in any case."""
+    cleaned = " ".join(name.split())
+    try:
+        return Jurisdiction.objects.get(state=state, kind=JurisdictionKind.MUNICIPALITY, name__iexact=cleaned)
+    except Jurisdiction.DoesNotExist:
+        raise ElectionsError(f"“{name}” is not a {state} municipality known here (add it in the admin).") from None
+
+
 @transaction.atomic
 def certification_record(
     *,
     election: Election,
-    county: Jurisdiction | None,
+    jurisdiction: Jurisdiction | None,
     certified_at: datetime.datetime,
     by: AbstractBaseUser | None,
     note: str = "",
 ) -> Certification:
-    """Record a certification of the election's returns: a county's, or statewide when county is None.
+    """Record a certification of the election's returns: a county's (or a city's that runs its own
+    election), or the statewide one when `jurisdiction` is None.
 
     The first is version 1; certifying the same scope again records the next version (a
     recertification). Two simultaneous calls cannot take the same version: the database's unique
     constraint refuses the second, which is then told to try again.
     """
-    previous = certification_check(election=election, county=county, certified_at=certified_at)
+    previous = certification_check(election=election, jurisdiction=jurisdiction, certified_at=certified_at)
     version = previous.version + 1 if previous is not None else 1
     certification = Certification(
         election=election,
-        scope=CertificationScope.STATEWIDE if county is None else CertificationScope.COUNTY,
-        jurisdiction=county,
+        scope=_scope(jurisdiction),
+        jurisdiction=jurisdiction,
         version=version,
         certified_at=certified_at,
         certified_by=by,

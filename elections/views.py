@@ -38,7 +38,8 @@ def contest_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     (standing,) = standings
     contest = standing.contest
     certifications = queries.certifications_of_counties(
-        election_id=contest.election_id, county_ids=[county.pk for county in standing.counties]
+        election_id=contest.election_id,
+        county_ids=[county.pk for county in standing.counties] + [contest.superintendent_jurisdiction_id or 0],
     )
     candidates = [candidate_standing.candidate for candidate_standing in standing.candidates]
     return render(

@@ -115,9 +115,10 @@ def contests_with_standing_data(contests: QuerySet[Contest]) -> QuerySet[Contest
 
 @dataclass(frozen=True, slots=True)
 class _Certified:
-    """When each county of each election certified, and when the state did (original versions)."""
+    """When each county (or city running its own election) of each election certified, and when the
+    state did (original versions)."""
 
-    county: dict[tuple[int, int], datetime.datetime]
+    county: dict[tuple[int, int], datetime.datetime]  # (election, jurisdiction) → certified at
     statewide: dict[int, datetime.datetime]
 
     @classmethod
@@ -197,6 +198,8 @@ def _standing(
                 if (election_id, county.pk) in certified.county
             },
             statewide_certified_at=certified.statewide.get(election_id),
+            own_superintendent=contest.superintendent_jurisdiction_id is not None,
+            own_superintendent_certified_at=certified.county.get((election_id, contest.superintendent_jurisdiction_id)),
         )
         if counties
         else None
@@ -265,11 +268,15 @@ def certification_missing(
 ) -> CertificationMissing | None:
     """None once the contest is certified; otherwise the certification(s) that start its clock
     (as `rules.contest_certified_at` reads them: the statewide one on the Secretary of State route,
-    every county's otherwise). `certifications` are the election's, any version."""
+    the city's when it runs its own election, every county's otherwise). `certifications` are the
+    election's, any version. `counties` may hold the city, for the city's own election."""
     if standing.certified_at is not None:
         return None
     if standing.route == Route.SECRETARY_OF_STATE:
         return CertificationMissing(statewide=True, counties=[])
+    own = standing.contest.superintendent_jurisdiction
+    if own is not None:
+        return CertificationMissing(statewide=False, counties=[own])
     certified = {
         certification.jurisdiction_id
         for certification in certifications

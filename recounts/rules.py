@@ -186,15 +186,21 @@ def contest_certified_at(
     counties: Collection[object],
     county_certified_at: Mapping[object, datetime],
     statewide_certified_at: datetime | None,
+    own_superintendent: bool = False,
+    own_superintendent_certified_at: datetime | None = None,
 ) -> datetime | None:
     """When the contest's results were certified, which starts the filing clock.
 
-    One county: that county's certification. A local office in several counties: the last
-    county's, once every county has certified. A federal or state office in several counties:
-    the Secretary of State's statewide certification only. None while not yet certified.
+    A local office whose election is run by its own superintendent (a city that conducts its own
+    election): that superintendent's certification. Otherwise, one county: that county's
+    certification. A local office in several counties: the last county's, once every county has
+    certified. A federal or state office in several counties: the Secretary of State's statewide
+    certification only. None while not yet certified.
     """
     if not counties:
         raise ValueError("A contest is voted on in at least one county (got none).")
+    if own_superintendent and Level(level) not in STATEWIDE_LEVELS:
+        return own_superintendent_certified_at
     if len(counties) == 1:
         (county,) = counties
         return county_certified_at.get(county)

@@ -141,7 +141,7 @@ def build_race(
         contest_declare_from_votes(contest=contest, by=None, reason="Declared from the returns (test)")
     if certified_at is not None:
         for place in counties:
-            certification_record(election=election, county=place, certified_at=certified_at, by=None)
+            certification_record(election=election, jurisdiction=place, certified_at=certified_at, by=None)
     return contest
 
 

@@ -6,8 +6,10 @@ import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 
-from elections.models import Certification
-from tests.factories import build_atlanta_runoff
+from elections.enums import CertificationScope, ElectionKind, JurisdictionKind, VoteType
+from elections.models import Certification, Jurisdiction
+from recounts.queries import contest_standing
+from tests.factories import build_atlanta_runoff, build_race, georgia_counties
 
 EASTERN = ZoneInfo("America/New_York")
 
@@ -76,3 +78,48 @@ def test_certify_refuses_with_a_clear_message(atlanta, args, message):
 
     assert str(raised.value) == message
     assert recorded(atlanta) == []
+
+
+def test_a_city_that_runs_its_own_election_certifies_and_starts_the_clock():
+    milton = Jurisdiction.objects.create(kind=JurisdictionKind.MUNICIPALITY, name="Milton")
+    contest = build_race(
+        slug="milton-2021",
+        name="Milton General 2021",
+        office="City Council",
+        district="District 1",
+        counties=georgia_counties("Fulton"),
+        votes={"Ann Able": [{VoteType.UNSPECIFIED: 1_000}], "Ben Baker": [{VoteType.UNSPECIFIED: 996}]},
+        date=datetime.date(2021, 11, 2),
+        kind=ElectionKind.GENERAL,
+        certified_at=datetime.datetime(2021, 11, 8, 12, 0, tzinfo=EASTERN),
+    )
+    contest.superintendent_jurisdiction = milton
+    contest.save()
+    before = contest_standing(contest)
+
+    output = certify("--election", "milton-2021", "--municipality", "MILTON", "--at", "2021-11-09T17:30-05:00")
+
+    after = contest_standing(contest)
+    assert output == "Recorded: Milton General 2021 (2021-11-02) — Milton, version 1 at 2021-11-09T17:30:00-05:00.\n"
+    assert (before.certified_at, before.filing_deadline) == (None, None)
+    assert (after.certified_at, after.filing_deadline) == (
+        datetime.datetime(2021, 11, 9, 17, 30, tzinfo=EASTERN),
+        datetime.datetime(2021, 11, 12, 17, 0, tzinfo=EASTERN),
+    )
+    assert Certification.objects.get(jurisdiction=milton).scope == CertificationScope.MUNICIPALITY
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("Atlantis", "“Atlantis” is not a GA municipality known here (add it in the admin)."),
+        ("Milton", "Milton runs no contest of Atlanta Mayoral Runoff 2017 (2017-12-05)."),
+    ],
+)
+def test_certify_a_municipality_refused(atlanta, name, message):
+    Jurisdiction.objects.create(kind=JurisdictionKind.MUNICIPALITY, name="Milton")
+
+    with pytest.raises(CommandError) as raised:
+        certify("--election", atlanta.slug, "--municipality", name)
+
+    assert str(raised.value) == message

@@ -588,7 +588,7 @@ def test_an_election_with_any_certification_is_refused():
     run(fixture("county_votes.csv"))
     certification_record(
         election=Election.objects.get(),
-        county=county("Fulton"),
+        jurisdiction=county("Fulton"),
         certified_at=datetime.datetime(2020, 11, 13, 17, 0, tzinfo=EASTERN),
         by=None,
     )

@@ -212,12 +212,12 @@ def test_certification_versions_count_up_per_scope(django_user_model):
     fulton, dekalb = georgia_counties("Fulton", "DeKalb")
     official = django_user_model.objects.create_user("official")
 
-    first = certification_record(election=election, county=fulton, certified_at=DEC_11, by=official)
-    other = certification_record(election=election, county=dekalb, certified_at=DEC_11, by=None)
+    first = certification_record(election=election, jurisdiction=fulton, certified_at=DEC_11, by=official)
+    other = certification_record(election=election, jurisdiction=dekalb, certified_at=DEC_11, by=None)
     again = certification_record(
-        election=election, county=fulton, certified_at=DEC_11 + datetime.timedelta(days=9), by=official
+        election=election, jurisdiction=fulton, certified_at=DEC_11 + datetime.timedelta(days=9), by=official
     )
-    statewide = certification_record(election=election, county=None, certified_at=DEC_11, by=None)
+    statewide = certification_record(election=election, jurisdiction=None, certified_at=DEC_11, by=None)
 
     assert [(c.scope, c.jurisdiction, c.version) for c in (first, other, again, statewide)] == [
         (CertificationScope.COUNTY, fulton, 1),
@@ -257,11 +257,13 @@ def test_certification_versions_count_up_per_scope(django_user_model):
 @time_machine.travel(datetime.datetime(2017, 12, 11, 16, 0, tzinfo=EASTERN), tick=False)
 def test_certification_that_cannot_be_right_is_refused(county, certified_at, message):
     contest = build_atlanta_runoff(certified_at=None)
-    certification_record(election=contest.election, county=georgia_counties("Fulton")[0], certified_at=DEC_11, by=None)
+    certification_record(
+        election=contest.election, jurisdiction=georgia_counties("Fulton")[0], certified_at=DEC_11, by=None
+    )
 
     with pytest.raises(ElectionsError) as raised:
         certification_record(
-            election=contest.election, county=georgia_counties(county)[0], certified_at=certified_at, by=None
+            election=contest.election, jurisdiction=georgia_counties(county)[0], certified_at=certified_at, by=None
         )
 
     assert str(raised.value) == message
@@ -287,10 +289,10 @@ def test_certification_that_cannot_be_right_is_refused(county, certified_at, mes
 def test_certification_refused(certified_at, county, message):
     contest = build_atlanta_runoff(certified_at=None)
     (fulton,) = georgia_counties(county)
-    certification_record(election=contest.election, county=fulton, certified_at=DEC_11, by=None)
+    certification_record(election=contest.election, jurisdiction=fulton, certified_at=DEC_11, by=None)
 
     with pytest.raises(ElectionsError) as raised:
-        certification_record(election=contest.election, county=fulton, certified_at=certified_at, by=None)
+        certification_record(election=contest.election, jurisdiction=fulton, certified_at=certified_at, by=None)
 
     assert str(raised.value) == message
     assert Certification.objects.count() == 1

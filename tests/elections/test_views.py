@@ -169,7 +169,7 @@ def test_contest_shows_recertification_version(clerk_client, atlanta_runoff):
     fulton = georgia_counties("Fulton")[0]
     certification_record(
         election=atlanta_runoff.election,
-        county=fulton,
+        jurisdiction=fulton,
         certified_at=ATLANTA_CERTIFIED_AT + datetime.timedelta(days=10),
         by=None,
     )
@@ -184,7 +184,10 @@ def test_contest_shows_recertification_version(clerk_client, atlanta_runoff):
 def test_contest_not_certified_names_the_missing_county(clerk_client, db):
     contest = build_atlanta_runoff(certified_at=None)
     certification_record(
-        election=contest.election, county=georgia_counties("Fulton")[0], certified_at=ATLANTA_CERTIFIED_AT, by=None
+        election=contest.election,
+        jurisdiction=georgia_counties("Fulton")[0],
+        certified_at=ATLANTA_CERTIFIED_AT,
+        by=None,
     )
 
     text = text_of(clerk_client.get(contest_url(contest)))

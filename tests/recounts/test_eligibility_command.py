@@ -148,7 +148,7 @@ def test_a_state_office_in_three_counties_goes_to_the_secretary_of_state_and_wai
     before = json.loads(eligibility("--election", "psc-2020", "--json"))["contests"][0]
     certification_record(
         election=contest.election,
-        county=None,
+        jurisdiction=None,
         certified_at=datetime.datetime(2020, 11, 20, 17, tzinfo=EASTERN),
         by=None,
     )
@@ -214,7 +214,7 @@ def test_2020_presidential_race_in_georgia_plurality_winner_and_the_losers_right
     )
     certification_record(
         election=summary.election,
-        county=None,
+        jurisdiction=None,
         certified_at=datetime.datetime(2020, 11, 20, 17, 0, tzinfo=EASTERN),
         by=None,
     )

@@ -124,7 +124,7 @@ def test_no_superintendents_on_the_secretary_of_state_route():
 def test_certification_missing_names_the_counties_still_to_certify():
     contest = build_atlanta_runoff(certified_at=None)
     fulton, dekalb = georgia_counties("Fulton", "DeKalb")
-    certification_record(election=contest.election, county=fulton, certified_at=ATLANTA_CERTIFIED_AT, by=None)
+    certification_record(election=contest.election, jurisdiction=fulton, certified_at=ATLANTA_CERTIFIED_AT, by=None)
     standing = contest_standing(contest)
     certifications = list(contest.election.certifications.all())
 

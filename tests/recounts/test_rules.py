@@ -456,3 +456,31 @@ def test_contest_certified_at_needs_a_county() -> None:
     message = "A contest is voted on in at least one county (got none)."
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         contest_certified_at(level=Level.COUNTY, counties=set(), county_certified_at={}, statewide_certified_at=None)
+
+
+CITY_CERTIFIED = datetime(2021, 11, 12, 15, 0, tzinfo=UTC)
+COUNTY_CERTIFIED = datetime(2021, 11, 10, 15, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("level", "own_superintendent_certified_at", "expected"),
+    [
+        pytest.param(Level.MUNICIPAL, CITY_CERTIFIED, CITY_CERTIFIED, id="city-runs-its-own-election"),
+        pytest.param(Level.MUNICIPAL, None, None, id="city-has-not-certified-though-counties-have"),
+        pytest.param(Level.STATE, CITY_CERTIFIED, COUNTY_CERTIFIED, id="a-state-office-is-never-the-citys"),
+    ],
+)
+def test_contest_certified_at_by_its_own_superintendent(
+    level: Level, own_superintendent_certified_at: datetime | None, expected: datetime | None
+) -> None:
+    assert (
+        contest_certified_at(
+            level=level,
+            counties={"Fulton"},
+            county_certified_at={"Fulton": COUNTY_CERTIFIED},
+            statewide_certified_at=None,
+            own_superintendent=True,
+            own_superintendent_certified_at=own_superintendent_certified_at,
+        )
+        == expected
+    )

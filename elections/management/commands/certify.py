@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from elections.models import Election
-from elections.services import ElectionsError, certification_record, county_by_name
+from elections.services import ElectionsError, certification_record, county_by_name, municipality_by_name
 
 
 def parse_instant(value: str) -> datetime.datetime:
@@ -20,12 +20,16 @@ def parse_instant(value: str) -> datetime.datetime:
 
 
 class Command(BaseCommand):
-    help = "Record a county's or the statewide certification of an election's returns (again: a recertification)."
+    help = (
+        "Record a county's, a city's (one that runs its own election) or the statewide certification of an "
+        "election's returns; again for the same scope: a recertification."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--election", required=True, help="The election's slug.")
         scope = parser.add_mutually_exclusive_group(required=True)
         scope.add_argument("--county", help="County name as in the import file, e.g. “Fulton” or “DeKalb County”.")
+        scope.add_argument("--municipality", help="A city that runs its own election, by name (e.g. “Milton”).")
         scope.add_argument("--statewide", action="store_true", help="The Secretary of State's certification.")
         parser.add_argument("--at", help="When it was certified (ISO 8601; default now; no offset = Eastern time).")
         parser.add_argument("--by", help="Username of the official who certified.")
@@ -44,13 +48,17 @@ class Command(BaseCommand):
                 raise CommandError(f"No user is named “{options['by']}”.") from None
         certified_at = parse_instant(options["at"]) if options["at"] else timezone.now()
         try:
-            county = None
+            jurisdiction = None
             if options["county"]:
-                county = county_by_name(options["county"])
-                if not election.contests.filter(counties=county).exists():
-                    raise ElectionsError(f"{county} has no returns in {election}.")
+                jurisdiction = county_by_name(options["county"])
+                if not election.contests.filter(counties=jurisdiction).exists():
+                    raise ElectionsError(f"{jurisdiction} has no returns in {election}.")
+            elif options["municipality"]:
+                jurisdiction = municipality_by_name(options["municipality"])
+                if not election.contests.filter(superintendent_jurisdiction=jurisdiction).exists():
+                    raise ElectionsError(f"{jurisdiction} runs no contest of {election}.")
             certification = certification_record(
-                election=election, county=county, certified_at=certified_at, by=by, note=options["note"]
+                election=election, jurisdiction=jurisdiction, certified_at=certified_at, by=by, note=options["note"]
             )
         except ElectionsError as error:
             raise CommandError(str(error)) from None

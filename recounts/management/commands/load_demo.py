@@ -180,7 +180,7 @@ class Command(BaseCommand):
             return
         certification_record(
             election=election,
-            county=county,
+            jurisdiction=county,
             certified_at=CERTIFIED_AT,
             by=by,
             note="Certified county returns (demo)",
