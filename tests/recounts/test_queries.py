@@ -131,6 +131,19 @@ def test_certification_missing_names_the_counties_still_to_certify():
     assert certification_missing(standing, certifications) == CertificationMissing(statewide=False, counties=[dekalb])
 
 
+def test_a_city_running_its_own_election_must_certify_even_when_its_counties_have():
+    contest = build_atlanta_runoff()
+    city = Jurisdiction.objects.create(kind="municipality", name="Atlanta")
+    contest.superintendent_jurisdiction = city
+    contest.save()
+    standing = contest_standing(contest)
+
+    assert (standing.certified_at, superintendents_of(standing)) == (None, [city])
+    assert certification_missing(standing, list(contest.election.certifications.all())) == CertificationMissing(
+        statewide=False, counties=[city]
+    )
+
+
 def test_certification_missing_statewide_for_a_multi_county_state_office():
     contest = build_atlanta_runoff(office="State Senate", district="39", level=Level.STATE)
     standing = contest_standing(contest)
