@@ -60,6 +60,8 @@ def _outcome(contest: Contest, candidates: list[Candidate], total: int) -> dict[
         return {c.pk: winning for c in _clear_of_tie(candidates, contest.seats)}
     if candidates and 2 * candidates[0].total > total:
         return {candidates[0].pk: winning}
+    if len(candidates) < 2:  # no votes at all, or a lone candidate outpolled by write-ins
+        return {}
     return {c.pk: DeclaredStatus.RUNOFF for c in _clear_of_tie(candidates, 2)}
 
 

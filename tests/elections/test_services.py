@@ -113,6 +113,8 @@ def race(votes: dict[str, int], *, seats: int = 1, kind: ElectionKind = Election
             {"Ann": "elected"},
             id="fewer-candidates-than-seats",
         ),
+        pytest.param({"Ann": 10}, 1, ElectionKind.GENERAL, {"Ann": "elected"}, id="unopposed"),
+        pytest.param({"Ann": 0}, 1, ElectionKind.GENERAL, {"Ann": "none"}, id="no-votes-declares-nobody"),
     ],
 )
 def test_contest_declare_from_votes(votes, seats, kind, expected):
@@ -314,3 +316,12 @@ def test_presidential_electors_need_no_majority_in_a_general_election(office, ki
     contest_declare_from_votes(contest=contest, by=None, reason="From the returns")
 
     assert statuses(contest) == expected
+
+
+def test_a_lone_candidate_outpolled_by_write_ins_is_not_declared():
+    contest = race({"Write-ins": 60, "Ann": 40})
+    contest.candidates.filter(name="Write-ins").update(write_in_aggregate=True)
+
+    contest_declare_from_votes(contest=contest, by=None, reason="From the returns")
+
+    assert statuses(contest) == {"Write-ins": "none", "Ann": "none"}
