@@ -1,12 +1,12 @@
 """Named reads of elections data for the pages: each is one query, whatever the size of the election."""
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 
 from elections.enums import VoteType
-from elections.models import Certification, Contest, Election, Result
+from elections.models import Contest, Election, Result
 
 _VOTE_TYPE_ORDER = {value: position for position, value in enumerate(VoteType.values)}
 
@@ -16,33 +16,15 @@ def elections_newest_first() -> QuerySet[Election]:
     return Election.objects.annotate(contest_count=Count("contests")).order_by("-date", "name")
 
 
-# What `str(contest)` and the pages read: the home county names a county office.
-_CONTEST_RELATED = ("election", "home_county", "superintendent_jurisdiction")
-
-
 def contests_of_election(election: Election) -> QuerySet[Contest]:
-    """The election's contests by office (a county office county by county), with their home county
-    and the jurisdiction whose superintendent takes local requests."""
-    return (
-        Contest.objects.filter(election=election)
-        .select_related(*_CONTEST_RELATED)
-        .order_by("office", "district", "party", "home_county__name")
-    )
+    """The election's contests by office (a county office county by county); `standings_for` adds
+    what their pages read."""
+    return Contest.objects.filter(election=election).order_by("office", "district", "party", "home_county__name")
 
 
 def contest_of_election(*, slug: str, pk: int) -> QuerySet[Contest]:
-    """The contest `pk` if it belongs to the election `slug` (empty otherwise), ready for its page."""
-    return Contest.objects.filter(election__slug=slug, pk=pk).select_related(*_CONTEST_RELATED)
-
-
-def certifications_of_counties(*, election_id: int, county_ids: Collection[int]) -> list[Certification]:
-    """Every version of the statewide certification and of the given counties' certifications."""
-    return list(
-        Certification.objects.filter(election_id=election_id)
-        .filter(Q(jurisdiction__isnull=True) | Q(jurisdiction_id__in=county_ids))
-        .select_related("jurisdiction", "certified_by")
-        .order_by("scope", "jurisdiction__name", "version")
-    )
+    """The contest `pk` if it belongs to the election `slug` (empty otherwise)."""
+    return Contest.objects.filter(election__slug=slug, pk=pk)
 
 
 @dataclass(frozen=True, slots=True)

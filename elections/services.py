@@ -28,7 +28,8 @@ def _winning_status(election: Election) -> DeclaredStatus:
     return DeclaredStatus.ELECTED
 
 
-def _save_with_history(instance, *, by: AbstractBaseUser | None, reason: str) -> None:
+def save_with_history(instance, *, by: AbstractBaseUser | None, reason: str) -> None:
+    """Save a tracked model with its history row naming who and why."""
     instance._history_user = by
     instance._change_reason = reason
     instance.save()
@@ -113,7 +114,7 @@ def candidate_declare(
     if candidate.write_in_aggregate and status != DeclaredStatus.NONE:
         raise ElectionsError(f"“{candidate.name}” is a write-in total, not a candidate; it cannot be declared.")
     candidate.declared_status = status
-    _save_with_history(candidate, by=by, reason=reason)
+    save_with_history(candidate, by=by, reason=reason)
     return candidate
 
 

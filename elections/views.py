@@ -7,7 +7,7 @@ from django.views.decorators.http import require_safe
 
 from elections import queries
 from elections.models import Election
-from recounts.queries import certification_missing, standings_for, superintendents_of
+from recounts.queries import certification_missing, contest_certifications, standings_for, superintendents_of
 
 
 @require_safe
@@ -22,10 +22,7 @@ def election_list(request: HttpRequest) -> HttpResponse:
 def election_detail(request: HttpRequest, slug: str) -> HttpResponse:
     election = get_object_or_404(Election, slug=slug)
     standings = standings_for(queries.contests_of_election(election))
-    contests = [
-        (standing, superintendents_of(standing), [line for line in standing.candidates if line.eligible])
-        for standing in standings
-    ]
+    contests = [(standing, superintendents_of(standing)) for standing in standings]
     return render(request, "elections/election_detail.html", {"election": election, "contests": contests})
 
 
@@ -37,10 +34,7 @@ def contest_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         raise Http404("No such contest in this election.")
     (standing,) = standings
     contest = standing.contest
-    certifications = queries.certifications_of_counties(
-        election_id=contest.election_id,
-        county_ids=[county.pk for county in standing.counties] + [contest.superintendent_jurisdiction_id or 0],
-    )
+    certifications = contest_certifications(standing)
     candidates = [candidate_standing.candidate for candidate_standing in standing.candidates]
     return render(
         request,

@@ -8,7 +8,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models import Prefetch, Q, QuerySet, Sum
 
 from elections.enums import CertificationScope
 from elections.models import Candidate, Certification, Contest, Election, Jurisdiction
@@ -49,6 +49,11 @@ class ContestStanding:
         return min(measured, key=lambda s: s.eligibility.gap, default=None)
 
     @property
+    def eligible(self) -> list[CandidateStanding]:
+        """The candidates who may ask for a recount."""
+        return [line for line in self.candidates if line.eligible]
+
+    @property
     def margin(self) -> int | None:
         closest = self.closest
         return None if closest is None else closest.eligibility.gap
@@ -57,13 +62,6 @@ class ContestStanding:
     def margin_percent(self) -> Decimal | None:
         closest = self.closest
         return None if closest is None else closest.eligibility.gap_percent
-
-    def filing_open(self, now: datetime.datetime) -> bool:
-        return (
-            self.certified_at is not None
-            and self.filing_deadline is not None
-            and self.certified_at <= now <= self.filing_deadline
-        )
 
 
 # `ClosedDay` has no state field: the days staff record are closures (or openings) of Georgia's state
@@ -81,22 +79,12 @@ def state_calendar(state: str, overrides: list[ClosedDayOverride]) -> BusinessCa
     return BusinessCalendar(overrides if state == CLOSED_DAYS_STATE else (), subdiv=state)
 
 
-def business_calendar(state: str = CLOSED_DAYS_STATE) -> BusinessCalendar:
-    """`state`'s business days, with the overrides staff keep when it is Georgia (one query)."""
-    return state_calendar(state, closed_day_overrides())
-
-
 def rule_terms_by_state() -> dict[str, list[rules.RuleTerms]]:
     """Every recount rule, grouped by the state whose elections it governs (one query)."""
     terms: dict[str, list[rules.RuleTerms]] = {}
     for rule in RecountRule.objects.all():
         terms.setdefault(rule.state, []).append(rule.terms)
     return terms
-
-
-def rule_terms(state: str = "GA") -> list[rules.RuleTerms]:
-    """The recount rules of one state (one query)."""
-    return rule_terms_by_state().get(state, [])
 
 
 def contests_with_standing_data(contests: QuerySet[Contest]) -> QuerySet[Contest]:
@@ -261,6 +249,21 @@ class CertificationMissing:
 
     statewide: bool  # the Secretary of State's certification
     counties: list[Jurisdiction]  # counties whose original certification is still missing
+
+
+def contest_certifications(standing: ContestStanding) -> list[Certification]:
+    """Every version of the certifications that bear on the contest: the statewide one, its counties',
+    and its own superintendent's (a city that runs its own election). One query."""
+    contest = standing.contest
+    jurisdictions = [county.pk for county in standing.counties]
+    if contest.superintendent_jurisdiction_id is not None:
+        jurisdictions.append(contest.superintendent_jurisdiction_id)
+    return list(
+        Certification.objects.filter(election_id=contest.election_id)
+        .filter(Q(jurisdiction__isnull=True) | Q(jurisdiction_id__in=jurisdictions))
+        .select_related("jurisdiction", "certified_by")
+        .order_by("scope", "jurisdiction__name", "version")
+    )
 
 
 def certification_missing(

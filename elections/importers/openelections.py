@@ -60,7 +60,7 @@ from simple_history.models import HistoricalRecords
 from elections.enums import ElectionKind, Level, VoteType
 from elections.models import Candidate, Contest, Election, ImportBatch, Jurisdiction, Result
 from elections.offices import office_level
-from elections.services import ElectionsError, contests_declare_from_votes, county_by_name
+from elections.services import ElectionsError, contests_declare_from_votes, county_by_name, save_with_history
 
 REQUIRED_COLUMNS: Final = ("county", "precinct", "office", "district", "party", "candidate")
 TOTAL_COLUMN: Final = "votes"
@@ -215,12 +215,6 @@ def _reason(text: str, file_name: str) -> str:
     return text.format(file_name=file_name)
 
 
-def _save(instance: Election | Contest | Candidate, *, by: AbstractBaseUser | None, reason: str) -> None:
-    instance._history_user = by
-    instance._change_reason = reason
-    instance.save()
-
-
 def _election_for(
     *,
     name: str,
@@ -236,7 +230,7 @@ def _election_for(
         election = Election(name=name, slug=slug, date=date, kind=kind)
         try:
             with transaction.atomic():
-                _save(election, by=by, reason=_reason("Created by the import of {file_name}", file_name))
+                save_with_history(election, by=by, reason=_reason("Created by the import of {file_name}", file_name))
         except IntegrityError:
             raise ImportRejected(
                 f"Another import created the election “{slug}” at the same moment; try again."
@@ -854,7 +848,7 @@ class _Import:
                 continue
             contest = entry.contest
             if entry.changed:
-                _save(contest, by=self.by, reason=self.reason)
+                save_with_history(contest, by=self.by, reason=self.reason)
             if set(contest.counties.values_list("pk", flat=True)) != entry.counties:
                 contest._history_user, contest._change_reason = self.by, self.reason
                 contest.counties.set(sorted(entry.counties))
@@ -865,7 +859,7 @@ class _Import:
         )
         for entry in self.candidates.values():
             if entry.changed and entry.candidate_id not in new_ids:
-                _save(entry.candidate, by=self.by, reason=self.reason)
+                save_with_history(entry.candidate, by=self.by, reason=self.reason)
         self._write_history([entry.contest for entry in new_contests], contest_counties, self.new_candidates)
         if replace:
             self._delete_absent()

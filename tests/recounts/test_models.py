@@ -8,14 +8,14 @@ from django.db import IntegrityError
 from recounts.calendar import ClosedDayOverride
 from recounts.enums import ClosedDayKind
 from recounts.models import ClosedDay, RecountRule
-from recounts.queries import business_calendar, rule_terms
+from recounts.queries import closed_day_overrides, rule_terms_by_state, state_calendar
 from recounts.rules import RuleTerms, rule_in_force
 
 pytestmark = pytest.mark.django_db
 
 
 def test_georgia_rules_shipped_by_migration():
-    assert rule_terms() == [
+    assert rule_terms_by_state()["GA"] == [
         RuleTerms(
             name="Georgia, O.C.G.A. § 21-2-495(c), 1 percent",
             threshold_percent=Decimal("1.000"),
@@ -48,7 +48,7 @@ def test_georgia_rules_shipped_by_migration():
     ],
 )
 def test_the_shipped_rules_cover_every_date_without_overlap(election_date, threshold):
-    assert rule_in_force(rule_terms(), election_date).threshold_percent == threshold
+    assert rule_in_force(rule_terms_by_state()["GA"], election_date).threshold_percent == threshold
 
 
 def test_a_rule_with_an_unknown_time_zone_is_invalid():
@@ -85,7 +85,7 @@ def test_closed_days_feed_the_business_calendar():
     ClosedDay.objects.create(day=datetime.date(2017, 12, 12), kind=ClosedDayKind.CLOSED, name="Ice storm closure")
     ClosedDay.objects.create(day=datetime.date(2017, 12, 26), kind=ClosedDayKind.OPEN, name="Offices open")
 
-    calendar = business_calendar()
+    calendar = state_calendar("GA", closed_day_overrides())
 
     assert ClosedDay.objects.get(day=datetime.date(2017, 12, 12)).override == ClosedDayOverride(
         day=datetime.date(2017, 12, 12), kind=ClosedDayKind.CLOSED, name="Ice storm closure"
