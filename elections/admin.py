@@ -4,9 +4,11 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from elections.enums import VoteType
 from elections.models import (
     Candidate,
     Certification,
@@ -136,10 +138,26 @@ class CandidateAdmin(AttributedAdmin):
         super().save_model(request, obj, form, change)
 
 
+class BreakdownFilter(admin.SimpleListFilter):
+    title = "vote types"
+    parameter_name = "breakdown"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("yes", "Broken down by type"), ("no", VoteType.UNSPECIFIED.label)]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Result]) -> QuerySet[Result]:
+        not_broken_down = Q(**{f"{name}__isnull": True for name in Result.TYPE_FIELDS})
+        if self.value() == "yes":
+            return queryset.exclude(not_broken_down)
+        if self.value() == "no":
+            return queryset.filter(not_broken_down)
+        return queryset
+
+
 @admin.register(Result)
 class ResultAdmin(ReadOnlyAdminMixin, AttributedAdmin):
-    list_display = ["candidate", "contest", "county", "precinct", "vote_type", "votes", "import_batch"]
-    list_filter = ["vote_type", "candidate__contest__election"]
+    list_display = ["candidate", "contest", "county", "precinct", "votes", *Result.TYPE_FIELDS, "import_batch"]
+    list_filter = [BreakdownFilter, "candidate__contest__election"]
     list_select_related = ["candidate__contest__election", "county", "import_batch"]
     search_fields = ["candidate__name", "county__name", "precinct", "candidate__contest__office"]
     raw_id_fields = ["candidate", "county", "import_batch"]

@@ -37,6 +37,11 @@ class VoteType(models.TextChoices):
     UNSPECIFIED = "unspecified", "Not broken down by type"
 
 
+def broken_down_types() -> tuple[VoteType, ...]:
+    """The types a line of returns can be broken down into (``UNSPECIFIED`` is the lack of one)."""
+    return tuple(vote_type for vote_type in VoteType if vote_type != VoteType.UNSPECIFIED)
+
+
 class CertificationScope(models.TextChoices):
     COUNTY = "county", "County"
     MUNICIPALITY = "municipality", "Municipality (a city that runs its own election)"

@@ -1,8 +1,13 @@
 """What exists without any recount: places, elections, contests, candidates, returns, certifications."""
 
+import operator
+from functools import reduce
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from simple_history.models import HistoricalRecords
 
 from elections.enums import (
@@ -12,6 +17,7 @@ from elections.enums import (
     JurisdictionKind,
     Level,
     VoteType,
+    broken_down_types,
 )
 
 SECRETARY_OF_STATE_GROUP = "Secretary of State"
@@ -186,7 +192,7 @@ class ImportBatch(models.Model):
     sha256 = models.CharField("SHA-256", max_length=64)
     file_format = models.CharField(max_length=32, default="openelections_csv")
     row_count = models.PositiveIntegerField(help_text="Data lines read from the file.")
-    result_count = models.PositiveIntegerField(help_text="Result rows written.")
+    result_count = models.PositiveIntegerField(help_text="Result rows written: one per line of votes for a candidate.")
     imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
     imported_at = models.DateTimeField()
 
@@ -198,15 +204,21 @@ class ImportBatch(models.Model):
         return f"{self.file_name} ({self.sha256[:12]}…)"
 
 
-class Result(models.Model):
-    """Votes for one candidate in one county (and precinct, when known) of one vote type.
+_TYPE_FIELDS = tuple(vote_type.value for vote_type in broken_down_types())
 
-    Original rows come from an ImportBatch (their provenance); any later change goes through a
-    service that records a history row with its reason.
+
+class Result(models.Model):
+    """One line of the returns: a candidate's votes in one county (and precinct, when known).
+
+    ``votes`` is the line's total; the vote-type columns (named as ``VoteType``'s values) break it
+    down when the returns do. A type not given is empty (a zero is a real figure); a line with no
+    types given is "not broken down by type". When any type is given, the types add up to ``votes``
+    (a database constraint). Original lines come from an ImportBatch (their provenance); any later
+    change goes through a service that records a history row with its reason.
     """
 
     # No index of its own: the unique constraint below leads with the candidate (and every index
-    # costs time on each of the millions of rows an import writes).
+    # costs time on each of the million lines an import may write).
     candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="results", db_index=False)
     county = models.ForeignKey(
         Jurisdiction,
@@ -215,23 +227,40 @@ class Result(models.Model):
         limit_choices_to={"kind": JurisdictionKind.COUNTY},
     )
     precinct = models.CharField(max_length=200, blank=True, help_text="Empty for a county-level figure.")
-    vote_type = models.CharField(max_length=24, choices=VoteType)
-    votes = models.PositiveIntegerField()
+    votes = models.PositiveIntegerField(help_text="All the line's votes, whatever their type.")
+    election_day = models.PositiveIntegerField(VoteType.ELECTION_DAY.label, null=True, blank=True)
+    advance_in_person = models.PositiveIntegerField(VoteType.ADVANCE_IN_PERSON.label, null=True, blank=True)
+    absentee_by_mail = models.PositiveIntegerField(VoteType.ABSENTEE_BY_MAIL.label, null=True, blank=True)
+    provisional = models.PositiveIntegerField(VoteType.PROVISIONAL.label, null=True, blank=True)
+    military_overseas = models.PositiveIntegerField(VoteType.MILITARY_OVERSEAS.label, null=True, blank=True)
     import_batch = models.ForeignKey(
         ImportBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="results"
     )
+
+    #: The vote-type columns, in the order of ``VoteType``; each column is named by its type's value.
+    TYPE_FIELDS: ClassVar[tuple[str, ...]] = _TYPE_FIELDS
 
     history = HistoricalRecords()
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["candidate", "county", "precinct", "vote_type"], name="result_unique_line"),
+            models.UniqueConstraint(fields=["candidate", "county", "precinct"], name="result_unique_line"),
             models.CheckConstraint(condition=Q(votes__gte=0), name="result_votes_not_negative"),
+            models.CheckConstraint(
+                condition=Q(**{f"{name}__isnull": True for name in _TYPE_FIELDS})
+                | Q(votes=reduce(operator.add, (Coalesce(F(name), 0) for name in _TYPE_FIELDS))),
+                name="result_types_add_up",
+            ),
         ]
 
     def __str__(self) -> str:
         where = f"{self.county}, {self.precinct}" if self.precinct else str(self.county)
-        return f"{self.candidate}: {self.votes} ({self.get_vote_type_display()}, {where})"
+        return f"{self.candidate}: {self.votes} ({where})"
+
+    def by_type(self) -> dict[VoteType, int]:
+        """The line's votes by type: the types given, or all of it as ``VoteType.UNSPECIFIED``."""
+        given = {VoteType(name): getattr(self, name) for name in self.TYPE_FIELDS if getattr(self, name) is not None}
+        return given or {VoteType.UNSPECIFIED: self.votes}
 
 
 class Certification(models.Model):

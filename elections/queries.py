@@ -3,12 +3,10 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
 from elections.enums import VoteType
 from elections.models import Contest, Election, Result
-
-_VOTE_TYPE_ORDER = {value: position for position, value in enumerate(VoteType.values)}
 
 
 def elections_newest_first() -> QuerySet[Election]:
@@ -43,22 +41,31 @@ class CountyVoteRow:
 def votes_by_county_and_type(*, contest_id: int, candidate_ids: Sequence[int]) -> list[CountyVoteRow]:
     """The contest's returns summed in the database by county, vote type and candidate.
 
-    One grouped query; precinct rows add up to their county. Rows run by county name, then vote
-    type in the order of `VoteType`; a candidate with no votes of that type in that county has 0.
+    One grouped query; precinct lines add up to their county. Lines not broken down by type are
+    summed as ``VoteType.UNSPECIFIED``. Rows run by county name, then vote type in the order of
+    `VoteType`; a type no line of the county gives is left out, and a candidate with no votes of
+    a type shown has 0.
     """
+    not_broken_down = Q(**{f"{name}__isnull": True for name in Result.TYPE_FIELDS})
     sums = (
         Result.objects.filter(candidate__contest_id=contest_id)
-        .values("county__name", "vote_type", "candidate_id")
-        .annotate(votes=Sum("votes"))
+        .values("county__name", "candidate_id")
+        .annotate(
+            **{f"sum_{name}": Sum(name) for name in Result.TYPE_FIELDS},
+            **{f"sum_{VoteType.UNSPECIFIED.value}": Sum("votes", filter=not_broken_down)},
+        )
         .order_by()
     )
     position = {candidate_id: index for index, candidate_id in enumerate(candidate_ids)}
-    table: dict[tuple[str, str], list[int]] = {}
+    table: dict[tuple[str, VoteType], list[int]] = {}
     for line in sums:
-        figures = table.setdefault((line["county__name"], line["vote_type"]), [0] * len(candidate_ids))
-        figures[position[line["candidate_id"]]] = line["votes"]
-    keys = sorted(table, key=lambda key: (key[0], _VOTE_TYPE_ORDER.get(key[1], len(_VOTE_TYPE_ORDER))))
+        for vote_type in VoteType:
+            figure = line[f"sum_{vote_type.value}"]
+            if figure is not None:
+                figures = table.setdefault((line["county__name"], vote_type), [0] * len(candidate_ids))
+                figures[position[line["candidate_id"]]] = figure
+    order = {vote_type: index for index, vote_type in enumerate(VoteType)}
     return [
-        CountyVoteRow(county=county, vote_type=VoteType(vote_type).label, votes=tuple(table[county, vote_type]))
-        for county, vote_type in keys
+        CountyVoteRow(county=county, vote_type=vote_type.label, votes=tuple(table[county, vote_type]))
+        for county, vote_type in sorted(table, key=lambda key: (key[0], order[key[1]]))
     ]

@@ -96,16 +96,24 @@ def make_result(
     candidate: Candidate | None = None,
     county_name: str = "Fulton",
     precinct: str = "",
-    vote_type: VoteType = VoteType.UNSPECIFIED,
     votes: int = 0,
+    **by_type: int,
 ) -> Result:
+    """A line of returns: `votes` not broken down by type, or `by_type` (``election_day=…``) adding up."""
     return Result.objects.create(
         candidate=candidate or make_candidate(),
         county=county(county_name),
         precinct=precinct,
-        vote_type=vote_type,
-        votes=votes,
+        **result_figures({VoteType(name): figure for name, figure in by_type.items()} or {VoteType.UNSPECIFIED: votes}),
     )
+
+
+def result_figures(by_type: Mapping[VoteType, int]) -> dict[str, int]:
+    """A Result's `votes` and type columns for {vote type: votes} (``UNSPECIFIED``: no breakdown)."""
+    if VoteType.UNSPECIFIED in by_type:
+        assert len(by_type) == 1, "a line is either broken down by type or not"
+        return {"votes": by_type[VoteType.UNSPECIFIED]}
+    return {"votes": sum(by_type.values())} | {vote_type.value: figure for vote_type, figure in by_type.items()}
 
 
 def build_race(
@@ -131,9 +139,8 @@ def build_race(
         candidate = Candidate.objects.create(contest=contest, name=candidate_name, ballot_order=order)
         bulk_create_with_history(
             [
-                Result(candidate=candidate, county=place, vote_type=vote_type, votes=figure)
+                Result(candidate=candidate, county=place, **result_figures(by_type))
                 for place, by_type in zip(counties, per_county, strict=True)
-                for vote_type, figure in by_type.items()
             ],
             Result,
         )

@@ -4,12 +4,13 @@ The file
     Columns ``county,precinct,office,district,party,candidate`` are required, plus ``votes`` and/or
     vote-type columns (see ``VOTE_TYPE_COLUMNS``); numbered splits such as ``advance_in_person_1``,
     ``advance_in_person_2`` add up into their type. Header names are trimmed and matched in any case;
-    other columns are ignored and named in the summary's warnings. A row with only ``votes`` is stored
-    as ``VoteType.UNSPECIFIED``; a row with vote types gets one Result per type given (an empty cell
-    is "not given", a zero is a real figure), and when ``votes`` is given too the types must add up
-    to it. An empty precinct is a county-level row. Lines that are not votes for a candidate (see
-    ``NOT_CANDIDATE_VOTES``) are counted and skipped; a "Write-ins" line is a write-in aggregate
-    candidate (counted in the total, never declared).
+    other columns are ignored and named in the summary's warnings. Each row becomes one ``Result``:
+    its ``votes`` and one column per vote type given (an empty cell is "not given", a zero is a real
+    figure; a row with no type given is not broken down by type). When ``votes`` is given too, the
+    types must add up to it; without it, ``votes`` is their sum. An empty precinct is a county-level
+    row. Lines that are not votes for a candidate (see ``NOT_CANDIDATE_VOTES``) are counted and
+    skipped; a "Write-ins" line is a write-in aggregate candidate (counted in the total, never
+    declared).
 
 All or nothing
     Everything happens in one transaction. Any problem rejects the whole file with an
@@ -17,8 +18,6 @@ All or nothing
     written. A row repeated (same county, precinct, office, district and candidate) is caught by the
     database's ``result_unique_line`` constraint rather than by remembering every row: each batch is
     written under a savepoint, and when one fails the offending line is found within that batch.
-    (Two rows for the same key that give *different* vote types, e.g. one broken down by type and
-    one with only ``votes``, do not collide in that constraint and are not detected.)
 
 Provenance
     Original returns are written without per-row history rows: the ``ImportBatch`` (file name,
@@ -94,7 +93,7 @@ NONPARTISAN: Final = frozenset({"np", "nonpartisan", "non-partisan", "non partis
 #: "Write-ins", "Write-In", "Write In", "write-in": one line summing votes for many people.
 WRITE_IN_AGGREGATE: Final = re.compile(r"write[\s-]*ins?", re.IGNORECASE)
 
-BATCH_LINES: Final = 10_000  # CSV lines per insert batch (each gives one Result per vote type)
+BATCH_LINES: Final = 10_000  # CSV lines (each one Result) per insert batch
 READ_CHUNK: Final = 1 << 20  # bytes read, hashed and decoded at a time
 MAX_LINE_BYTES: Final = 16 << 20  # a "line" this long means the file is not CSV text
 MAX_VOTES: Final = 2_147_483_647  # what the votes column can hold
@@ -376,7 +375,7 @@ class _Layout:
     votes_of: Callable  # row → the vote cells, ``votes`` first when there is one
     vote_columns: tuple[str, ...]  # the header names of those cells, for messages
     has_total: bool  # the first vote cell is ``votes``, which the types must add up to
-    types: tuple[VoteType, ...]  # the vote types, in the order of a full row's figures
+    types: tuple[VoteType, ...]  # the vote types given in the file (none: only ``votes``)
     splits: tuple[tuple[int, int], ...]  # per type, its slice of the type cells (several: numbered splits)
     combine: Callable[[list[int]], list[int] | None]  # see _combiner
     warnings: tuple[str, ...]
@@ -441,10 +440,7 @@ def _layout(header: list[str]) -> _Layout:
         vote_indices.extend(index for _, _, index in columns)
         types.append(vote_type)
         splits.append((start, start + len(columns)))
-    has_total = bool(types) and TOTAL_COLUMN in position
-    if not types:
-        types = [VoteType.UNSPECIFIED]
-        splits = [(0, 1)]
+    has_total = TOTAL_COLUMN in position
     return _Layout(
         names=names,
         width=len(names),
@@ -460,15 +456,18 @@ def _layout(header: list[str]) -> _Layout:
 
 
 def _combiner(has_total: bool, splits: list[tuple[int, int]]) -> Callable[[list[int]], list[int] | None]:
-    """A function from a row's figures (``votes`` first, if any) to one figure per vote type, or None
-    when the types do not add up to ``votes``. It runs once per row, so it is chosen once per file.
+    """A function from a row's figures (``votes`` first, if any) to the Result's: ``votes``, then one
+    per vote type; None when the types do not add up to ``votes``. It runs once per row, so it is
+    chosen once per file.
     """
+    if not splits:  # only ``votes``
+        return list
     offset = int(has_total)
-    ranges = [(offset + start, offset + stop) for start, stop in splits]
-    if any(stop - start > 1 for start, stop in ranges):  # numbered splits to add up
+    if any(stop - start > 1 for start, stop in splits):  # numbered splits to add up
+        slices = [slice(offset + start, offset + stop) for start, stop in splits]
 
         def by_type(figures: list[int]) -> list[int]:
-            return [sum(figures[start:stop]) for start, stop in ranges]
+            return list(map(sum, map(figures.__getitem__, slices)))  # no Python loop: C calls only
 
     else:
 
@@ -476,11 +475,16 @@ def _combiner(has_total: bool, splits: list[tuple[int, int]]) -> Callable[[list[
             return figures[offset:]
 
     if not has_total:
-        return by_type
+
+        def summed(figures: list[int]) -> list[int]:
+            types = by_type(figures)
+            return [sum(types), *types]
+
+        return summed
 
     def checked(figures: list[int]) -> list[int] | None:
         types = by_type(figures)
-        return types if figures[0] == sum(types) else None
+        return [figures[0], *types] if figures[0] == sum(types) else None
 
     return checked
 
@@ -587,7 +591,7 @@ class _Import:
                 raise _rejected(1, None, "the file is empty; expected a header line naming the columns")
             layout = _layout(header)
             self.warnings.extend(layout.warnings)
-            writer.types = layout.types
+            writer.type_columns = tuple(vote_type.value for vote_type in layout.types)
             self._read_rows(reader, layout, writer)
         except _Unreadable as error:
             column = None
@@ -606,14 +610,11 @@ class _Import:
         votes_of = layout.votes_of
         combine = layout.combine
         number = self.numbers.__getitem__
-        full_size = len(layout.types)
         county_ids: dict[str, int] = {}
         entries: dict[tuple[str, str, str, int, str], object] = {}  # cells as written, county → entry
-        full: list[tuple] = []  # (candidate, county, precinct, *figures): every vote type given
-        full_lines: list[int] = []
-        partial: list[tuple] = []  # (candidate, county, precinct, vote type, votes): some types given
-        partial_lines: list[int] = []
-        rows_read = skipped = pending = 0
+        results: list[tuple] = []  # (candidate, county, precinct, votes, *one per type or None)
+        lines: list[int] = []
+        rows_read = skipped = 0
         for row in reader:
             if len(row) != width:
                 if not row:
@@ -629,6 +630,8 @@ class _Import:
                 entry = entries[office, district, name, county_id, party] = self._candidate(
                     office, district, name, party, county_id, reader.line_num
                 )
+                if entry is not _SKIP:
+                    entry.counties.add(county_id)
             if entry is _SKIP:
                 skipped += 1
                 continue
@@ -652,22 +655,13 @@ class _Import:
             except KeyError:  # a figure not seen yet, or not a plain figure
                 figures = self._figures(cells, combine)
             if figures is None:
-                given = self._votes(cells, layout, reader.line_num)  # says what is wrong, or:
-                if len(given) == full_size:
-                    figures = [votes for _, votes in given]
-                else:
-                    partial.extend((entry.candidate_id, county_id, precinct, *result) for result in given)
-                    partial_lines.extend([reader.line_num] * len(given))
-            if figures is not None:
-                full.append((entry.candidate_id, county_id, precinct, *figures))
-                full_lines.append(reader.line_num)
-            entry.counties.add(county_id)
-            pending += 1
-            if pending == BATCH_LINES:
-                writer.write(full, full_lines, partial, partial_lines)
-                full, full_lines, partial, partial_lines = [], [], [], []
-                pending = 0
-        writer.write(full, full_lines, partial, partial_lines)
+                figures = self._votes(cells, layout, reader.line_num)  # says what is wrong, or has gaps
+            results.append((entry.candidate_id, county_id, precinct, *figures))
+            lines.append(reader.line_num)
+            if len(results) == BATCH_LINES:
+                writer.write(results, lines)
+                results, lines = [], []
+        writer.write(results, lines)
         self.rows_read += rows_read
         self.skipped_rows += skipped
 
@@ -684,8 +678,9 @@ class _Import:
                 self.numbers[cell] = value
         return combine(values)
 
-    def _votes(self, cells: tuple[str, ...], layout: _Layout, line: int) -> list[tuple[VoteType, int]]:
-        """The figures of a row that is not plain: empty cells, or something wrong (then raise)."""
+    def _votes(self, cells: tuple[str, ...], layout: _Layout, line: int) -> list[int | None]:
+        """The figures of a row that is not plain (``votes``, then one per type, None where not given);
+        raises when something is wrong."""
         values: list[int | None] = []
         for column, cell in zip(layout.vote_columns, cells, strict=True):
             text = cell.strip()
@@ -702,31 +697,30 @@ class _Import:
                 raise _rejected(line, column, f"{value} is more votes than can be stored")
             values.append(value)
         total = values.pop(0) if layout.has_total else None
-        given = []
-        for vote_type, (start, stop) in zip(layout.types, layout.splits, strict=True):
+        by_type: list[int | None] = []
+        for start, stop in layout.splits:
             parts = [value for value in values[start:stop] if value is not None]
-            if parts:
-                if sum(parts) > MAX_VOTES:
-                    raise _rejected(
-                        line,
-                        layout.vote_columns[start + layout.has_total],
-                        "with its splits, more votes than can be stored",
-                    )
-                given.append((vote_type, sum(parts)))
-        if not given:
-            if total is None:
+            if parts and sum(parts) > MAX_VOTES:
+                raise _rejected(
+                    line,
+                    layout.vote_columns[start + layout.has_total],
+                    "with its splits, more votes than can be stored",
+                )
+            by_type.append(sum(parts) if parts else None)
+        given = [votes for votes in by_type if votes is not None]
+        added = sum(given)
+        if total is None:
+            if not given:
                 columns = layout.vote_columns
                 raise _rejected(
                     line, columns[0], "empty" + (", as are the other vote columns" if len(columns) > 1 else "")
                 )
-            return [(VoteType.UNSPECIFIED, total)]
-        if total is not None:
-            added = sum(votes for _, votes in given)
-            if added != total:
-                raise _rejected(
-                    line, layout.vote_columns[0], f"{total} is not the sum of the vote-type columns ({added})"
-                )
-        return given
+            if added > MAX_VOTES:
+                raise _rejected(line, layout.vote_columns[0], "the vote types add up to more votes than can be stored")
+            return [added, *by_type]
+        if given and added != total:
+            raise _rejected(line, layout.vote_columns[0], f"{total} is not the sum of the vote-type columns ({added})")
+        return [total, *by_type]
 
     def _county(self, cell: str, line: int) -> int:
         cleaned = _plain(cell)
@@ -907,49 +901,43 @@ class _Import:
 class _ResultWriter:
     """Inserts batches of results with raw SQL, each under a savepoint; names a repeated line."""
 
-    columns = "candidate_id, county_id, precinct, vote_type, votes, import_batch_id"
-
     def __init__(self, *, batch: ImportBatch, cursor) -> None:
         self.batch = batch
         self.cursor = cursor
         self.table = connection.ops.quote_name(Result._meta.db_table)
-        self.types: tuple[VoteType, ...] | None = None
+        self.type_columns: tuple[str, ...] = ()  # the vote-type columns the file gives, in its rows' order
         self.written = 0
 
-    def write(self, full: list[tuple], full_lines: list[int], partial: list[tuple], partial_lines: list[int]) -> None:
-        if not full and not partial:
+    @property
+    def columns(self) -> str:
+        return ", ".join(["candidate_id", "county_id", "precinct", "votes", *self.type_columns, "import_batch_id"])
+
+    def write(self, results: list[tuple], lines: list[int]) -> None:
+        if not results:
             return
         savepoint = transaction.savepoint_create()
         try:
-            self.insert(full, partial)
+            self.insert(results)
         except (IntegrityError, connection.Database.IntegrityError):
             transaction.savepoint_rollback(savepoint)
-            raise self._repeated(full, full_lines, partial, partial_lines) from None
+            raise self._repeated(results, lines) from None
         transaction.savepoint_commit(savepoint)
-        self.written += len(full) * (len(full[0]) - 3 if full else 0) + len(partial)
+        self.written += len(results)
 
-    def insert(self, full: list[tuple], partial: list[tuple]) -> None:
+    def insert(self, results: list[tuple]) -> None:
         raise NotImplementedError
 
-    def _repeated(
-        self, full: list[tuple], full_lines: list[int], partial: list[tuple], partial_lines: list[int]
-    ) -> ImportRejected:
+    def _repeated(self, results: list[tuple], lines: list[int]) -> ImportRejected:
         """Find the first line of the failed batch whose result is already in, or earlier in the batch."""
-        results = [
-            (line, (candidate, county, precinct, vote_type))
-            for line, (candidate, county, precinct, *figures) in zip(full_lines, full, strict=True)
-            for vote_type in self.types[: len(figures)]
-        ]
-        results += [(line, result[:4]) for line, result in zip(partial_lines, partial, strict=True)]
-        results.sort(key=itemgetter(0))
+        keys = [result[:3] for result in results]
         seen = set(
             Result.objects.filter(
-                candidate_id__in={key[0] for _, key in results},
-                county_id__in={key[1] for _, key in results},
-                precinct__in={key[2] for _, key in results},
-            ).values_list("candidate_id", "county_id", "precinct", "vote_type")
+                candidate_id__in={key[0] for key in keys},
+                county_id__in={key[1] for key in keys},
+                precinct__in={key[2] for key in keys},
+            ).values_list("candidate_id", "county_id", "precinct")
         )
-        for line, key in results:
+        for line, key in zip(lines, keys, strict=True):
             if key in seen:
                 candidate = Candidate.objects.select_related("contest").get(pk=key[0])
                 county = Jurisdiction.objects.get(pk=key[1])
@@ -959,47 +947,34 @@ class _ResultWriter:
                     f"({where}, {candidate.contest}, \"{candidate.name}\")"
                 )  # fmt: skip
             seen.add(key)
-        return ImportRejected(f"The database refused the lines {results[0][0]}–{results[-1][0]}; nothing was imported.")
+        return ImportRejected(f"The database refused the lines {lines[0]}–{lines[-1]}; nothing was imported.")
 
 
 class _SQLiteWriter(_ResultWriter):
-    """Multi-row INSERTs: each CSV line's figures become one row per vote type inside the statement."""
+    """Multi-row INSERTs of SQLITE_LINES_PER_INSERT lines through ``executemany``."""
 
     statements: tuple[str, str] | None = None
 
-    def insert(self, full: list[tuple], partial: list[tuple]) -> None:
-        if full:
-            one_line, many_lines = self._statements(len(full[0]) - 3)
-            # In the order of the unique index the B-trees are written at a few places, not all over.
-            full = sorted(full)
-            whole = len(full) - len(full) % SQLITE_LINES_PER_INSERT
-            values = chain.from_iterable(full[:whole])
-            parameters = zip(*[values] * (SQLITE_LINES_PER_INSERT * len(full[0])), strict=False)
-            self.cursor.executemany(many_lines, parameters)
-            self.cursor.executemany(one_line, full[whole:])
-        if partial:
-            self.cursor.executemany(
-                f"INSERT INTO {self.table} ({self.columns}) VALUES (%s, %s, %s, %s, %s, {self.batch.pk})",  # noqa: S608
-                sorted(partial),
-            )
+    def insert(self, results: list[tuple]) -> None:
+        one_line, many_lines = self._statements()
+        # In the order of the unique index the B-trees are written at a few places, not all over.
+        results = sorted(results, key=_line_key)
+        whole = len(results) - len(results) % SQLITE_LINES_PER_INSERT
+        values = chain.from_iterable(results[:whole])
+        parameters = zip(*[values] * (SQLITE_LINES_PER_INSERT * len(results[0])), strict=False)
+        self.cursor.executemany(many_lines, parameters)
+        self.cursor.executemany(one_line, results[whole:])
 
-    def _statements(self, figures: int) -> tuple[str, str]:
-        """INSERT statements for one line and for SQLITE_LINES_PER_INSERT lines (?NNN: one line's values)."""
-        if self.statements is not None:
-            return self.statements
-        width = 3 + figures
-        batch = self.batch.pk
-
-        def line_values(line: int) -> str:
-            first = line * width
-            return ", ".join(
-                f"(?{first + 1}, ?{first + 2}, ?{first + 3}, '{vote_type}', ?{first + 4 + index}, {batch})"
-                for index, vote_type in enumerate(self.types)
-            )
-
-        start = f"INSERT INTO {self.table} ({self.columns}) VALUES "  # noqa: S608 (names and integers only)
-        self.statements = start + line_values(0), start + ", ".join(map(line_values, range(SQLITE_LINES_PER_INSERT)))
+    def _statements(self) -> tuple[str, str]:
+        """INSERT statements for one line and for SQLITE_LINES_PER_INSERT lines."""
+        if self.statements is None:
+            line = f"({', '.join(['%s'] * (4 + len(self.type_columns)))}, {self.batch.pk})"
+            start = f"INSERT INTO {self.table} ({self.columns}) VALUES "  # noqa: S608 (names and integers only)
+            self.statements = start + line, start + ", ".join([line] * SQLITE_LINES_PER_INSERT)
         return self.statements
+
+
+_line_key = itemgetter(0, 1, 2)
 
 
 class _PostgresWriter(_ResultWriter):
@@ -1007,23 +982,22 @@ class _PostgresWriter(_ResultWriter):
 
     _escapes = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
-    def insert(self, full: list[tuple], partial: list[tuple]) -> None:
-        batch = self.batch.pk
+    def insert(self, results: list[tuple]) -> None:
+        tail = f"\t{self.batch.pk}\n"
         escaped: dict[str, str] = {}
         text: list[str] = []
         add = text.append
-        tails = [(index, f"\t{vote_type}\t") for index, vote_type in enumerate(self.types or (), start=3)]
-        for row in full:
-            precinct = escaped.get(row[2])
-            if precinct is None:
-                precinct = escaped[row[2]] = row[2].translate(self._escapes)
-            head = f"{row[0]}\t{row[1]}\t{precinct}"
-            for index, tail in tails:
-                add(f"{head}{tail}{row[index]}\t{batch}\n")
-        for candidate, county, precinct, vote_type, votes in partial:
-            add(f"{candidate}\t{county}\t{precinct.translate(self._escapes)}\t{vote_type}\t{votes}\t{batch}\n")
+        for candidate, county, precinct, *figures in results:
+            cell = escaped.get(precinct)
+            if cell is None:
+                cell = escaped[precinct] = precinct.translate(self._escapes)
+            add(f"{candidate}\t{county}\t{cell}\t{'\t'.join(_copy_cell(figure) for figure in figures)}{tail}")
         with self.cursor.copy(f"COPY {self.table} ({self.columns}) FROM STDIN") as copy:
             copy.write("".join(text))
+
+
+def _copy_cell(figure: int | None) -> str:
+    return "\\N" if figure is None else str(figure)
 
 
 @contextmanager

@@ -4,10 +4,10 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from elections.enums import CertificationScope, DeclaredStatus, VoteType
+from elections.enums import CertificationScope, DeclaredStatus
 from elections.models import Candidate, Certification, Contest, Election, ImportBatch, Result, StaffMembership
 from recounts.models import ClosedDay
-from tests.factories import EASTERN, build_atlanta_runoff, georgia_counties
+from tests.factories import EASTERN, build_atlanta_runoff, georgia_counties, make_candidate, make_result
 
 pytestmark = pytest.mark.django_db
 
@@ -261,6 +261,11 @@ def test_admin_pages_need_staff(client, django_user_model):
     assert response.url.startswith("/admin/login/")
 
 
-def test_vote_type_filter_lists_every_type(superuser_client, atlanta_runoff):
-    html = superuser_client.get(admin_url(Result, "changelist")).content.decode()
-    assert VoteType.UNSPECIFIED.label in html
+@pytest.mark.parametrize(("breakdown", "expected"), [("yes", {"Ada Able"}), ("no", {"Ben Baker"}), ("", None)])
+def test_results_filter_by_whether_broken_down_by_type(superuser_client, db, breakdown, expected):
+    able = make_candidate(name="Ada Able")
+    make_result(candidate=able, election_day=7, provisional=0)
+    make_result(candidate=make_candidate(contest=able.contest, name="Ben Baker"), votes=5)
+    response = superuser_client.get(admin_url(Result, "changelist"), {"breakdown": breakdown} if breakdown else {})
+    shown = {result.candidate.name for result in response.context["cl"].result_list}
+    assert shown == (expected or {"Ada Able", "Ben Baker"})

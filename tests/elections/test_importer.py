@@ -54,8 +54,11 @@ def fixture(name: str) -> bytes:
 
 
 def results() -> list[tuple]:
+    """(candidate, county, precinct, vote type, votes, batch) for each vote type of each line imported."""
     return sorted(
-        Result.objects.values_list("candidate__name", "county__name", "precinct", "vote_type", "votes", "import_batch")
+        (result.candidate.name, result.county.name, result.precinct, vote_type, votes, result.import_batch_id)
+        for result in Result.objects.select_related("candidate", "county")
+        for vote_type, votes in result.by_type().items()
     )
 
 
@@ -90,7 +93,7 @@ def test_precinct_file_with_vote_types_and_numbered_splits():
         election=election,
         batch=batch,
         row_count=8,
-        result_count=24,
+        result_count=6,
         contest_count=2,
         candidate_count=4,
         skipped_rows=2,
@@ -157,7 +160,7 @@ def test_precinct_file_with_vote_types_and_numbered_splits():
         "precinct_vote_types.csv",
         hashlib.sha256(data).hexdigest(),
         8,
-        24,
+        6,
         clerk,
         datetime.datetime(2020, 11, 10, 14, 30, tzinfo=EASTERN),
     )
@@ -389,7 +392,25 @@ def test_empty_vote_type_cells_are_not_given_and_zeros_are_figures():
         ("Ada Able", "Fulton", "P3", ED, 0, b),
         ("Ada Able", "Fulton", "P3", PROV, 0, b),
     ]
-    assert summary.result_count == 6
+    assert summary.result_count == 3
+    stored = Result.objects.order_by("precinct").values_list(
+        "precinct", "votes", "election_day", "advance_in_person", "absentee_by_mail", "provisional", "military_overseas"
+    )
+    assert list(stored) == [
+        ("P1", 7, 7, None, None, 0, None),
+        ("P2", 5, None, None, None, None, None),
+        ("P3", 0, 0, None, 0, 0, None),
+    ]
+
+
+def test_without_a_votes_column_a_line_s_votes_are_its_types_added_up():
+    run(
+        csv_text(
+            "county,precinct,office,district,party,candidate,election_day,provisional", "Fulton,P1,Mayor,,,Ada Able,7,"
+        )
+    )
+
+    assert list(Result.objects.values_list("votes", "election_day", "provisional")) == [(7, 7, None)]
 
 
 def test_party_comes_from_the_first_non_empty_value():
@@ -801,6 +822,21 @@ def test_county_level_lines_in_one_county_and_precincts_in_another_are_fine():
     run(csv_text(HEADER, "Cobb,,U.S. House,11,,Ada Able,15", "Fulton,P1,U.S. House,11,,Ada Able,10"))
 
     assert Result.objects.count() == 2
+
+
+def test_a_row_twice_once_broken_down_by_type_and_once_not():
+    message = rejected(
+        csv_text(
+            "county,precinct,office,district,party,candidate,votes,election_day",
+            "Fulton,P1,Mayor,,,Ada Able,10,10",
+            "Fulton,P1,Mayor,,,Ada Able,10,",
+        )
+    )
+
+    assert message == (
+        "line 3: the same county, precinct, office, district and candidate as an earlier line "
+        '(Fulton County, precinct "P1", Mayor (Fulton County), "Ada Able")'
+    )
 
 
 def test_a_county_level_row_twice():
