@@ -220,11 +220,14 @@ class Result(models.Model):
     # No index of its own: the unique constraint below leads with the candidate (and every index
     # costs time on each of the million lines an import may write).
     candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="results", db_index=False)
+    # No index of its own either: results are read by candidate (then county), which the unique
+    # constraint's index serves, never by county alone.
     county = models.ForeignKey(
         Jurisdiction,
         on_delete=models.PROTECT,
         related_name="results",
         limit_choices_to={"kind": JurisdictionKind.COUNTY},
+        db_index=False,
     )
     precinct = models.CharField(max_length=200, blank=True, help_text="Empty for a county-level figure.")
     votes = models.PositiveIntegerField(help_text="All the line's votes, whatever their type.")

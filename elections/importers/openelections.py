@@ -98,7 +98,7 @@ READ_CHUNK: Final = 1 << 20  # bytes read, hashed and decoded at a time
 MAX_LINE_BYTES: Final = 16 << 20  # a "line" this long means the file is not CSV text
 MAX_VOTES: Final = 2_147_483_647  # what the votes column can hold
 NUMBER_CACHE_LIMIT: Final = 100_000  # figures below this are parsed once and then looked up
-SQLITE_LINES_PER_INSERT: Final = 25  # CSV lines per multi-row INSERT statement on SQLite
+SQLITE_LINES_PER_INSERT: Final = 50  # CSV lines per multi-row INSERT statement on SQLite
 SQLITE_CACHE_KIB: Final = 65_536  # page cache while importing (the default 2 MiB thrashes the indexes)
 HISTORY_REASON_LENGTH: Final = 100  # simple_history's history_change_reason column
 
@@ -458,33 +458,37 @@ def _layout(header: list[str]) -> _Layout:
 def _combiner(has_total: bool, splits: list[tuple[int, int]]) -> Callable[[list[int]], list[int] | None]:
     """A function from a row's figures (``votes`` first, if any) to the Result's: ``votes``, then one
     per vote type; None when the types do not add up to ``votes``. It runs once per row, so it is
-    chosen once per file.
+    chosen once per file, and works on the list it is given (the caller's own) in place.
     """
+    # Numbered splits are next to each other: each type's first cell takes in the others, popped
+    # from the last one back so that the positions still to come do not move.
+    offset = int(has_total)
+    merges = [
+        (offset + start, offset + extra) for start, stop in reversed(splits) for extra in range(stop - 1, start, -1)
+    ]
+
+    def merge(figures: list[int]) -> list[int]:
+        for into, extra in merges:
+            figures[into] += figures.pop(extra)
+        return figures
+
     if not splits:  # only ``votes``
         return list
-    offset = int(has_total)
-    if any(stop - start > 1 for start, stop in splits):  # numbered splits to add up
-        slices = [slice(offset + start, offset + stop) for start, stop in splits]
-
-        def by_type(figures: list[int]) -> list[int]:
-            return list(map(sum, map(figures.__getitem__, slices)))  # no Python loop: C calls only
-
-    else:
-
-        def by_type(figures: list[int]) -> list[int]:
-            return figures[offset:]
-
     if not has_total:
 
         def summed(figures: list[int]) -> list[int]:
-            types = by_type(figures)
-            return [sum(types), *types]
+            total = sum(figures)
+            if merges:
+                merge(figures)
+            figures.insert(0, total)
+            return figures
 
         return summed
 
     def checked(figures: list[int]) -> list[int] | None:
-        types = by_type(figures)
-        return [figures[0], *types] if figures[0] == sum(types) else None
+        if figures[0] * 2 != sum(figures):  # the types (all the other figures) add up to ``votes``
+            return None
+        return merge(figures) if merges else figures
 
     return checked
 
@@ -611,7 +615,8 @@ class _Import:
         combine = layout.combine
         number = self.numbers.__getitem__
         county_ids: dict[str, int] = {}
-        entries: dict[tuple[str, str, str, int, str], object] = {}  # cells as written, county → entry
+        # Cells as written and county → (entry, whether its lines there are by precinct: None until seen).
+        entries: dict[tuple[str, str, str, int, str], tuple[object, bool | None]] = {}
         results: list[tuple] = []  # (candidate, county, precinct, votes, *one per type or None)
         lines: list[int] = []
         rows_read = skipped = 0
@@ -625,13 +630,14 @@ class _Import:
             county_id = county_ids.get(county)
             if county_id is None:
                 county_id = county_ids[county] = self._county(county, reader.line_num)
-            entry = entries.get((office, district, name, county_id, party))
-            if entry is None:
-                entry = entries[office, district, name, county_id, party] = self._candidate(
-                    office, district, name, party, county_id, reader.line_num
-                )
+            key = (office, district, name, county_id, party)
+            found = entries.get(key)
+            if found is None:
+                entry = self._candidate(office, district, name, party, county_id, reader.line_num)
                 if entry is not _SKIP:
                     entry.counties.add(county_id)
+                found = entries[key] = (entry, None)
+            entry, by_precinct = found
             if entry is _SKIP:
                 skipped += 1
                 continue
@@ -640,15 +646,9 @@ class _Import:
             precinct = precinct.strip()
             if len(precinct) > 200:
                 raise _rejected(reader.line_num, "precinct", "longer than 200 characters")
-            contest = entry.contest
-            if precinct:
-                if county_id in contest.county_level:
-                    self._counted_twice(contest, county_id, reader.line_num, by_precinct=True)
-                contest.by_precinct.add(county_id)
-            else:
-                if county_id in contest.by_precinct:
-                    self._counted_twice(contest, county_id, reader.line_num, by_precinct=False)
-                contest.county_level.add(county_id)
+            if (precinct != "") is not by_precinct:  # the first line of this candidate and county, or a change
+                self._precinct_or_county(entry.contest, county_id, precinct, reader.line_num)
+                entries[key] = (entry, precinct != "")
             cells = votes_of(row)
             try:
                 figures = combine(list(map(number, cells)))
@@ -796,6 +796,19 @@ class _Import:
                 contest.level, contest.seats = level, self.seats
                 self.contests[key] = _ContestEntry(contest, changed=changed)
         return self.contests[key]
+
+    @classmethod
+    def _precinct_or_county(cls, contest: _ContestEntry, county_id: int, precinct: str, line: int) -> None:
+        """Record that the contest's returns for the county come by precinct, or as one county-level
+        line; refuse a file that gives both (the same votes would count twice)."""
+        if precinct:
+            if county_id in contest.county_level:
+                cls._counted_twice(contest, county_id, line, by_precinct=True)
+            contest.by_precinct.add(county_id)
+        else:
+            if county_id in contest.by_precinct:
+                cls._counted_twice(contest, county_id, line, by_precinct=False)
+            contest.county_level.add(county_id)
 
     @staticmethod
     def _counted_twice(contest: _ContestEntry, county_id: int, line: int, *, by_precinct: bool) -> None:

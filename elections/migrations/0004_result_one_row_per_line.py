@@ -3,10 +3,12 @@
 A line of an OpenElections file (candidate × county × precinct) is now one row: the lines are
 the unit of the certified returns, a line given twice is caught by the unique constraint whatever
 its columns, the types are checked to add up to the line's total by the database, and an import
-writes a quarter of the rows. Existing rows of one line are merged into one; history rows keep
+writes a quarter of the rows. The county column loses its own index: results are read by
+candidate, then county, which the unique constraint's index serves. Existing rows of one line are merged into one; history rows keep
 what they recorded, their vote type becoming the column of that type.
 """
 
+import django.db.models.deletion
 import django.db.models.expressions
 import django.db.models.functions.comparison
 from django.db import migrations, models
@@ -163,6 +165,17 @@ class Migration(migrations.Migration):
         migrations.RemoveField(
             model_name="result",
             name="vote_type",
+        ),
+        migrations.AlterField(
+            model_name="result",
+            name="county",
+            field=models.ForeignKey(
+                db_index=False,
+                limit_choices_to={"kind": "county"},
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="results",
+                to="elections.jurisdiction",
+            ),
         ),
         migrations.AddConstraint(
             model_name="result",

@@ -920,3 +920,16 @@ def test_the_whole_file_is_refused_when_a_late_line_is_bad(monkeypatch):
     message = rejected(csv_text(HEADER, *lines))
 
     assert (message, counts()) == ('line 11, column "votes": "x" is not a whole number', before)
+
+
+@pytest.mark.parametrize("with_votes", [True, False], ids=["with-votes", "without-votes"])
+def test_several_types_each_split_into_several_columns(with_votes):
+    header = (
+        "county,precinct,office,district,party,candidate,{}election_day_1,election_day_2,provisional,"
+        "absentee_by_mail_1,absentee_by_mail_2,absentee_by_mail_3"
+    )
+    line = "Fulton,P1,Mayor,,,Ada Able,{}1,2,4,8,16,32"
+    run(csv_text(header.format("votes," if with_votes else ""), line.format("63," if with_votes else "")))
+
+    stored = Result.objects.values_list("votes", "election_day", "provisional", "absentee_by_mail", "advance_in_person")
+    assert list(stored) == [(63, 3, 4, 56, None)]
