@@ -145,6 +145,11 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 
+# Candidates' signed letters and staff's scans of paper requests: outside the web root, never served
+# as static or media files; only views that check who asks hand them out.
+PRIVATE_FILES_ROOT = Path(env_str("RECOUNT_PRIVATE_FILES", str(BASE_DIR / "private")))
+LETTER_MAX_BYTES = 10 * 1024 * 1024
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

@@ -1,5 +1,6 @@
 """`{% instant at zone %}`: an instant shown in a named time zone, long and ISO, e.g.
-“Wednesday, December 13, 2017, 5:00 p.m. EST (2017-12-13 17:00 EST)”."""
+“Wednesday, December 13, 2017, 5:00 p.m. EST (2017-12-13 17:00 EST)”; `{% plain_instant at zone %}`:
+the same in words only, for text (“Wednesday, December 13, 2017, 5:00 p.m. Eastern”)."""
 
 import datetime
 from zoneinfo import ZoneInfo
@@ -15,3 +16,30 @@ register = template.Library()
 def instant(at: datetime.datetime, zone: str = "") -> dict[str, datetime.datetime]:
     """`at` in `zone` (a rule's time zone), or in the current time zone when no zone is given."""
     return {"local": do_timezone(at, ZoneInfo(zone) if zone else timezone.get_current_timezone())}
+
+
+#: Time zones as people in them name them; others go by their abbreviation (“EST”).
+ZONE_NAMES = {
+    "America/New_York": "Eastern",
+    "America/Chicago": "Central",
+    "America/Denver": "Mountain",
+    "America/Phoenix": "Mountain",
+    "America/Los_Angeles": "Pacific",
+}
+
+
+def in_words(at: datetime.datetime | str, zone: str = "") -> str:
+    """“Wednesday, December 13, 2017, 5:00 p.m. Eastern”: `at` (or its ISO 8601 text) in `zone`."""
+    if isinstance(at, str):
+        at = datetime.datetime.fromisoformat(at)
+    tz = ZoneInfo(zone) if zone else timezone.get_current_timezone()
+    local = at.astimezone(tz)
+    hour = local.hour % 12 or 12
+    noon = "a.m." if local.hour < 12 else "p.m."
+    name = ZONE_NAMES.get(getattr(tz, "key", ""), local.tzname())
+    return f"{local:%A, %B} {local.day}, {local.year}, {hour}:{local:%M} {noon} {name}"
+
+
+@register.simple_tag
+def plain_instant(at: datetime.datetime | str | None, zone: str = "") -> str:
+    return in_words(at, zone) if at else "not set"

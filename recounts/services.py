@@ -1,0 +1,404 @@
+"""Every write to a recount case goes through here (DESIGN.md §3: views never assign a status).
+
+A written request is recorded with a snapshot of the contest's standing as it stood at filing, a
+late flag (a late request is recorded, never refused: the authority rules on it), a warning when
+the certified returns did not give the right to ask (the authority decides), the authorities it is
+addressed to, and a receipt number. The notices go out once the transaction commits.
+"""
+
+import datetime
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+
+from elections.models import Candidate, Contest
+from elections.services import CLOCK_SKEW, save_with_history
+from recounts import notices, roles
+from recounts.enums import (
+    OPEN_STATUSES,
+    AuthorityKind,
+    RequestChannel,
+    RequestStatus,
+    Route,
+    Signatory,
+)
+from recounts.exports import standing_json
+from recounts.models import RecountRequest, RequestAuthority
+from recounts.queries import CandidateStanding, ContestStanding, contest_standing, superintendents_of
+
+PDF_MAGIC = b"%PDF-"
+READ_CHUNK = 1 << 16
+
+
+class RecountError(Exception):
+    """A request that cannot be carried out; the message says why, for a person to act on."""
+
+
+class DuplicateRequest(RecountError):
+    """The candidate already has an open request in the contest: `existing` is it."""
+
+    def __init__(self, existing: RecountRequest) -> None:
+        super().__init__(
+            f"{existing.candidate} already has an open request in this contest: receipt {existing.receipt_number}, "
+            f"filed {timezone.localtime(existing.filed_at):%B %-d, %Y at %-I:%M %p %Z}."
+        )
+        self.existing = existing
+
+
+@dataclass(frozen=True)
+class Letter:
+    """A checked PDF upload: the file, its SHA-256 and the name it was uploaded under."""
+
+    file: UploadedFile
+    sha256: str
+    name: str
+
+
+def letter_check(upload: UploadedFile, *, what: str = "The signed letter") -> Letter:
+    """Accept a PDF by its content (signature and a parse), at most `LETTER_MAX_BYTES`; hash it."""
+    limit = settings.LETTER_MAX_BYTES
+    if upload.size is not None and upload.size > limit:
+        raise RecountError(f"{what} is {upload.size / 1_048_576:.1f} MB; the limit is {limit // 1_048_576} MB.")
+    if not upload.size:
+        raise RecountError(f"{what} is an empty file.")
+    digest = hashlib.sha256()
+    upload.seek(0)
+    head = upload.read(len(PDF_MAGIC))
+    if head != PDF_MAGIC:
+        raise RecountError(f"{what} is not a PDF file (its content does not start as a PDF does).")
+    digest.update(head)
+    for chunk in iter(lambda: upload.read(READ_CHUNK), b""):
+        digest.update(chunk)
+    upload.seek(0)
+    try:
+        pages = len(PdfReader(upload).pages)
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError, RecursionError):
+        pages = 0
+    finally:
+        upload.seek(0)
+    if not pages:
+        raise RecountError(f"{what} could not be read as a PDF document; scan or save it again as a PDF.")
+    name = re.sub(r"[^\w.\- ]+", "_", upload.name or "letter.pdf")[-255:]
+    return Letter(file=upload, sha256=digest.hexdigest(), name=name)
+
+
+@dataclass(frozen=True)
+class Signature:
+    """The typed signature and who signs: the candidate, or an authorised agent named."""
+
+    name: str
+    signatory: Signatory = Signatory.CANDIDATE
+    agent_name: str = ""
+
+
+def _signature_check(signature: Signature, candidate: Candidate) -> Signature:
+    name = " ".join(signature.name.split())
+    agent = " ".join(signature.agent_name.split())
+    if not name:
+        raise RecountError("Type the full legal name as the signature.")
+    if len(name) > 200 or len(agent) > 200:
+        raise RecountError("A name is longer than 200 characters.")
+    if signature.signatory == Signatory.AGENT and not agent:
+        raise RecountError("Name the authorised agent who signs for the candidate.")
+    if signature.signatory == Signatory.CANDIDATE:
+        agent = ""
+    return Signature(name=name, signatory=Signatory(signature.signatory), agent_name=agent)
+
+
+def _standing_of(candidate: Candidate) -> tuple[ContestStanding, CandidateStanding]:
+    standing = contest_standing(candidate.contest)
+    (line,) = [line for line in standing.candidates if line.candidate.pk == candidate.pk]
+    return standing, line
+
+
+def _snapshot(standing: ContestStanding, line: CandidateStanding, taken_at: datetime.datetime) -> dict:
+    contest_json = standing_json(standing)
+    (own,) = [row for row in contest_json["candidates"] if row["name"] == line.candidate.name]
+    return {"taken_at": taken_at.isoformat(), "candidate": own, "contest": contest_json}
+
+
+def receipt_prefix(contest: Contest) -> str:
+    """`2017-ATL-MAYOR`: the election's year, where (district, else home county), and the office."""
+
+    def code(text: str, *, short: bool) -> str:
+        words = re.findall(r"[A-Za-z0-9]+", text)
+        if not words:
+            return ""
+        if short:
+            last = words[-1].upper()
+            return last if last.isdigit() else last[:3]
+        return "".join(words).upper()[:16]
+
+    place = contest.district or (contest.home_county.name if contest.home_county_id else "")
+    parts = [str(contest.election.date.year), code(place, short=True), code(contest.office, short=False)]
+    if contest.party:
+        parts.append(code(contest.party, short=False)[:8])
+    return "-".join(part for part in parts if part)
+
+
+def _receipt_number(contest: Contest) -> str:
+    prefix = receipt_prefix(contest)
+    taken = RecountRequest.objects.filter(receipt_number__startswith=f"{prefix}-").values_list(
+        "receipt_number", flat=True
+    )
+    numbers = [int(number.rsplit("-", 1)[1]) for number in taken if number.rsplit("-", 1)[1].isdigit()]
+    return f"{prefix}-{max(numbers, default=0) + 1:03d}"
+
+
+def _authorities(standing: ContestStanding) -> list[RequestAuthority]:
+    if standing.route == Route.SECRETARY_OF_STATE:
+        return [RequestAuthority(kind=AuthorityKind.SECRETARY_OF_STATE)]
+    return [
+        RequestAuthority(kind=AuthorityKind.SUPERINTENDENT, jurisdiction=jurisdiction)
+        for jurisdiction in superintendents_of(standing)
+    ]
+
+
+def _record(
+    *,
+    candidate: Candidate,
+    by: AbstractBaseUser,
+    channel: RequestChannel,
+    filed_at: datetime.datetime,
+    now: datetime.datetime,
+    statement: str,
+    signature: Signature,
+    letter: Letter | None,
+    reason: str,
+) -> RecountRequest:
+    if candidate.write_in_aggregate:
+        raise RecountError(
+            f"“{candidate.name}” sums write-in votes for many people; it is not a candidate who can ask."
+        )
+    signature = _signature_check(signature, candidate)
+    with transaction.atomic():
+        # One filing at a time per contest: the receipt numbers and the one-open-request rule.
+        contest = (
+            Contest.objects.select_for_update().select_related("election", "home_county").get(pk=candidate.contest_id)
+        )
+        existing = RecountRequest.objects.filter(candidate=candidate, status__in=OPEN_STATUSES).first()
+        if existing is not None:
+            raise DuplicateRequest(existing)
+        standing, line = _standing_of(candidate)
+        if standing.rule is None:
+            raise RecountError(f"No recount rule covers this election: {standing.rule_problem}")
+        if standing.certified_at is None or standing.filing_deadline is None:
+            raise RecountError(
+                "The returns for this contest are not certified yet, so the time to ask has not begun; "
+                "a request can be made once they are."
+            )
+        if filed_at < standing.certified_at:
+            raise RecountError(
+                f"The request is dated {timezone.localtime(filed_at):%B %-d, %Y at %-I:%M %p %Z}, before the "
+                f"returns were certified ({timezone.localtime(standing.certified_at):%B %-d, %Y at %-I:%M %p %Z}); "
+                "a request follows certification."
+            )
+        request = RecountRequest(
+            contest=contest,
+            candidate=candidate,
+            channel=channel,
+            filed_by=by,
+            filed_at=filed_at,
+            recorded_at=now,
+            statement=statement.strip(),
+            signature=signature.name,
+            signatory=signature.signatory,
+            agent_name=signature.agent_name,
+            receipt_number=_receipt_number(contest),
+            route=standing.route,
+            snapshot=_snapshot(standing, line, now),
+            eligible=line.eligible,
+            late=filed_at > standing.filing_deadline,
+        )
+        if letter is not None:
+            request.letter_sha256, request.letter_name = letter.sha256, letter.name
+        request._history_user, request._change_reason = by, reason
+        # The letter's file is written with the row; if the row cannot be saved, the file goes too.
+        # (Were a later step to roll the whole transaction back, an unreferenced file would stay in
+        # the private store: harmless, and never served.)
+        try:
+            with transaction.atomic():
+                if letter is not None:
+                    request.letter.save(request.letter_name, letter.file, save=False)
+                request.save()
+        except Exception as error:
+            if request.letter:
+                request.letter.storage.delete(request.letter.name)
+            if isinstance(error, IntegrityError):
+                existing = RecountRequest.objects.filter(candidate=candidate, status__in=OPEN_STATUSES).first()
+                if existing is not None:
+                    raise DuplicateRequest(existing) from None
+            raise
+        authorities = _authorities(standing)
+        for authority in authorities:
+            authority.request = request
+        RequestAuthority.objects.bulk_create(authorities)
+        notices.request_filed(request)
+    return request
+
+
+def request_file(
+    *,
+    candidate: Candidate,
+    by: AbstractBaseUser,
+    signature: Signature,
+    statement: str = "",
+    letter: Letter | None = None,
+    now: datetime.datetime | None = None,
+) -> RecountRequest:
+    """The candidate (or their agent, through the candidate's account) files a written request online.
+
+    Filed at the server's clock. Raises `DuplicateRequest` when one is already open, `RecountError`
+    when it cannot be recorded (no certification yet, no rule, not the candidate's account).
+    """
+    if not roles.is_candidate_account(by, candidate):
+        raise RecountError("Only the candidate's own account can file a request online.")
+    now = now or timezone.now()
+    return _record(
+        candidate=candidate,
+        by=by,
+        channel=RequestChannel.ONLINE,
+        filed_at=now,
+        now=now,
+        statement=statement,
+        signature=signature,
+        letter=letter,
+        reason="Filed online",
+    )
+
+
+def request_record_received(
+    *,
+    candidate: Candidate,
+    by: AbstractBaseUser,
+    channel: RequestChannel,
+    received_at: datetime.datetime,
+    signature: Signature,
+    scan: Letter,
+    statement: str = "",
+    now: datetime.datetime | None = None,
+) -> RecountRequest:
+    """Staff of the receiving authority record a request that came on paper or by email.
+
+    `received_at` is when the authority received it (it may be earlier than now, never later); the
+    scan of the written request is required. Lateness is judged at `received_at`.
+    """
+    now = now or timezone.now()
+    if channel not in {RequestChannel.PAPER, RequestChannel.EMAIL}:
+        raise RecountError("Record a request received on paper or by email.")
+    if timezone.is_naive(received_at):
+        raise RecountError("Give the time the request was received with its time zone.")
+    if received_at > now + CLOCK_SKEW:
+        when = timezone.localtime(received_at)
+        raise RecountError(f"The request cannot have been received in the future ({when:%B %-d, %Y at %-I:%M %p %Z}).")
+    standing = contest_standing(candidate.contest)
+    allowed = (
+        roles.is_secretary_of_state(by)
+        if standing.route == Route.SECRETARY_OF_STATE
+        else bool({j.pk for j in superintendents_of(standing)} & roles.staff_jurisdiction_ids(by))
+    )
+    if not allowed:
+        raise RecountError("Only staff of the authority the request is addressed to can record it.")
+    return _record(
+        candidate=candidate,
+        by=by,
+        channel=channel,
+        filed_at=received_at,
+        now=now,
+        statement=statement,
+        signature=signature,
+        letter=scan,
+        reason=f"Received {'on paper' if channel == RequestChannel.PAPER else 'by email'}; entered by staff",
+    )
+
+
+WITHDRAWABLE = frozenset({RequestStatus.FILED})
+
+
+def request_withdraw(
+    *, request: RecountRequest, by: AbstractBaseUser, reason: str = "", now: datetime.datetime | None = None
+) -> RecountRequest:
+    """The candidate withdraws their request, until the recount is ordered."""
+    if not roles.is_candidate_account(by, request.candidate):
+        raise RecountError("Only the candidate's own account can withdraw the request.")
+    reason = reason.strip()
+    with transaction.atomic():
+        request = RecountRequest.objects.select_for_update().get(pk=request.pk)
+        if request.status not in WITHDRAWABLE:
+            raise RecountError(
+                f"The request is {request.get_status_display().lower()}; it can be withdrawn only until the "
+                "recount is ordered."
+            )
+        request.status = RequestStatus.WITHDRAWN
+        request.withdrawal_reason = reason
+        request._history_user = by
+        request._change_reason = f"Withdrawn by the candidate{': ' + reason if reason else ''}"[:100]
+        request.save()
+        notices.request_withdrawn(request)
+    return request
+
+
+def validate_email_address(email: str) -> str:
+    email = email.strip()
+    validate_email(email)
+    return email.lower()
+
+
+def candidate_invite(
+    *,
+    candidate: Candidate,
+    email: str,
+    by: AbstractBaseUser,
+    link_for: Callable[[AbstractBaseUser], str],
+) -> AbstractBaseUser:
+    """Staff open (or extend) a candidate's account and email it a one-time link to set a password.
+
+    Only Secretary of State staff, or staff of a superintendent whose county (or city) the contest
+    is voted in, may invite. The account is the email address; an account that already exists is
+    linked to the candidate too, unless it is a staff account. `link_for(user)` builds the absolute
+    link (the view knows the host); with Django's password-reset tokens it works once and expires
+    after `PASSWORD_RESET_TIMEOUT`.
+    """
+    if candidate.write_in_aggregate:
+        raise RecountError(f"“{candidate.name}” sums write-in votes for many people; it cannot have an account.")
+    contest = candidate.contest
+    places = set(contest.counties.values_list("pk", flat=True)) | {
+        pk for pk in (contest.superintendent_jurisdiction_id, contest.home_county_id) if pk
+    }
+    if not (roles.is_secretary_of_state(by) or places & roles.staff_jurisdiction_ids(by)):
+        raise RecountError("Only the Secretary of State's staff or a superintendent of this contest can invite.")
+    try:
+        email = validate_email_address(email)
+    except ValidationError:
+        raise RecountError(f"“{email}” is not an email address.") from None
+    User = get_user_model()
+    with transaction.atomic():
+        user = (
+            User.objects.filter(email__iexact=email).order_by("pk").first()
+            or User.objects.filter(username__iexact=email).first()
+        )
+        if user is None:
+            user = User(username=email, email=email)
+            user.set_unusable_password()
+            user.save()
+        elif user.is_staff or user.is_superuser or roles.is_staff_of_an_authority(user):
+            raise RecountError(f"{email} belongs to a staff account; a candidate needs an account of their own.")
+        elif not user.is_active:
+            raise RecountError(f"The account {user.username} is disabled; ask an administrator.")
+        if not candidate.accounts.filter(pk=user.pk).exists():
+            candidate.accounts.add(user)
+            save_with_history(candidate, by=by, reason=f"Account {user.username} invited and linked"[:100])
+        notices.candidate_invited(user=user, candidates=[candidate], link=link_for(user), by=by)
+    return user
