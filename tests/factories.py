@@ -5,10 +5,12 @@ whole contest from a table of votes; `build_atlanta_runoff` is the article's rac
 """
 
 import datetime
+import io
 from collections.abc import Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
+from pypdf import PdfWriter
 from simple_history.utils import bulk_create_with_history
 
 from elections.enums import DeclaredStatus, ElectionKind, JurisdictionKind, Level, VoteType
@@ -178,3 +180,13 @@ def build_spread_race(*, slug: str, county_count: int, level: Level = Level.MUNI
         for candidate, base in [("Ada Able", 1_000), ("Ben Baker", 990), ("Cy Write-in", 5)]
     }
     return build_race(slug=slug, counties=counties, votes=votes, level=level)
+
+
+def make_pdf_bytes(pages: int = 1) -> bytes:
+    """A small, valid PDF document of blank pages (a stand-in for a signed letter or a scan)."""
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=612, height=792)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
