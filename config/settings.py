@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "simple_history",
     "bootstrap",
+    "django_tasks_db",
     "elections",
     "recounts",
 ]
@@ -181,6 +182,18 @@ MAILERS = {
         },
     },
 }
+
+# Notices are emailed through Django's tasks: at once, inside the request, in development, tests and
+# the demo; in production through django-tasks-db's queue in the database, which `manage.py db_worker`
+# works through. The app and its tables are installed either way, so the migrations are the same.
+TASK_BACKENDS = {
+    "immediate": "django.tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+}
+TASKS_BACKEND = env_str("RECOUNT_TASKS_BACKEND", "database" if PRODUCTION else "immediate")
+if TASKS_BACKEND not in TASK_BACKENDS:
+    raise ImproperlyConfigured(f"RECOUNT_TASKS_BACKEND must be 'immediate' or 'database'; got {TASKS_BACKEND!r}.")
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[TASKS_BACKEND]}}
 
 LOGGING = {
     "version": 1,
