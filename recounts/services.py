@@ -129,22 +129,36 @@ def _snapshot(standing: ContestStanding, line: CandidateStanding, taken_at: date
     return {"taken_at": taken_at.isoformat(), "candidate": own, "contest": contest_json}
 
 
-def receipt_prefix(contest: Contest) -> str:
-    """`2017-ATL-MAYOR`: the election's year, where (district, else home county), and the office."""
+_MINOR_WORDS = frozenset({"OF", "THE", "AND", "FOR"})
 
-    def code(text: str, *, short: bool) -> str:
-        words = re.findall(r"[A-Za-z0-9]+", text)
-        if not words:
+
+def receipt_prefix(contest: Contest) -> str:
+    """`2017-ATL-MAYOR`: the election's year, where (the district, else the home county), the office
+    (its initials when long: `PSC`), and in a primary the party."""
+
+    def words(text: str) -> list[str]:
+        return [word.upper() for word in re.findall(r"[A-Za-z0-9]+", text)]
+
+    def place_code(text: str) -> str:
+        parts = words(text)
+        if not parts:
             return ""
-        if short:
-            last = words[-1].upper()
-            return last if last.isdigit() else last[:3]
-        return "".join(words).upper()[:16]
+        last = parts[-1]
+        if last.isdigit():  # "District 5" → D5, "84" → 84
+            return f"{parts[-2][0]}{last}" if len(parts) > 1 else last
+        return last[:3]  # "City of Atlanta" → ATL
+
+    def office_code(text: str) -> str:
+        parts = words(text)
+        joined = "".join(parts)
+        if len(joined) <= 12:
+            return joined
+        return "".join(part[0] if not part.isdigit() else part for part in parts if part not in _MINOR_WORDS)
 
     place = contest.district or (contest.home_county.name if contest.home_county_id else "")
-    parts = [str(contest.election.date.year), code(place, short=True), code(contest.office, short=False)]
+    parts = [str(contest.election.date.year), place_code(place), office_code(contest.office)]
     if contest.party:
-        parts.append(code(contest.party, short=False)[:8])
+        parts.append(office_code(contest.party)[:8])
     return "-".join(part for part in parts if part)
 
 
@@ -186,7 +200,9 @@ def _record(
     with transaction.atomic():
         # One filing at a time per contest: the receipt numbers and the one-open-request rule.
         contest = (
-            Contest.objects.select_for_update().select_related("election", "home_county").get(pk=candidate.contest_id)
+            Contest.objects.select_for_update(of=("self",))
+            .select_related("election", "home_county")
+            .get(pk=candidate.contest_id)
         )
         existing = RecountRequest.objects.filter(candidate=candidate, status__in=OPEN_STATUSES).first()
         if existing is not None:
@@ -225,28 +241,46 @@ def _record(
         if letter is not None:
             request.letter_sha256, request.letter_name = letter.sha256, letter.name
         request._history_user, request._change_reason = by, reason
-        # The letter's file is written with the row; if the row cannot be saved, the file goes too.
-        # (Were a later step to roll the whole transaction back, an unreferenced file would stay in
-        # the private store: harmless, and never served.)
-        try:
-            with transaction.atomic():
-                if letter is not None:
-                    request.letter.save(request.letter_name, letter.file, save=False)
-                request.save()
-        except Exception as error:
-            if request.letter:
-                request.letter.storage.delete(request.letter.name)
-            if isinstance(error, IntegrityError):
-                existing = RecountRequest.objects.filter(candidate=candidate, status__in=OPEN_STATUSES).first()
-                if existing is not None:
-                    raise DuplicateRequest(existing) from None
-            raise
+        _save_new(request, letter)
         authorities = _authorities(standing)
         for authority in authorities:
             authority.request = request
         RequestAuthority.objects.bulk_create(authorities)
         notices.request_filed(request)
     return request
+
+
+RECEIPT_ATTEMPTS = 3
+
+
+def _save_new(request: RecountRequest, letter: Letter | None) -> None:
+    """Save a new request with its letter's file, or raise `DuplicateRequest` when the candidate's
+    open request got in first. Another contest sharing the receipt prefix may take a number at the
+    same moment: then the next number is tried.
+
+    If the row cannot be saved, its file is deleted. (Were a later step to roll the whole
+    transaction back, an unreferenced file would stay in the private store: harmless, never served.)
+    """
+    for _ in range(RECEIPT_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                if letter is not None:
+                    request.letter.save(request.letter_name, letter.file, save=False)
+                request.save()
+            return
+        except Exception as error:
+            if request.letter:
+                request.letter.storage.delete(request.letter.name)
+                request.letter = None
+            if not isinstance(error, IntegrityError):
+                raise
+            existing = RecountRequest.objects.filter(candidate=request.candidate, status__in=OPEN_STATUSES).first()
+            if existing is not None:
+                raise DuplicateRequest(existing) from None
+            if not RecountRequest.objects.filter(receipt_number=request.receipt_number).exists():
+                raise
+            request.receipt_number = _receipt_number(request.contest)
+    raise RecountError("Other requests were being filed at the same moment; submit again.")
 
 
 def request_file(
