@@ -1,13 +1,15 @@
 import datetime
 
 import pytest
+import time_machine
 from django.contrib import admin
 from django.urls import reverse
 
 from elections.enums import CertificationScope, DeclaredStatus
 from elections.models import Candidate, Certification, Contest, Election, ImportBatch, Result, StaffMembership
-from recounts.models import ClosedDay
-from tests.factories import EASTERN, build_atlanta_runoff, georgia_counties, make_candidate, make_result
+from recounts.models import ClosedDay, Notice, RecountRequest
+from recounts.services import Signature, request_file
+from tests.factories import EASTERN, build_atlanta_runoff, georgia_counties, make_candidate, make_result, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -15,7 +17,8 @@ ADMIN_MODELS = sorted(
     (model for model in admin.site._registry if model._meta.app_label in {"elections", "recounts"}),
     key=lambda model: model._meta.label,
 )
-READ_ONLY = {Result, ImportBatch}
+READ_ONLY = {Result, ImportBatch, RecountRequest, Notice}
+WITHOUT_HISTORY = {ImportBatch, Notice}  # provenance and messages sent: recorded once, never edited
 
 
 def admin_url(model, view: str, *args) -> str:
@@ -23,10 +26,15 @@ def admin_url(model, view: str, *args) -> str:
 
 
 @pytest.fixture
-def import_batch(atlanta_runoff, superuser) -> ImportBatch:
-    """Also a staff membership and a closed day, so every admin has a row to show."""
+def import_batch(atlanta_runoff, superuser, settings, tmp_path) -> ImportBatch:
+    """Also a staff membership, a closed day, a request and its notices, so every admin has a row to show."""
     StaffMembership.objects.create(user=superuser, jurisdiction=georgia_counties("Fulton")[0], title="Superintendent")
     ClosedDay.objects.create(day=datetime.date(2017, 12, 26), name="State offices closed")
+    settings.PRIVATE_FILES_ROOT = tmp_path
+    norwood = atlanta_runoff.candidates.get(name="Mary Norwood")
+    norwood.accounts.add(make_user(username="norwood", email="norwood@example.test"))
+    with time_machine.travel(datetime.datetime(2017, 12, 12, 10, 0, tzinfo=EASTERN), tick=False):
+        request_file(candidate=norwood, by=norwood.accounts.get(), signature=Signature(name="Mary Norwood"))
     return ImportBatch.objects.create(
         election=atlanta_runoff.election,
         file_name="atlanta.csv",
@@ -50,6 +58,8 @@ def test_every_model_with_history_is_registered():
         "elections.Result",
         "elections.StaffMembership",
         "recounts.ClosedDay",
+        "recounts.Notice",
+        "recounts.RecountRequest",
         "recounts.RecountRule",
     }
 
@@ -69,7 +79,7 @@ def test_add_page_loads_or_is_refused_for_read_only(superuser_client, model):
 def test_change_and_history_pages_load(superuser_client, atlanta_runoff, import_batch, model):
     obj = model.objects.order_by("pk").first()
     assert superuser_client.get(admin_url(model, "change", obj.pk)).status_code == 200
-    if model is not ImportBatch:  # ImportBatch is provenance, not edited: it has no history
+    if model not in WITHOUT_HISTORY:
         assert superuser_client.get(admin_url(model, "history", obj.pk)).status_code == 200
 
 
