@@ -1,7 +1,9 @@
+import datetime
 import io
 import re
 
 import pytest
+import time_machine
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
@@ -10,6 +12,8 @@ from django.urls import reverse
 from elections.enums import DeclaredStatus, Level
 from elections.models import SECRETARY_OF_STATE_GROUP, Candidate, Certification, Contest, ImportBatch
 from recounts.management.commands.load_demo import DEMO_PASSWORD
+from recounts.queries import contest_standing
+from tests.factories import EASTERN
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +51,7 @@ def test_loads_the_article_race_through_the_import():
     )
     assert (contest.office, contest.district, contest.level) == ("Mayor", "City of Atlanta", Level.MUNICIPAL)
     assert sorted(county.name for county in contest.counties.all()) == ["DeKalb", "Fulton"]
-    assert ImportBatch.objects.get().result_count == 4
+    assert ImportBatch.objects.get(election=contest.election).result_count == 4
     assert dict(Candidate.objects.filter(contest=contest).values_list("name", "declared_status")) == {
         "Keisha Lance Bottoms": DeclaredStatus.ELECTED,
         "Mary Norwood": DeclaredStatus.NONE,
@@ -70,8 +74,9 @@ def test_demo_users_have_their_roles():
     assert users["sos"].has_perm("elections.add_certification")
     assert [(m.jurisdiction.name, m.title) for m in users["fulton"].memberships.all()] == [("Fulton", "Superintendent")]
     assert [(m.jurisdiction.name, m.title) for m in users["dekalb"].memberships.all()] == [("DeKalb", "Superintendent")]
-    assert [c.name for c in users["bottoms"].candidacies.all()] == ["Keisha Lance Bottoms"]
-    assert [c.name for c in users["norwood"].candidacies.all()] == ["Mary Norwood"]
+    # In the article's race and in its rehearsal copy.
+    assert [c.name for c in users["bottoms"].candidacies.all()] == ["Keisha Lance Bottoms"] * 2
+    assert [c.name for c in users["norwood"].candidacies.all()] == ["Mary Norwood"] * 2
     assert all(user.check_password(DEMO_PASSWORD) for user in users.values())
 
 
@@ -102,7 +107,7 @@ def test_refuses_to_run_in_production(settings):
 def test_runs_in_production_when_forced(settings):
     settings.PRODUCTION = True
     load_demo("--force")
-    assert Contest.objects.count() == 1
+    assert Contest.objects.count() == 2  # the race and its rehearsal copy
 
 
 def test_contest_page_after_the_demo(client):
@@ -179,3 +184,61 @@ def test_leaves_a_demo_login_from_an_earlier_run_as_it_is():
     assert login_table(output) == [
         (username, "(unchanged)" if username == "norwood" else DEMO_PASSWORD) for username in LOGINS
     ]
+
+
+MONDAY_MORNING = datetime.datetime(2026, 11, 30, 10, 0, tzinfo=EASTERN)
+
+
+def rehearsals() -> list[Contest]:
+    return list(
+        Contest.objects.filter(election__slug__startswith="atlanta-mayor-runoff-2017-rehearsal-")
+        .select_related("election")
+        .order_by("election__slug")
+    )
+
+
+def test_the_rehearsal_copy_is_certified_when_loaded_so_its_window_is_open():
+    with time_machine.travel(MONDAY_MORNING, tick=False):
+        output = load_demo()
+
+    (rehearsal,) = rehearsals()
+    standing = contest_standing(rehearsal)
+    assert rehearsal.election.name == (
+        "REHEARSAL COPY (practice only) of the Atlanta Mayoral Runoff 2017, certified November 30, 2026"
+    )
+    assert (rehearsal.election.slug, rehearsal.election.date) == (
+        "atlanta-mayor-runoff-2017-rehearsal-2026-11-30",
+        datetime.date(2017, 12, 5),
+    )
+    assert (standing.certified_at, standing.filing_deadline) == (
+        datetime.datetime(2026, 11, 30, 9, 59, tzinfo=EASTERN),
+        datetime.datetime(2026, 12, 2, 17, 0, tzinfo=EASTERN),
+    )
+    # The article's figures and rule (the election is still dated 2017): Norwood may ask.
+    assert (standing.margin, standing.rule.threshold_percent, [s.candidate.name for s in standing.eligible]) == (
+        832,
+        1,
+        ["Mary Norwood"],
+    )
+    assert (
+        "Rehearsal copy (filing window open until Wednesday, December 2, 2026, 5:00 p.m. Eastern): "
+        f"/elections/atlanta-mayor-runoff-2017-rehearsal-2026-11-30/contests/{rehearsal.pk}/"
+    ) in output
+
+
+def test_the_rehearsal_copy_is_reused_while_its_window_is_open_and_renewed_after():
+    with time_machine.travel(MONDAY_MORNING, tick=False):
+        load_demo()
+    counts = row_counts()
+    with time_machine.travel(datetime.datetime(2026, 12, 2, 16, 59, tzinfo=EASTERN), tick=False):
+        load_demo()
+    assert row_counts() == counts
+
+    with time_machine.travel(datetime.datetime(2026, 12, 2, 17, 1, tzinfo=EASTERN), tick=False):
+        load_demo()
+
+    assert [contest.election.slug for contest in rehearsals()] == [
+        "atlanta-mayor-runoff-2017-rehearsal-2026-11-30",
+        "atlanta-mayor-runoff-2017-rehearsal-2026-12-02",
+    ]
+    assert contest_standing(rehearsals()[1]).filing_deadline == datetime.datetime(2026, 12, 4, 17, 0, tzinfo=EASTERN)

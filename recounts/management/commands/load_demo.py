@@ -1,4 +1,9 @@
-"""Load the article's race (Atlanta's 2017 mayoral runoff) and one demo login per role.
+"""Load the article's race (Atlanta's 2017 mayoral runoff), a rehearsal copy of it, and one demo login per role.
+
+The article's race closed in 2017. So that a newcomer can file a request by hand, the demo also
+holds a rehearsal copy of the race, clearly labelled, certified when the demo is loaded: its filing
+window is open that day and the next business days. A later run on a day when that window has
+closed adds a fresh copy dated that day (earlier copies and anything filed in them stay).
 
 The returns go through the real OpenElections import and the certifications through
 `certification_record`, so the demo exercises the same path as production data. Running it again
@@ -19,11 +24,14 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from elections.enums import ElectionKind
 from elections.importers.openelections import import_openelections_csv
 from elections.models import SECRETARY_OF_STATE_GROUP, Candidate, Certification, Contest, Election, StaffMembership
 from elections.services import certification_record, county_by_name
+from elections.templatetags.instants import in_words
+from recounts.queries import contest_standing
 
 # Demo only: printed at the end, never used outside a demonstration.
 DEMO_PASSWORD = "recount-demo-2017"  # noqa: S105
@@ -44,6 +52,9 @@ DeKalb,,Mayor,City of Atlanta,,Keisha Lance Bottoms,3780
 DeKalb,,Mayor,City of Atlanta,,Mary Norwood,5167
 """
 RETURNS_FILE_NAME = "atlanta-mayor-runoff-2017-demo.csv"
+
+REHEARSAL_SLUG = f"{ELECTION_SLUG}-rehearsal"
+REHEARSAL_NAME = "REHEARSAL COPY (practice only) of the Atlanta Mayoral Runoff 2017, certified {day:%B %-d, %Y}"
 
 
 @dataclass(frozen=True)
@@ -106,8 +117,11 @@ class Command(BaseCommand):
                 StaffMembership.objects.get_or_create(
                     user=users[login], jurisdiction=county, defaults={"title": "Superintendent"}
                 )
-                self._certify(contest.election, county, by=users[login])
-            for candidate in Candidate.objects.filter(contest=contest, name__in=CANDIDATES):
+                self._certify(contest.election, county, by=users[login], at=CERTIFIED_AT)
+            rehearsal = self._rehearsal(by=users[SECRETARY_OF_STATE], now=timezone.now())
+            for county_name, login in SUPERINTENDENTS.items():
+                self._certify(rehearsal.election, county_by_name(county_name), by=users[login], at=self.rehearsal_at)
+            for candidate in Candidate.objects.filter(contest__in=[contest, rehearsal], name__in=CANDIDATES):
                 candidate.accounts.add(users[CANDIDATES[candidate.name]])
         # A login from an earlier run keeps its password, which may not be this one.
         kept = {
@@ -115,7 +129,7 @@ class Command(BaseCommand):
             for login in users
             if login.username in existing and not check_password(password, users[login].password)
         }
-        self._print_logins(password, contest, kept=kept)
+        self._print_logins(password, contest, rehearsal, kept=kept)
 
     @staticmethod
     def _logins() -> list[DemoLogin]:
@@ -175,20 +189,45 @@ class Command(BaseCommand):
             self.stdout.write(f"{ELECTION_NAME} is already loaded.")
         return Contest.objects.select_related("election").get(election=election, office="Mayor")
 
-    def _certify(self, election: Election, county, *, by) -> None:
+    def _rehearsal(self, *, by, now: datetime.datetime) -> Contest:
+        """Today's open rehearsal copy: the newest one if its window is still open, else a new one."""
+        for election in Election.objects.filter(slug__startswith=f"{REHEARSAL_SLUG}-").order_by("-slug"):
+            contest = Contest.objects.select_related("election").get(election=election, office="Mayor")
+            standing = contest_standing(contest)
+            if standing.filing_deadline is None or standing.filing_deadline > now:
+                self.rehearsal_at = standing.certified_at or now
+                self.stdout.write(f"The rehearsal copy “{election.name}” is already loaded.")
+                return contest
+            break
+        day = timezone.localdate(now)
+        # Certified a minute ago: the window opens now and runs to the rule's deadline.
+        self.rehearsal_at = now.replace(second=0, microsecond=0) - datetime.timedelta(minutes=1)
+        summary = import_openelections_csv(
+            source=io.BytesIO(RETURNS_CSV.encode()),
+            file_name=f"rehearsal-{day:%Y-%m-%d}-{RETURNS_FILE_NAME}",
+            election_name=REHEARSAL_NAME.format(day=day),
+            date=ELECTION_DATE,
+            kind=ElectionKind.RUNOFF,
+            slug=f"{REHEARSAL_SLUG}-{day:%Y-%m-%d}",
+            seats=1,
+            municipal=True,
+            by=by,
+        )
+        self.stdout.write(f"Imported the rehearsal copy “{summary.election.name}”.")
+        return Contest.objects.select_related("election").get(election=summary.election, office="Mayor")
+
+    def _certify(self, election: Election, county, *, by, at: datetime.datetime) -> None:
         if Certification.objects.filter(election=election, jurisdiction=county).exists():
             return
         certification_record(
-            election=election,
-            jurisdiction=county,
-            certified_at=CERTIFIED_AT,
-            by=by,
-            note="Certified county returns (demo)",
+            election=election, jurisdiction=county, certified_at=at, by=by, note="Certified county returns (demo)"
         )
-        self.stdout.write(f"Certified {county} on {CERTIFIED_AT:%Y-%m-%d %H:%M %Z}.")
+        self.stdout.write(f"Certified {county} for {election.name} on {timezone.localtime(at):%Y-%m-%d %H:%M %Z}.")
 
-    def _print_logins(self, password: str, contest: Contest, *, kept: set[DemoLogin]) -> None:
+    def _print_logins(self, password: str, contest: Contest, rehearsal: Contest, *, kept: set[DemoLogin]) -> None:
         logins = self._logins()
+        standing = contest_standing(rehearsal)
+        deadline = in_words(standing.filing_deadline, standing.rule.time_zone) if standing.filing_deadline else "—"
         shown = {login: UNCHANGED_NOTE if login in kept else password for login in logins}
         role_width = max(len(login.role) for login in logins)
         user_width = max(len("Username"), *(len(login.username) for login in logins))
@@ -201,5 +240,7 @@ class Command(BaseCommand):
             *(f"  {login.role:<{role_width}}  {login.username:<{user_width}}  {shown[login]}" for login in logins),
             "",
             f"The race: {reverse('elections:contest', args=[contest.election.slug, contest.pk])}",
+            f"Rehearsal copy (filing window open until {deadline}): "
+            f"{reverse('elections:contest', args=[rehearsal.election.slug, rehearsal.pk])}",
         ]
         self.stdout.write("\n".join(lines))
