@@ -6,23 +6,16 @@ Nothing is fetched while rendering: the templates carry their own CSS, and every
 import datetime
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.template.loader import render_to_string
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
-from recounts.models import RecountRequest, RecountRule
+from recounts.models import RecountRequest
 
 
 def _render_pdf(template: str, context: dict) -> bytes:
     html = render_to_string(template, context)
     return HTML(string=html, base_url=None, url_fetcher=URLFetcher(allowed_protocols=())).write_pdf()
-
-
-def _rule_time_zone(rule_name: str | None) -> str:
-    """The time zone of the rule the snapshot names; the site's when that rule is gone or was renamed."""
-    zone = RecountRule.objects.filter(name=rule_name).values_list("time_zone", flat=True).first()
-    return zone or settings.TIME_ZONE
 
 
 def _iso(at: datetime.datetime, zone: str) -> str:
@@ -36,7 +29,7 @@ def request_receipt_pdf(request: RecountRequest) -> bytes:
     """
     contest = request.snapshot["contest"]
     rule = contest["rule"] or {}
-    zone = _rule_time_zone(rule.get("name"))
+    zone = request.snapshot["time_zone"]
     return _render_pdf(
         "recounts/documents/request_receipt.html",
         {

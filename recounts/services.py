@@ -126,7 +126,12 @@ def _standing_of(candidate: Candidate) -> tuple[ContestStanding, CandidateStandi
 def _snapshot(standing: ContestStanding, line: CandidateStanding, taken_at: datetime.datetime) -> dict:
     contest_json = standing_json(standing)
     (own,) = [row for row in contest_json["candidates"] if row["name"] == line.candidate.name]
-    return {"taken_at": taken_at.isoformat(), "candidate": own, "contest": contest_json}
+    return {
+        "taken_at": taken_at.isoformat(),
+        "time_zone": standing.rule.time_zone,  # the rule's: where its deadline is read
+        "candidate": own,
+        "contest": contest_json,
+    }
 
 
 _MINOR_WORDS = frozenset({"OF", "THE", "AND", "FOR"})

@@ -132,7 +132,7 @@ def test_the_snapshot_keeps_the_standing_as_it_was_at_filing(norwood):
     request = file_at(norwood, DAY_AFTER_CERTIFICATION)
 
     snapshot = request.snapshot
-    assert snapshot["taken_at"] == "2017-12-12T15:00:00+00:00"
+    assert (snapshot["taken_at"], snapshot["time_zone"]) == ("2017-12-12T15:00:00+00:00", "America/New_York")
     assert snapshot["candidate"] == {
         "name": "Mary Norwood",
         "party": "",
