@@ -5,17 +5,23 @@ days from the database and hand them to `recounts.rules` and `recounts.calendar`
 """
 
 import datetime
+import math
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
+from typing import Literal
+from zoneinfo import ZoneInfo
 
-from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
 from elections.enums import CertificationScope
 from elections.models import Candidate, Certification, Contest, Election, Jurisdiction
-from recounts import rules
+from recounts import roles, rules
 from recounts.calendar import BusinessCalendar, ClosedDayOverride, filing_deadline
-from recounts.enums import Route
-from recounts.models import ClosedDay, RecountRule
+from recounts.enums import AuthorityKind, RequestStatus, Route
+from recounts.models import ClosedDay, Notice, RecountRequest, RecountRule, RequestAuthority
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,3 +294,369 @@ def certification_missing(
     return CertificationMissing(
         statewide=False, counties=[county for county in standing.counties if county.pk not in certified]
     )
+
+
+# Who sees what (DESIGN.md §2): Secretary of State staff see everything; a superintendent's staff see
+# their jurisdictions' contests and the requests addressed to them; a candidate sees their own
+# contests and requests; anyone else sees nothing.
+
+
+def has_candidacies(user: roles.User) -> bool:
+    """Whether the account is linked to some candidate (cached on the user, like `recounts.roles`)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    cached = getattr(user, "_recount_candidate", None)
+    if cached is None:
+        cached = user._recount_candidate = user.candidacies.exists()
+    return cached
+
+
+def contests_visible_to(user: roles.User) -> QuerySet[Contest]:
+    if not user.is_authenticated or not user.is_active:
+        return Contest.objects.none()
+    if roles.is_secretary_of_state(user):
+        return Contest.objects.all()
+    who = Q(candidates__accounts=user)
+    places = roles.staff_jurisdiction_ids(user)
+    if places:
+        who |= Q(counties__in=places) | Q(superintendent_jurisdiction__in=places) | Q(home_county__in=places)
+    return Contest.objects.filter(pk__in=Contest.objects.filter(who).values("pk"))
+
+
+def elections_visible_to(user: roles.User) -> QuerySet[Election]:
+    """Elections with a contest the user may see, newest first, each with `contest_count` (of those)."""
+    return (
+        Election.objects.filter(contests__in=contests_visible_to(user))
+        .annotate(contest_count=Count("contests"))
+        .order_by("-date", "name")
+    )
+
+
+def requests_visible_to(user: roles.User) -> QuerySet[RecountRequest]:
+    if not user.is_authenticated or not user.is_active:
+        return RecountRequest.objects.none()
+    if roles.is_secretary_of_state(user):
+        return RecountRequest.objects.all()
+    who = Q(candidate__accounts=user)
+    places = roles.staff_jurisdiction_ids(user)
+    if places:
+        who |= Q(authorities__jurisdiction__in=places)
+    return RecountRequest.objects.filter(pk__in=RecountRequest.objects.filter(who).values("pk"))
+
+
+def may_invite(user: roles.User, standing: ContestStanding) -> bool:
+    """Secretary of State staff, or staff of a superintendent the contest is voted in (as
+    `services.candidate_invite` checks)."""
+    contest = standing.contest
+    places = {county.pk for county in standing.counties} | {
+        pk for pk in (contest.superintendent_jurisdiction_id, contest.home_county_id) if pk
+    }
+    return roles.is_secretary_of_state(user) or bool(places & roles.staff_jurisdiction_ids(user))
+
+
+def receives_requests(user: roles.User, standing: ContestStanding) -> bool:
+    """Whether the user works for an authority the contest's requests are addressed to."""
+    if standing.route == Route.SECRETARY_OF_STATE:
+        return roles.is_secretary_of_state(user)
+    return bool({jurisdiction.pk for jurisdiction in superintendents_of(standing)} & roles.staff_jurisdiction_ids(user))
+
+
+def contests_received_by(user: roles.User) -> QuerySet[Contest]:
+    """The contests whose requests are addressed to the user's office: on the Secretary of State
+    route for its staff; otherwise to the superintendent(s) of `superintendents_of`."""
+    if not user.is_authenticated or not user.is_active:
+        return Contest.objects.none()
+    statewide = Q(level__in=rules.STATEWIDE_LEVELS, county_count__gt=1)
+    who = Q(pk__in=[])
+    if roles.is_secretary_of_state(user):
+        who |= statewide
+    places = roles.staff_jurisdiction_ids(user)
+    if places:
+        voted_in_places = Contest.objects.filter(counties__in=places).values("pk")
+        who |= (
+            ~statewide
+            & Q(county_count__gt=0)
+            & (
+                Q(superintendent_jurisdiction__in=places)
+                | Q(superintendent_jurisdiction__isnull=True, pk__in=voted_in_places)
+            )
+        )
+    return Contest.objects.annotate(county_count=Count("counties")).filter(who)
+
+
+def candidates_receivable_by(user: roles.User) -> QuerySet[Candidate]:
+    """Candidates whose paper or email request the user's office may record (write-in totals excepted)."""
+    return (
+        Candidate.objects.filter(contest__in=contests_received_by(user).values("pk"), write_in_aggregate=False)
+        .select_related("contest__election", "contest__home_county")
+        .order_by("-contest__election__date", "contest__office", "contest__district", "ballot_order", "name")
+    )
+
+
+# The candidate's page.
+
+
+@dataclass(frozen=True, slots=True)
+class ShareBar:
+    name: str
+    votes: int
+    percent: Decimal  # of the total votes cast, 2 places, for display
+    y: int
+    width: int
+    own: bool
+    declared: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ShareChart:
+    """A bar per candidate (vote share), and the threshold band: from the closest declared
+    candidate's share down by the rule's percent of the total. A bar ending in the band may ask.
+    Coordinates are whole units of the chart's viewBox."""
+
+    bars: list[ShareBar]
+    axis_percent: int
+    band_x: int | None
+    band_width: int | None
+    band_from: Decimal | None  # percent of the total
+    band_to: Decimal | None
+
+    LABEL_WIDTH = 220
+    BAR_SPACE = 400
+    ROW = 30
+    BAR_HEIGHT = 18
+
+    @property
+    def width(self) -> int:
+        return self.LABEL_WIDTH + self.BAR_SPACE + 80
+
+    @property
+    def height(self) -> int:
+        return self.ROW * len(self.bars) + 24
+
+    @property
+    def axis_y(self) -> int:
+        return self.ROW * len(self.bars) + 18
+
+    @property
+    def axis_end_x(self) -> int:
+        return self.LABEL_WIDTH + self.BAR_SPACE
+
+
+def _percent(part: Fraction) -> Decimal:
+    return (Decimal(part.numerator) / Decimal(part.denominator)).quantize(Decimal("0.01"))
+
+
+def share_chart(standing: ContestStanding, line: CandidateStanding) -> ShareChart | None:
+    """The chart of the candidate page for `line`'s candidate; None while the contest has no votes."""
+    total = standing.total_votes
+    if not total:
+        return None
+    shares = [Fraction(row.votes * 100, total) for row in standing.candidates]
+    axis = max(10, -(-math.ceil(max(shares)) // 10) * 10)
+    scale = Fraction(ShareChart.BAR_SPACE, axis)
+    bars = [
+        ShareBar(
+            name=row.candidate.name,
+            votes=row.votes,
+            percent=_percent(share),
+            y=index * ShareChart.ROW,
+            width=round(share * scale),
+            own=row.candidate.pk == line.candidate.pk,
+            declared=row.eligibility.declared,
+        )
+        for index, (row, share) in enumerate(zip(standing.candidates, shares, strict=True))
+    ]
+    band_x = band_width = band_from = band_to = None
+    if standing.rule is not None and line.against is not None:
+        top = Fraction(
+            next(row.votes for row in standing.candidates if row.candidate.pk == line.against.pk) * 100, total
+        )
+        bottom = max(Fraction(0), top - Fraction(standing.rule.threshold_percent))
+        band_x = ShareChart.LABEL_WIDTH + round(bottom * scale)
+        band_width = max(1, round(top * scale) - round(bottom * scale))
+        band_from, band_to = _percent(bottom), _percent(top)
+    return ShareChart(
+        bars=bars, axis_percent=axis, band_x=band_x, band_width=band_width, band_from=band_from, band_to=band_to
+    )
+
+
+type Window = Literal["no_rule", "not_certified", "not_open", "open", "closed"]
+
+
+@dataclass(frozen=True, slots=True)
+class Candidacy:
+    """One contest the account stands in, as its candidate page shows it at `now`."""
+
+    standing: ContestStanding
+    line: CandidateStanding
+    missing: CertificationMissing | None  # what certification the clock still waits for
+    requests: list[RecountRequest]  # the candidate's, newest first
+    now: datetime.datetime
+
+    @property
+    def candidate(self) -> Candidate:
+        return self.line.candidate
+
+    @property
+    def window(self) -> Window:
+        """Where the filing window stands: it opens at certification and closes at the deadline."""
+        standing = self.standing
+        if standing.rule is None:
+            return "no_rule"
+        if standing.certified_at is None or standing.filing_deadline is None:
+            return "not_certified"
+        if self.now < standing.certified_at:
+            return "not_open"
+        return "open" if self.now <= standing.filing_deadline else "closed"
+
+    @property
+    def seconds_left(self) -> int:
+        deadline = self.standing.filing_deadline
+        return max(0, int((deadline - self.now).total_seconds())) if deadline else 0
+
+    @property
+    def open_request(self) -> RecountRequest | None:
+        return next((request for request in self.requests if request.is_open), None)
+
+    @property
+    def chart(self) -> ShareChart | None:
+        return share_chart(self.standing, self.line)
+
+
+def candidacies_for(user: roles.User, *, now: datetime.datetime, candidate_id: int | None = None) -> list[Candidacy]:
+    """Each contest the account's candidates stand in (only `candidate_id`'s, when given), newest
+    election first: a fixed number of queries, whatever the number of contests."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    own = Candidate.objects.filter(accounts=user)
+    if candidate_id is not None:
+        own = own.filter(pk=candidate_id)
+    own_ids = set(own.values_list("pk", flat=True))
+    contests = Contest.objects.filter(pk__in=Candidate.objects.filter(pk__in=own_ids).values("contest_id")).order_by(
+        "-election__date", "office", "district", "party", "pk"
+    )
+    standings = standings_for(contests)
+    certifications: dict[int, list[Certification]] = {}
+    for certification in Certification.objects.filter(
+        election__in={standing.contest.election_id for standing in standings}
+    ).select_related("jurisdiction"):
+        certifications.setdefault(certification.election_id, []).append(certification)
+    requests: dict[int, list[RecountRequest]] = {}
+    for request in RecountRequest.objects.filter(candidate__in=own_ids).order_by("-filed_at", "-pk"):
+        requests.setdefault(request.candidate_id, []).append(request)
+    return [
+        Candidacy(
+            standing=standing,
+            line=line,
+            missing=certification_missing(standing, certifications.get(standing.contest.election_id, [])),
+            requests=requests.get(line.candidate.pk, []),
+            now=now,
+        )
+        for standing in standings
+        for line in standing.candidates
+        if line.candidate.pk in own_ids
+    ]
+
+
+# The authority's inbox.
+
+
+def inbox_for(user: roles.User) -> QuerySet[RecountRequest]:
+    """Requests addressed to the user's office, newest first: the Secretary of State's for its staff,
+    a superintendent's for theirs."""
+    if not user.is_authenticated or not user.is_active:
+        return RecountRequest.objects.none()
+    who = Q(pk__in=[])
+    if roles.is_secretary_of_state(user):
+        who |= Q(authorities__kind=AuthorityKind.SECRETARY_OF_STATE)
+    places = roles.staff_jurisdiction_ids(user)
+    if places:
+        who |= Q(authorities__jurisdiction__in=places)
+    return (
+        RecountRequest.objects.filter(pk__in=RecountRequest.objects.filter(who).values("pk"))
+        .select_related("contest__election", "contest__home_county", "candidate")
+        .prefetch_related(
+            Prefetch("authorities", queryset=RequestAuthority.objects.select_related("jurisdiction").order_by("pk"))
+        )
+        .order_by("-filed_at", "-pk")
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class InboxEntry:
+    request: RecountRequest
+    act_by: datetime.datetime  # the end of the next business day after filing
+    overdue: bool  # still only filed after `act_by`: the statute says the recount is ordered immediately
+
+
+def act_by(filed_at: datetime.datetime, calendar: BusinessCalendar, zone: ZoneInfo) -> datetime.datetime:
+    """The end (midnight, local) of the next business day after the day the request was filed."""
+    next_day = calendar.add_business_days(filed_at.astimezone(zone).date(), 1)
+    return datetime.datetime.combine(next_day + datetime.timedelta(days=1), datetime.time(0), tzinfo=zone)
+
+
+def inbox_entries(requests: QuerySet[RecountRequest], *, now: datetime.datetime) -> list[InboxEntry]:
+    """Each request with the time it should be acted on by, in its state's calendar and its rule's
+    time zone: two queries more than the requests', whatever their number."""
+    terms = rule_terms_by_state()
+    overrides = closed_day_overrides()
+    calendars: dict[str, BusinessCalendar] = {}
+    entries = []
+    for request in requests:
+        election = request.contest.election
+        if election.state not in calendars:
+            calendars[election.state] = state_calendar(election.state, overrides)
+        try:
+            zone = ZoneInfo(rules.rule_in_force(terms.get(election.state, []), election.date).time_zone)
+        except rules.NoRuleInForce:
+            zone = ZoneInfo(settings.TIME_ZONE)
+        due = act_by(request.filed_at, calendars[election.state], zone)
+        entries.append(
+            InboxEntry(request=request, act_by=due, overdue=request.status == RequestStatus.FILED and now >= due)
+        )
+    return entries
+
+
+# A request's page.
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    at: datetime.datetime
+    by: AbstractBaseUser | None
+    reason: str
+    changes: list[tuple[str, object, object]]  # (field's verbose name, old, new); empty for the first
+
+
+def request_timeline(request: RecountRequest) -> list[TimelineEntry]:
+    """The request's history, oldest first: who, when, why and what changed (one query)."""
+    records = list(request.history.select_related("history_user").order_by("history_date", "history_id"))
+    names = {
+        field.name: field.verbose_name for field in RecountRequest._meta.get_fields() if hasattr(field, "verbose_name")
+    }
+    entries = []
+    for previous, record in zip([None, *records], records, strict=False):
+        changes = (
+            [
+                (names.get(change.field, change.field), change.old, change.new)
+                for change in record.diff_against(previous, excluded_fields=["snapshot"]).changes
+            ]
+            if previous is not None
+            else []
+        )
+        entries.append(
+            TimelineEntry(
+                at=record.history_date,
+                by=record.history_user,
+                reason=record.history_change_reason or "",
+                changes=changes,
+            )
+        )
+    return entries
+
+
+def notices_for(user: roles.User) -> QuerySet[Notice]:
+    """The user's own notices, newest first."""
+    if not user.is_authenticated:
+        return Notice.objects.none()
+    return Notice.objects.filter(recipient=user).select_related("request").order_by("-created_at", "-pk")
