@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, reverse_lazy
 
 admin.site.site_header = "Recount Desk administration"
 admin.site.site_title = "Recount Desk"
@@ -8,7 +8,22 @@ admin.site.index_title = "Secretary of State and superintendents"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    # A login lands on the page of the user's role (`recounts:start`).
+    path("login/", auth_views.LoginView.as_view(next_page="recounts:start"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # The one-time link of a candidate's invitation: Django's password-reset token, used once.
+    path(
+        "accounts/set-password/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="registration/set_password.html", success_url=reverse_lazy("password_set_done")
+        ),
+        name="password_set",
+    ),
+    path(
+        "accounts/set-password/done/",
+        auth_views.PasswordResetCompleteView.as_view(template_name="registration/set_password_done.html"),
+        name="password_set_done",
+    ),
+    path("", include("recounts.urls")),
     path("", include("elections.urls")),
 ]

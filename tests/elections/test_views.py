@@ -4,27 +4,41 @@ import re
 import pytest
 from django.urls import reverse
 
-from elections.enums import JurisdictionKind, Level
-from elections.models import Candidate, Contest, Election, Jurisdiction
+from elections.enums import JurisdictionKind, Level, VoteType
+from elections.models import Candidate, Contest, Election, Jurisdiction, StaffMembership
 from elections.services import certification_record
 from tests.factories import (
     ATLANTA_CERTIFIED_AT,
     build_atlanta_runoff,
+    build_race,
     build_spread_race,
+    county,
     georgia_counties,
+    make_user,
 )
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture
+def clerk(clerk, sos_group):
+    """The pages' reader: a clerk of the Secretary of State's office, who sees every election."""
+    clerk.groups.add(sos_group)
+    return clerk
+
+
 # A fixed number of queries per page, whatever the number of counties, candidates and contests:
-# session + user, then the page's own reads.
-LIST_QUERIES = 2 + 1  # elections with contest counts
+# session + user, the reader's role (Secretary of State group), then the page's own reads, then
+# the navbar's question (is the account a candidate's?).
+PAGE_QUERIES = 2 + 1 + 1
+LIST_QUERIES = PAGE_QUERIES + 1  # elections with contest counts
 # election, contests (+ election, home county, superintendent jurisdiction), counties, candidates with totals, rules,
 # closed days, certifications
-DETAIL_QUERIES = 2 + 7
+DETAIL_QUERIES = PAGE_QUERIES + 7
 # contest (+ election, home county, superintendent jurisdiction), counties, candidates with totals, rules,
-# closed days, certifications for the clock, certifications shown, votes by county and type
-CONTEST_QUERIES = 2 + 8
+# closed days, certifications for the clock, certifications shown, votes by county and type, the reader's
+# superintendent's offices (do they receive its requests?)
+CONTEST_QUERIES = PAGE_QUERIES + 9
 
 
 def text_of(response) -> str:
@@ -279,3 +293,76 @@ def test_logout_is_a_post_form_in_the_navbar(clerk_client):
     assert '<form method="post" action="/logout/"' in html
     assert clerk_client.post(reverse("logout")).status_code == 302
     assert clerk_client.get(reverse("elections:list")).status_code == 302
+
+
+# Who sees what: Secretary of State staff everything, a superintendent's staff their counties'
+# contests, a candidate their own; anyone else nothing.
+
+
+@pytest.fixture
+def fulton_client(client):
+    user = make_user(username="fulton")
+    StaffMembership.objects.create(user=user, jurisdiction=county("Fulton"), title="Superintendent")
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def cobb_race(db) -> Contest:
+    return build_race(
+        slug="cobb-chair-2017",
+        name="Cobb Commission Runoff 2017",
+        office="Commission Chair",
+        level=Level.COUNTY,
+        counties=georgia_counties("Cobb"),
+        votes={"Ada Able": [{VoteType.UNSPECIFIED: 100}], "Ben Baker": [{VoteType.UNSPECIFIED: 99}]},
+    )
+
+
+def test_no_role_user_sees_no_election_or_contest(client, atlanta_runoff):
+    client.force_login(make_user(username="nobody"))
+
+    assert client.get(reverse("elections:list")).status_code == 403
+    assert client.get(detail_url(atlanta_runoff)).status_code == 404
+    assert client.get(contest_url(atlanta_runoff)).status_code == 404
+
+
+def test_superintendent_sees_only_the_contests_voted_in_their_county(fulton_client, atlanta_runoff, cobb_race):
+    response = fulton_client.get(reverse("elections:list"))
+
+    assert [(e.name, e.contest_count) for e in response.context["elections"]] == [("Atlanta Mayoral Runoff 2017", 1)]
+    assert fulton_client.get(contest_url(atlanta_runoff)).status_code == 200
+    assert fulton_client.get(detail_url(cobb_race)).status_code == 404
+    assert fulton_client.get(contest_url(cobb_race)).status_code == 404
+
+
+def test_superintendent_sees_only_their_contests_of_an_election(fulton_client, atlanta_runoff):
+    council = Contest.objects.create(election=atlanta_runoff.election, office="Council", level=Level.COUNTY)
+    council.counties.set(georgia_counties("Cobb"))
+
+    response = fulton_client.get(detail_url(atlanta_runoff))
+
+    assert [standing.contest.office for standing, _ in response.context["contests"]] == ["Mayor"]
+
+
+def test_contest_page_offers_staff_the_invitations_and_the_paper_entry(fulton_client, atlanta_runoff):
+    html = fulton_client.get(contest_url(atlanta_runoff)).content.decode()
+
+    norwood = atlanta_runoff.candidates.get(name="Mary Norwood")
+    assert f'action="/candidates/{norwood.pk}/invite/"' in html
+    assert f'href="/requests/record/?contest={atlanta_runoff.pk}"' in html
+
+
+def test_candidate_is_sent_to_their_own_page_and_sees_only_their_contest(client, atlanta_runoff, cobb_race):
+    user = make_user(username="norwood")
+    atlanta_runoff.candidates.get(name="Mary Norwood").accounts.add(user)
+    client.force_login(user)
+
+    response = client.get(reverse("elections:list"))
+
+    assert (response.status_code, response.url) == (302, reverse("recounts:mine"))
+    html = client.get(contest_url(atlanta_runoff)).content.decode()
+    assert "/invite/" not in html
+    assert "/requests/record/" not in html
+    assert client.get(contest_url(cobb_race)).status_code == 404
+    assert client.get(detail_url(cobb_race)).status_code == 404
