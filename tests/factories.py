@@ -10,11 +10,20 @@ from collections.abc import Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from pypdf import PdfWriter
 from simple_history.utils import bulk_create_with_history
 
 from elections.enums import DeclaredStatus, ElectionKind, JurisdictionKind, Level, VoteType
-from elections.models import Candidate, Contest, Election, Jurisdiction, Result
+from elections.models import (
+    SECRETARY_OF_STATE_GROUP,
+    Candidate,
+    Contest,
+    Election,
+    Jurisdiction,
+    Result,
+    StaffMembership,
+)
 from elections.services import certification_record, contest_declare_from_votes
 
 EASTERN = ZoneInfo("America/New_York")
@@ -190,3 +199,23 @@ def make_pdf_bytes(pages: int = 1) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def make_superintendent_staff(*, username: str, county_name: str, **fields):
+    """A user working in the superintendent's office of a Georgia county (name without “County”)."""
+    user = make_user(username=username, email=f"{username}@example.test", **fields)
+    StaffMembership.objects.create(user=user, jurisdiction=county(county_name), title="Elections director")
+    return user
+
+
+def make_secretary_of_state_staff(*, username: str = "sos", **fields):
+    user = make_user(username=username, email=f"{username}@example.test", **fields)
+    user.groups.add(Group.objects.get(name=SECRETARY_OF_STATE_GROUP))
+    return user
+
+
+def make_candidate_account(candidate: Candidate, *, username: str, **fields):
+    """An account linked to `candidate`, as an invitation leaves it (with a password, for tests)."""
+    user = make_user(username=username, email=f"{username}@example.test", **fields)
+    candidate.accounts.add(user)
+    return user
