@@ -1,6 +1,7 @@
 """The recount statute's numbers as data (a later law is a new row, not new code), and the cases."""
 
 import datetime
+import os
 import uuid
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -104,9 +105,25 @@ class ClosedDay(models.Model):
         return ClosedDayOverride(day=self.day, kind=ClosedDayKind(self.kind), name=self.name)
 
 
+class PrivateFileStorage(FileSystemStorage):
+    """Files under `PRIVATE_FILES_ROOT`, read when used (not when the model loads), so that a change
+    of the setting (a test's temporary directory) takes effect. Nothing here has a public URL."""
+
+    @property
+    def base_location(self) -> str:
+        return str(settings.PRIVATE_FILES_ROOT)
+
+    @property
+    def location(self) -> str:
+        return os.path.abspath(self.base_location)
+
+    def url(self, name: str | None) -> str:
+        raise ValueError("Private files have no public URL; they are served by views that check access.")
+
+
 def private_files() -> FileSystemStorage:
     """Uploaded letters and scans: kept outside the web root and served only by views that check access."""
-    return FileSystemStorage(location=settings.PRIVATE_FILES_ROOT, base_url=None)
+    return PrivateFileStorage()
 
 
 def letter_path(instance: "RecountRequest", filename: str) -> str:

@@ -9,6 +9,12 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _private_files(settings, tmp_path):
+    """Uploaded letters and scans go to the test's temporary directory, never into the checkout."""
+    settings.PRIVATE_FILES_ROOT = tmp_path / "private"
+
+
 @pytest.fixture
 def sos_group(db):
     return Group.objects.get(name=SECRETARY_OF_STATE_GROUP)

@@ -26,11 +26,10 @@ def admin_url(model, view: str, *args) -> str:
 
 
 @pytest.fixture
-def import_batch(atlanta_runoff, superuser, settings, tmp_path) -> ImportBatch:
+def import_batch(atlanta_runoff, superuser) -> ImportBatch:
     """Also a staff membership, a closed day, a request and its notices, so every admin has a row to show."""
     StaffMembership.objects.create(user=superuser, jurisdiction=georgia_counties("Fulton")[0], title="Superintendent")
     ClosedDay.objects.create(day=datetime.date(2017, 12, 26), name="State offices closed")
-    settings.PRIVATE_FILES_ROOT = tmp_path
     norwood = atlanta_runoff.candidates.get(name="Mary Norwood")
     norwood.accounts.add(make_user(username="norwood", email="norwood@example.test"))
     with time_machine.travel(datetime.datetime(2017, 12, 12, 10, 0, tzinfo=EASTERN), tick=False):

@@ -1,14 +1,12 @@
-"""Fixtures for the recount pages: the article's race, a logged-in client per role, the clock pinned
-the day after Atlanta's certification, and uploads kept in a temporary directory."""
+"""Fixtures for the recount pages: the article's race, a logged-in client per role, and the clock pinned
+the day after Atlanta's certification (uploads go to a temporary directory: tests/conftest.py)."""
 
 import datetime
 
 import pytest
-from django.core.files.storage import FileSystemStorage
 from django.test import Client
 
 from elections.models import Candidate, Contest
-from recounts.models import RecountRequest
 from tests.factories import (
     EASTERN,
     build_atlanta_runoff,
@@ -22,14 +20,6 @@ from tests.factories import (
 DAY_AFTER_CERTIFICATION = datetime.datetime(2017, 12, 12, 10, 0, tzinfo=EASTERN)
 #: The filing deadline: two business days after certification, at 5 p.m. Eastern.
 DEADLINE = datetime.datetime(2017, 12, 13, 17, 0, tzinfo=EASTERN)
-
-
-@pytest.fixture(autouse=True)
-def _private_files(settings, tmp_path, monkeypatch):
-    """Uploads go to a temporary directory. The letter field's storage read the setting when the
-    model was loaded, so it is swapped for one on the temporary directory too."""
-    settings.PRIVATE_FILES_ROOT = tmp_path
-    monkeypatch.setattr(RecountRequest._meta.get_field("letter"), "storage", FileSystemStorage(location=tmp_path))
 
 
 @pytest.fixture

@@ -26,11 +26,6 @@ FOOTER = "Recount Desk · receipt "
 NORWOOD_SIGNS = Signature(name="Mary Norwood")
 
 
-@pytest.fixture(autouse=True)
-def _private_files(settings, tmp_path):
-    settings.PRIVATE_FILES_ROOT = tmp_path
-
-
 def norwood_of(contest) -> Candidate:
     candidate = contest.candidates.get(name="Mary Norwood")
     candidate.accounts.add(make_user(username="norwood", email="norwood@example.test"))

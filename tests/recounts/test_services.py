@@ -1,6 +1,7 @@
 """The written request, as the statute makes it: filed in writing, recorded late or ineligible, routed."""
 
 import datetime
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -41,11 +42,6 @@ ED, UNSPEC = VoteType.ELECTION_DAY, VoteType.UNSPECIFIED
 
 DAY_AFTER_CERTIFICATION = datetime.datetime(2017, 12, 12, 10, 0, tzinfo=EASTERN)
 DEADLINE = datetime.datetime(2017, 12, 13, 17, 0, tzinfo=EASTERN)
-
-
-@pytest.fixture(autouse=True)
-def _private_files(settings, tmp_path):
-    settings.PRIVATE_FILES_ROOT = tmp_path
 
 
 @pytest.fixture
@@ -89,7 +85,7 @@ def state_counts() -> tuple[int, int, int]:
 # -- Filing online -----------------------------------------------------------------------------------
 
 
-def test_eligible_and_in_time(norwood):
+def test_eligible_and_in_time(norwood, settings):
     letter = letter_check(pdf())
 
     request = file_at(norwood, DAY_AFTER_CERTIFICATION, statement="Please recount.", letter=letter)
@@ -124,6 +120,7 @@ def test_eligible_and_in_time(norwood):
         letter.sha256,
     )
     assert request.letter.read() == make_pdf_bytes()
+    assert Path(request.letter.path).parent == settings.PRIVATE_FILES_ROOT / "requests"
     record = request.history.get()
     assert (record.history_user, record.history_change_reason) == (account(norwood), "Filed online")
 
