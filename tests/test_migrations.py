@@ -1,10 +1,11 @@
-import datetime
+import json
+import os
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.scratch import FreshDatabase, manage
 
 
 @pytest.mark.django_db
@@ -14,47 +15,54 @@ def test_models_and_migrations_agree():
     assert "No changes detected" in out.getvalue()
 
 
-@pytest.mark.django_db(transaction=True)
+BEFORE, AFTER = "0003_secretary_of_state_permissions", "0004_result_one_row_per_line"
+
+# Run by `manage.py shell` in the scratch database, with the models as they stood at a migration.
+STATE = """
+import json
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+apps = MigrationExecutor(connection).loader.project_state([("elections", "{migration}")]).apps
+"""
+OLD_ROWS = (
+    STATE
+    + """
+Election, Contest = apps.get_model("elections", "Election"), apps.get_model("elections", "Contest")
+election = Election.objects.create(name="Old", slug="old", date="2020-11-03", kind="general")
+contest = Contest.objects.create(election=election, office="Mayor")
+candidate = apps.get_model("elections", "Candidate").objects.create(contest=contest, name="Ada Able")
+fulton = apps.get_model("elections", "Jurisdiction").objects.get(name="Fulton", kind="county")
+for precinct, vote_type, votes in [("P1", "election_day", 7), ("P1", "provisional", 2), ("P2", "unspecified", 5)]:
+    apps.get_model("elections", "Result").objects.create(
+        candidate=candidate, county=fulton, precinct=precinct, vote_type=vote_type, votes=votes
+    )
+"""
+)
+READ = (
+    STATE
+    + """
+rows = apps.get_model("elections", "Result").objects.order_by("precinct", "pk").values_list({fields})
+print(json.dumps([list(row) for row in rows]))
+"""
+)
+
+
 def test_one_row_per_vote_type_becomes_one_row_per_line_and_back():
-    before, after = ("elections", "0003_secretary_of_state_permissions"), ("elections", "0004_result_one_row_per_line")
-    executor = MigrationExecutor(connection)
-    executor.migrate([before])
-    old = executor.loader.project_state([before]).apps
-    try:
-        contest = old.get_model("elections", "Contest").objects.create(
-            election=old.get_model("elections", "Election").objects.create(
-                name="Old", slug="old", date=datetime.date(2020, 11, 3), kind="general"
-            ),
-            office="Mayor",
-        )
-        candidate = old.get_model("elections", "Candidate").objects.create(contest=contest, name="Ada Able")
-        fulton = old.get_model("elections", "Jurisdiction").objects.get(name="Fulton", kind="county")
-        OldResult = old.get_model("elections", "Result")
-        for precinct, vote_type, votes in [
-            ("P1", "election_day", 7),
-            ("P1", "provisional", 2),
-            ("P2", "unspecified", 5),
-        ]:
-            OldResult.objects.create(
-                candidate=candidate, county=fulton, precinct=precinct, vote_type=vote_type, votes=votes
-            )
+    """In a scratch database of its own: migrations back and forth cannot run in the test database."""
+    with FreshDatabase(os.environ.get("DATABASE_URL"), migrate_to=("elections", BEFORE)) as url:
+        manage(url, "shell", "-v0", "-c", OLD_ROWS.format(migration=BEFORE))
 
-        executor = MigrationExecutor(connection)
-        executor.migrate([after])
-        new = executor.loader.project_state([after]).apps
-        lines = new.get_model("elections", "Result").objects.order_by("precinct")
-        assert list(lines.values_list("precinct", "votes", "election_day", "provisional", "absentee_by_mail")) == [
-            ("P1", 9, 7, 2, None),
-            ("P2", 5, None, None, None),
+        manage(url, "migrate", "-v0", "elections", AFTER)
+        wide = '"precinct", "votes", "election_day", "provisional", "absentee_by_mail"'
+        assert json.loads(manage(url, "shell", "-v0", "-c", READ.format(migration=AFTER, fields=wide))) == [
+            ["P1", 9, 7, 2, None],
+            ["P2", 5, None, None, None],
         ]
 
-        executor = MigrationExecutor(connection)
-        executor.migrate([before])
-        rows = executor.loader.project_state([before]).apps.get_model("elections", "Result").objects
-        assert sorted(rows.values_list("precinct", "vote_type", "votes")) == [
-            ("P1", "election_day", 7),
-            ("P1", "provisional", 2),
-            ("P2", "unspecified", 5),
+        manage(url, "migrate", "-v0", "elections", BEFORE)
+        long = '"precinct", "vote_type", "votes"'
+        assert sorted(json.loads(manage(url, "shell", "-v0", "-c", READ.format(migration=BEFORE, fields=long)))) == [
+            ["P1", "election_day", 7],
+            ["P1", "provisional", 2],
+            ["P2", "unspecified", 5],
         ]
-    finally:
-        MigrationExecutor(connection).migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())

@@ -20,12 +20,11 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.scratch import ROOT, FreshDatabase
+
 BENCH_DIR = ROOT / ".bench"
 TARGET_RATIO = 4.0
 TARGET_RSS_MB = 300
@@ -48,43 +47,6 @@ def run(command: list[str], env: dict[str, str]) -> tuple[str, float]:
     if child.returncode:
         raise SystemExit(f"{' '.join(command)} failed ({child.returncode})")
     return output, usage.ru_maxrss / 1024
-
-
-class FreshDatabase:
-    """A new, migrated database: a temporary SQLite file, or a PostgreSQL database dropped afterwards."""
-
-    def __init__(self, url: str | None) -> None:
-        self.url = url
-        self.tmp = None
-        self.admin_url = None
-
-    def __enter__(self) -> str:
-        if not self.url:
-            self.tmp = tempfile.TemporaryDirectory(prefix="recount-bench-")
-            url = f"sqlite:///{self.tmp.name}/bench.sqlite3"
-        else:
-            import psycopg
-
-            parts = urlsplit(self.url)
-            if parts.scheme not in {"postgres", "postgresql", "pgsql"}:
-                raise SystemExit("DATABASE_URL must be postgres://… (or unset, for SQLite).")
-            self.name = f"{parts.path.lstrip('/') or 'recount_desk'}_bench_{os.getpid()}"
-            self.admin_url = urlunsplit(parts._replace(path="/postgres", scheme="postgresql"))
-            with psycopg.connect(self.admin_url, autocommit=True) as server:
-                server.execute(f'CREATE DATABASE "{self.name}"')
-            url = urlunsplit(parts._replace(path=f"/{self.name}"))
-        env = {**os.environ, "DATABASE_URL": url}
-        subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
-        return url
-
-    def __exit__(self, *exc_info) -> None:
-        if self.tmp is not None:
-            self.tmp.cleanup()
-        if self.admin_url is not None:
-            import psycopg
-
-            with psycopg.connect(self.admin_url, autocommit=True) as server:
-                server.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
 
 def child(path: Path) -> None:

@@ -6,9 +6,9 @@ from playwright.sync_api import Page, expect
 from elections.models import StaffMembership
 from tests.factories import build_atlanta_runoff, county, make_user
 
-# The live server answers from another thread: the data must be committed, and the counties the
-# migrations load must come back after the flush that ends each such test.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# The live server answers from another thread: the data must be committed (the `page` fixture loads
+# the counties, groups and rules the migrations would).
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_a_superintendent_logs_in_reads_the_contest_standing_and_logs_out(page: Page):

@@ -18,7 +18,7 @@ from recounts.management.commands.load_demo import DEMO_PASSWORD
 from recounts.models import RecountRequest
 from tests.factories import make_pdf_bytes
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def log_in(page: Page, username: str) -> None:
