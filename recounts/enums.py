@@ -48,6 +48,13 @@ class NoticeKind(models.TextChoices):
     REQUEST_RECEIPT = "request_receipt", "Receipt of a written request"
     REQUEST_RECEIVED = "request_received", "New written request for the authority"
     REQUEST_WITHDRAWN = "request_withdrawn", "Request withdrawn"
+    REQUEST_DENIED = "request_denied", "Request denied"
+    RECOUNT_ORDERED = "recount_ordered", "Recount ordered"
+    RECOUNT_DIRECTED = "recount_directed", "Recount directed by the Secretary of State"
+    COUNT_NOTICE = "count_notice", "Written notice of the count (place and time)"
+    CASE_CONFIRMED = "case_confirmed", "Recount confirmed the returns"
+    CASE_RECERTIFIED = "case_recertified", "Returns corrected and recertified"
+    OUTCOME_CHANGED = "outcome_changed", "The recount changed the outcome"
     CANDIDATE_INVITATION = "candidate_invitation", "Invitation to a candidate"
 
 
@@ -55,3 +62,42 @@ class NoticeStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"
+
+
+class DenialReason(models.TextChoices):
+    """The statutory reasons to deny a written request (§ 21-2-495(c))."""
+
+    NOT_ELIGIBLE = "not_eligible", "Not eligible on the certified returns"
+    NOT_LOSING_CANDIDATE = "not_losing_candidate", "Not made by a losing candidate"
+    NOT_IN_WRITING = "not_in_writing", "Not made in writing"
+    LATE = "late", "Made after the deadline"
+
+
+class CountyRecountStatus(models.TextChoices):
+    """One county's part of a case (DESIGN.md §3)."""
+
+    ORDERED = "ordered", "Ordered"
+    SCANNER_TESTING = "scanner_testing", "Scanner testing"
+    COUNTING = "counting", "Counting"
+    SUBMITTED = "submitted", "Submitted"
+    APPROVED = "approved", "Signed off"
+
+
+class TallyLine(models.TextChoices):
+    """A line of a county's worksheet: the returns recounted, or ballots counted for the first time."""
+
+    RETURNS = "returns", "Recount of the returns"
+    PROVISIONAL_ADJUDICATED = "provisional_adjudicated", "Provisional ballots adjudicated since"
+    UOCAVA_ARRIVED = "uocava_arrived", "Military and overseas ballots that arrived in time"
+
+
+class DiscrepancyReason(models.TextChoices):
+    """Why a recounted figure differs from the original (a short list; the note says more)."""
+
+    SCANNER_MISREAD = "scanner_misread", "Ballot misread by the scanner"
+    HAND_MARKED = "hand_marked", "Hand-marked ballot read differently on review"
+    BALLOTS_MISSED = "ballots_missed", "Ballots not counted the first time"
+    COUNTED_TWICE = "counted_twice", "Ballots counted twice the first time"
+    TABULATION = "tabulation", "Tabulation or upload error"
+    LATE_BALLOTS = "late_ballots", "Ballots counted for the first time (adjudicated or arrived in time)"
+    OTHER = "other", "Other (say what in the note)"

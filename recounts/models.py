@@ -13,18 +13,23 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from elections.enums import VoteType
 from elections.models import Candidate, Contest, Jurisdiction
 from recounts.calendar import ClosedDayOverride
 from recounts.enums import (
     OPEN_STATUSES,
     AuthorityKind,
     ClosedDayKind,
+    CountyRecountStatus,
+    DenialReason,
+    DiscrepancyReason,
     NoticeKind,
     NoticeStatus,
     RequestChannel,
     RequestStatus,
     Route,
     Signatory,
+    TallyLine,
 )
 from recounts.rules import RuleTerms
 
@@ -171,6 +176,23 @@ class RecountRequest(models.Model):
     late = models.BooleanField(help_text="Filed after the deadline: recorded, never refused; the authority rules.")
     status = models.CharField(max_length=16, choices=RequestStatus, default=RequestStatus.FILED)
     withdrawal_reason = models.TextField(blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True, help_text="When the authority granted or denied it.")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    denial_reason = models.CharField(max_length=24, choices=DenialReason, blank=True)
+    ruling = models.TextField(
+        blank=True,
+        help_text="The authority's ruling: why it denied, or why it granted a late or ineligible request.",
+    )
+    window_starts_at = models.DateTimeField(
+        null=True, blank=True, help_text="Secretary of State route: when the counties' recounts start."
+    )
+    finish_by = models.DateTimeField(null=True, blank=True, help_text="When every county's recount is due.")
+    outcome_changed = models.BooleanField(
+        default=False, help_text="The corrected returns declare other candidates than the certified ones."
+    )
+    finished_at = models.DateTimeField(null=True, blank=True, help_text="Confirmed or recertified at.")
 
     history = HistoricalRecords()
 
@@ -191,6 +213,10 @@ class RecountRequest(models.Model):
                 condition=Q(letter="") | Q(letter_sha256__regex=r"^[0-9a-f]{64}$"),
                 name="request_letter_hashed",
             ),
+            models.CheckConstraint(
+                condition=~Q(status=RequestStatus.DENIED) | ~Q(denial_reason=""),
+                name="request_denial_has_reason",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -199,6 +225,136 @@ class RecountRequest(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+
+class CountyRecount(models.Model):
+    """One county's part of a case: ordered by its superintendent (or directed by the Secretary of
+    State), counted on its worksheet, submitted and signed off by a named official."""
+
+    request = models.ForeignKey(RecountRequest, on_delete=models.PROTECT, related_name="county_recounts")
+    county = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="county_recounts")
+    status = models.CharField(max_length=16, choices=CountyRecountStatus, default=CountyRecountStatus.ORDERED)
+    ordered_at = models.DateTimeField()
+    ordered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    count_place = models.CharField(max_length=300, blank=True, help_text="Where the ballots are counted again.")
+    count_starts_at = models.DateTimeField(null=True, blank=True, help_text="When the count starts (the notices say).")
+    finish_by = models.DateTimeField(null=True, blank=True, help_text="When the county's recount is due.")
+    hand_count = models.BooleanField(
+        default=False, help_text="No scanner passed its test deck: the ballots are counted by hand."
+    )
+    tabulator_tapes = models.JSONField(
+        default=dict, blank=True, help_text="The totals per candidate (by id) read from the tabulator tapes."
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    signed_off_at = models.DateTimeField(null=True, blank=True)
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    official_name = models.CharField(max_length=200, blank=True, help_text="The official who signs off.")
+    official_title = models.CharField(max_length=200, blank=True)
+    version = models.PositiveIntegerField(
+        default=1, help_text="Raised by every save of the worksheet: a save made on an older version is refused."
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["request", "county__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "county"], name="county_recount_unique"),
+            models.CheckConstraint(
+                condition=~Q(status=CountyRecountStatus.APPROVED) | ~Q(official_name=""),
+                name="county_recount_signed_off_by_a_named_official",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request.receipt_number}: {self.county}"
+
+
+class ScannerTest(models.Model):
+    """A scanner's test deck before the recount (State Election Board Rule 183-1-15-.03)."""
+
+    county_recount = models.ForeignKey(CountyRecount, on_delete=models.CASCADE, related_name="scanner_tests")
+    scanner = models.CharField(max_length=100, help_text="The scanner's serial number or label.")
+    machine_marked = models.PositiveIntegerField("machine-marked ballots")
+    hand_marked = models.PositiveIntegerField("hand-marked ballots")
+    precincts = models.PositiveSmallIntegerField(help_text="Precincts the deck's ballots come from.")
+    hand_count = models.PositiveIntegerField(help_text="The deck counted by hand.")
+    machine_count = models.PositiveIntegerField(help_text="The deck as the scanner counted it.")
+    passed = models.BooleanField()
+    tested_at = models.DateTimeField()
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["county_recount", "scanner"]
+        constraints = [
+            models.UniqueConstraint(fields=["county_recount", "scanner"], name="scanner_test_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scanner}: {'passed' if self.passed else 'failed'}"
+
+
+class RecountTally(models.Model):
+    """One line of a county's worksheet: a candidate's votes of one type, as certified and as recounted."""
+
+    county_recount = models.ForeignKey(CountyRecount, on_delete=models.CASCADE, related_name="tallies")
+    candidate = models.ForeignKey(Candidate, on_delete=models.PROTECT, related_name="recount_tallies")
+    vote_type = models.CharField(max_length=24, choices=VoteType)
+    line = models.CharField(max_length=24, choices=TallyLine, default=TallyLine.RETURNS)
+    original = models.PositiveIntegerField(help_text="The certified figure (0 for ballots counted for the first time).")
+    recounted = models.PositiveIntegerField(null=True, blank=True, help_text="Empty until entered.")
+    reason = models.CharField(max_length=24, choices=DiscrepancyReason, blank=True)
+    note = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["county_recount", "candidate__ballot_order", "line", "vote_type"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county_recount", "candidate", "vote_type", "line"], name="recount_tally_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.candidate} — {self.get_vote_type_display()} ({self.get_line_display()})"
+
+    @property
+    def difference(self) -> int | None:
+        return None if self.recounted is None else self.recounted - self.original
+
+
+class PartyChair(models.Model):
+    """Where a party's chair receives the written notice of a recount (and names its watchers)."""
+
+    state = models.CharField(max_length=2, default="GA")
+    party = models.CharField(max_length=100, help_text="As the returns name it (“Democratic”, “REP”).")
+    chair_name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True)
+    address = models.TextField(blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="party_chairs",
+        help_text="The chair's account, when they have one: the notices are shown there too.",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["state", "party"]
+        constraints = [models.UniqueConstraint(fields=["state", "party"], name="party_chair_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.party}: {self.chair_name}"
 
 
 class RequestAuthority(models.Model):

@@ -11,7 +11,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from elections.enums import Level
-from recounts.enums import Route
+from recounts.enums import CountyRecountStatus, RequestStatus, Route
 
 # Offices whose multi-county requests go to the Secretary of State (§ 21-2-495(c)).
 STATEWIDE_LEVELS = frozenset({Level.FEDERAL, Level.STATE})
@@ -213,3 +213,75 @@ def contest_certified_at(
             return None
         certified.append(certified_at)
     return max(certified)
+
+
+# -- The case's life (DESIGN.md §3) -----------------------------------------------------------------
+
+#: Every move a case may make. `counted` may go back to `counting` when a county's worksheet is reopened.
+CASE_MOVES: Mapping[RequestStatus, frozenset[RequestStatus]] = {
+    RequestStatus.FILED: frozenset({RequestStatus.ORDERED, RequestStatus.DENIED, RequestStatus.WITHDRAWN}),
+    RequestStatus.ORDERED: frozenset({RequestStatus.COUNTING}),
+    RequestStatus.COUNTING: frozenset({RequestStatus.COUNTED}),
+    RequestStatus.COUNTED: frozenset({RequestStatus.COUNTING, RequestStatus.CONFIRMED, RequestStatus.RECERTIFIED}),
+    RequestStatus.CONFIRMED: frozenset(),
+    RequestStatus.RECERTIFIED: frozenset(),
+    RequestStatus.DENIED: frozenset(),
+    RequestStatus.WITHDRAWN: frozenset(),
+}
+
+#: Every move one county's part may make; a submitted or signed-off worksheet reopens to counting.
+COUNTY_MOVES: Mapping[CountyRecountStatus, frozenset[CountyRecountStatus]] = {
+    CountyRecountStatus.ORDERED: frozenset({CountyRecountStatus.SCANNER_TESTING, CountyRecountStatus.COUNTING}),
+    CountyRecountStatus.SCANNER_TESTING: frozenset({CountyRecountStatus.COUNTING}),
+    CountyRecountStatus.COUNTING: frozenset({CountyRecountStatus.SUBMITTED}),
+    CountyRecountStatus.SUBMITTED: frozenset({CountyRecountStatus.APPROVED, CountyRecountStatus.COUNTING}),
+    CountyRecountStatus.APPROVED: frozenset({CountyRecountStatus.COUNTING}),
+}
+
+
+def case_move_allowed(current: RequestStatus | str, new: RequestStatus | str) -> bool:
+    return RequestStatus(new) in CASE_MOVES[RequestStatus(current)]
+
+
+def county_move_allowed(current: CountyRecountStatus | str, new: CountyRecountStatus | str) -> bool:
+    return CountyRecountStatus(new) in COUNTY_MOVES[CountyRecountStatus(current)]
+
+
+# -- Scanner test decks (State Election Board Rule 183-1-15-.03) -------------------------------------
+
+DECK_MACHINE_MARKED = 75
+DECK_HAND_MARKED = 25
+DECK_PRECINCTS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class DeckResult:
+    passed: bool
+    problems: tuple[str, ...]  # why it failed; empty when it passed
+
+
+def scanner_deck(
+    *, machine_marked: int, hand_marked: int, precincts: int, hand_count: int, machine_count: int
+) -> DeckResult:
+    """Whether a scanner passed its test deck: a deck of at least 75 machine-marked and 25 hand-marked
+    ballots from at least 3 precincts, whose hand count and machine count agree."""
+    for value, what in (
+        (machine_marked, "machine-marked ballots"),
+        (hand_marked, "hand-marked ballots"),
+        (precincts, "precincts"),
+        (hand_count, "the hand count"),
+        (machine_count, "the machine count"),
+    ):
+        _check_not_negative(value, what)
+    problems = []
+    if machine_marked < DECK_MACHINE_MARKED:
+        problems.append(
+            f"the deck has {machine_marked} machine-marked ballots; at least {DECK_MACHINE_MARKED} are needed"
+        )
+    if hand_marked < DECK_HAND_MARKED:
+        problems.append(f"the deck has {hand_marked} hand-marked ballots; at least {DECK_HAND_MARKED} are needed")
+    if precincts < DECK_PRECINCTS:
+        problems.append(f"the deck comes from {precincts} precincts; at least {DECK_PRECINCTS} are needed")
+    if hand_count != machine_count:
+        problems.append(f"the machine counted {machine_count}, the hand count is {hand_count}")
+    return DeckResult(passed=not problems, problems=tuple(problems))
