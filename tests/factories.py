@@ -201,10 +201,16 @@ def make_pdf_bytes(pages: int = 1) -> bytes:
     return out.getvalue()
 
 
-def make_superintendent_staff(*, username: str, county_name: str, **fields):
-    """A user working in the superintendent's office of a Georgia county (name without “County”)."""
+def make_superintendent_staff(*, username: str, county_name: str, superintendent: bool = False, **fields):
+    """A user working in the superintendent's office of a Georgia county (name without “County”); with
+    `superintendent`, the superintendent themself."""
     user = make_user(username=username, email=f"{username}@example.test", **fields)
-    StaffMembership.objects.create(user=user, jurisdiction=county(county_name), title="Elections director")
+    StaffMembership.objects.create(
+        user=user,
+        jurisdiction=county(county_name),
+        title="Superintendent" if superintendent else "Elections director",
+        superintendent=superintendent,
+    )
     return user
 
 
@@ -219,3 +225,62 @@ def make_candidate_account(candidate: Candidate, *, username: str, **fields):
     user = make_user(username=username, email=f"{username}@example.test", **fields)
     candidate.accounts.add(user)
     return user
+
+
+def make_ordered_request(
+    candidate: Candidate,
+    *,
+    filed_at: datetime.datetime,
+    decided_by,
+    decided_at: datetime.datetime,
+    ruling: str = "",
+):
+    """A written request filed online by the candidate's own account at `filed_at`, then granted.
+
+    Filed through the service (snapshot, receipt number, authorities); the decision is written here
+    directly, for tests of what is read from a case rather than of the service that decides it.
+    """
+    from recounts.enums import RequestStatus
+    from recounts.services import Signature, request_file
+
+    account = make_candidate_account(candidate, username=f"candidate-{candidate.pk}")
+    request = request_file(candidate=candidate, by=account, signature=Signature(name=candidate.name), now=filed_at)
+    request.status = RequestStatus.ORDERED
+    request.decided_at, request.decided_by, request.ruling = decided_at, decided_by, ruling
+    request.save()
+    return request
+
+
+def make_county_recount(*, request, county_name: str, ordered_by, ordered_at: datetime.datetime, **fields):
+    """One county's part of a case (name without “County”), ordered; `fields` set the rest."""
+    from recounts.models import CountyRecount
+
+    return CountyRecount.objects.create(
+        request=request, county=county(county_name), ordered_by=ordered_by, ordered_at=ordered_at, **fields
+    )
+
+
+def make_tally(
+    *,
+    county_recount,
+    candidate: Candidate,
+    original: int,
+    recounted: int | None = None,
+    vote_type: VoteType = VoteType.UNSPECIFIED,
+    line: str = "returns",
+    reason: str = "",
+    note: str = "",
+):
+    """A line of a county's worksheet: the certified figure and the recounted one (None: not entered)."""
+    from recounts.models import RecountTally
+
+    return RecountTally.objects.create(
+        county_recount=county_recount,
+        candidate=candidate,
+        vote_type=vote_type,
+        line=line,
+        original=original,
+        recounted=recounted,
+        reason=reason,
+        note=note,
+    )
