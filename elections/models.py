@@ -60,6 +60,11 @@ class StaffMembership(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="memberships")
     title = models.CharField(max_length=100, blank=True, help_text="E.g. “Superintendent”, “Elections director”.")
+    superintendent = models.BooleanField(
+        default=False,
+        help_text="The superintendent (or the official acting as one): orders the recount and may reopen a "
+        "submitted worksheet.",
+    )
 
     history = HistoricalRecords()
 

@@ -20,8 +20,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from elections.models import SECRETARY_OF_STATE_GROUP
-from recounts.enums import AuthorityKind, NoticeKind, NoticeStatus
-from recounts.models import Notice, RecountRequest
+from recounts.enums import AuthorityKind, NoticeKind, NoticeStatus, RequestStatus
+from recounts.models import Notice, PartyChair, RecountRequest
 
 
 def _authority_staff(request: RecountRequest) -> list[AbstractBaseUser]:
@@ -76,6 +76,86 @@ def request_withdrawn(request: RecountRequest) -> list[Notice]:
     """The withdrawal, to the authority's staff and the candidate's accounts."""
     recipients = {user.pk: user for user in _authority_staff(request) + _candidate_accounts(request)}
     return _create(NoticeKind.REQUEST_WITHDRAWN, recipients.values(), {"request": request}, request)
+
+
+def request_denied(request: RecountRequest) -> list[Notice]:
+    """The denial and its reason, to the candidate's accounts and the authority's staff."""
+    recipients = {user.pk: user for user in _candidate_accounts(request) + _authority_staff(request)}
+    return _create(NoticeKind.REQUEST_DENIED, recipients.values(), {"request": request}, request)
+
+
+def _contest_candidates_accounts(request: RecountRequest) -> list[AbstractBaseUser]:
+    return list(
+        get_user_model()
+        .objects.filter(candidacies__contest=request.contest, is_active=True)
+        .distinct()
+        .order_by("username")
+    )
+
+
+def recount_ordered(county_recount) -> list[Notice]:
+    """A superintendent's order: to the other authorities' staff, and the written notice of the count
+    to every candidate in the contest and every party's chair."""
+    request = county_recount.request
+    context = {"request": request, "county_recount": county_recount}
+    return _create(NoticeKind.RECOUNT_ORDERED, _authority_staff(request), context, request) + count_notice(
+        county_recount
+    )
+
+
+def recount_directed(request: RecountRequest, county_recounts: list) -> list[Notice]:
+    """The Secretary of State's directive: to each county's superintendent staff and the candidates."""
+    counties = [county_recount.county_id for county_recount in county_recounts]
+    staff = list(
+        get_user_model()
+        .objects.filter(memberships__jurisdiction__in=counties, is_active=True)
+        .distinct()
+        .order_by("username")
+    )
+    recipients = {user.pk: user for user in staff + _contest_candidates_accounts(request)}
+    context = {"request": request, "county_recounts": county_recounts}
+    return _create(NoticeKind.RECOUNT_DIRECTED, recipients.values(), context, request)
+
+
+def count_notice(county_recount) -> list[Notice]:
+    """The written notice before counting (place and time) to each candidate and each party chair."""
+    request = county_recount.request
+    context = {"request": request, "county_recount": county_recount}
+    notices = _create(NoticeKind.COUNT_NOTICE, _contest_candidates_accounts(request), context, request)
+    parties = set(request.contest.candidates.exclude(party="").values_list("party", flat=True))
+    for chair in PartyChair.objects.filter(state=request.contest.election.state, party__in=parties).order_by("party"):
+        if chair.user_id is not None:
+            notices += _create(NoticeKind.COUNT_NOTICE, [chair.user], context | {"chair": chair}, request)
+        elif chair.email:
+            notices.append(_to_address(NoticeKind.COUNT_NOTICE, chair.email, context | {"chair": chair}, request))
+    return notices
+
+
+def case_finished(request: RecountRequest) -> list[Notice]:
+    """Confirmed or recertified, to the candidates and the authority's staff; a change of outcome is
+    told as such, in its own notice."""
+    recipients = {user.pk: user for user in _contest_candidates_accounts(request) + _authority_staff(request)}
+    kind = NoticeKind.CASE_RECERTIFIED if request.status == RequestStatus.RECERTIFIED else NoticeKind.CASE_CONFIRMED
+    sent = _create(kind, recipients.values(), {"request": request}, request)
+    if request.outcome_changed:
+        sent += _create(NoticeKind.OUTCOME_CHANGED, recipients.values(), {"request": request}, request)
+    return sent
+
+
+def _to_address(kind: NoticeKind, email: str, context: dict, request: RecountRequest) -> Notice:
+    """A notice to an address with no account behind it (a party chair's)."""
+    text = render_to_string(f"recounts/notices/{kind}.txt", context | {"recipient": None}).strip()
+    subject, _, body = text.partition("\n")
+    notice = Notice.objects.create(
+        kind=kind,
+        email=email,
+        subject=subject.strip()[:200],
+        body=body.strip(),
+        request=request,
+        created_at=timezone.now(),
+    )
+    transaction.on_commit(partial(notice_send.enqueue, notice.pk))
+    return notice
 
 
 def candidate_invited(*, user: AbstractBaseUser, candidates: list, link: str, by: AbstractBaseUser) -> Notice:

@@ -20,8 +20,8 @@ from elections.enums import CertificationScope
 from elections.models import Candidate, Certification, Contest, Election, Jurisdiction
 from recounts import roles, rules
 from recounts.calendar import BusinessCalendar, ClosedDayOverride, filing_deadline
-from recounts.enums import AuthorityKind, RequestStatus, Route
-from recounts.models import ClosedDay, Notice, RecountRequest, RecountRule, RequestAuthority
+from recounts.enums import AuthorityKind, CountyRecountStatus, RequestStatus, Route
+from recounts.models import ClosedDay, CountyRecount, Notice, RecountRequest, RecountRule, RequestAuthority
 
 
 @dataclass(frozen=True, slots=True)
@@ -660,3 +660,12 @@ def notices_for(user: roles.User) -> QuerySet[Notice]:
     if not user.is_authenticated:
         return Notice.objects.none()
     return Notice.objects.filter(recipient=user).select_related("request").order_by("-created_at", "-pk")
+
+
+def county_recounts_overdue(now: datetime.datetime) -> QuerySet[CountyRecount]:
+    """County recounts not signed off by their `finish_by` (the directive's window, or their own)."""
+    return (
+        CountyRecount.objects.filter(finish_by__lt=now)
+        .exclude(status=CountyRecountStatus.APPROVED)
+        .select_related("county", "request")
+    )

@@ -37,3 +37,10 @@ def is_staff_of_an_authority(user: User) -> bool:
 
 def is_candidate_account(user: User, candidate: Candidate) -> bool:
     return user.is_authenticated and user.is_active and candidate.accounts.filter(pk=user.pk).exists()
+
+
+def is_superintendent_of(user: User, jurisdiction_id: int) -> bool:
+    """The superintendent of the jurisdiction (or the official acting as one), not merely their staff."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.memberships.filter(jurisdiction_id=jurisdiction_id, superintendent=True).exists()

@@ -115,7 +115,7 @@ class Command(BaseCommand):
             for county_name, login in SUPERINTENDENTS.items():
                 county = county_by_name(county_name)
                 StaffMembership.objects.get_or_create(
-                    user=users[login], jurisdiction=county, defaults={"title": "Superintendent"}
+                    user=users[login], jurisdiction=county, defaults={"title": "Superintendent", "superintendent": True}
                 )
                 self._certify(contest.election, county, by=users[login], at=CERTIFIED_AT)
             rehearsal = self._rehearsal(by=users[SECRETARY_OF_STATE], now=timezone.now())

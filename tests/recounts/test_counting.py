@@ -1,0 +1,635 @@
+"""The recount through its services, scenario by scenario, the clock pinned at every step."""
+
+import datetime
+import io
+import re
+
+import pytest
+import time_machine
+
+from elections.enums import DeclaredStatus, ElectionKind, Level, VoteType
+from elections.importers.openelections import import_openelections_csv
+from elections.models import Certification, Result
+from elections.services import certification_record
+from recounts.counting import (
+    LateBallots,
+    TallyEntry,
+    case_finish,
+    case_move,
+    county_count_schedule,
+    recount_direct,
+    recount_order,
+    request_deny,
+    scanner_test_record,
+    worksheet_reopen,
+    worksheet_save,
+    worksheet_sign_off,
+    worksheet_submit,
+)
+from recounts.enums import CountyRecountStatus, DenialReason, DiscrepancyReason, NoticeKind, RequestStatus, TallyLine
+from recounts.management.commands.load_demo import RETURNS_CSV
+from recounts.models import CountyRecount, Notice, RecountRequest, RecountTally
+from recounts.queries import county_recounts_overdue
+from recounts.services import RecountError, Signature, request_file
+from tests.factories import (
+    EASTERN,
+    build_atlanta_runoff,
+    build_race,
+    georgia_counties,
+    make_candidate_account,
+    make_secretary_of_state_staff,
+    make_superintendent_staff,
+)
+
+pytestmark = pytest.mark.django_db
+
+UNSPEC, ED, PROV = VoteType.UNSPECIFIED, VoteType.ELECTION_DAY, VoteType.PROVISIONAL
+
+
+def at(*when: int) -> datetime.datetime:
+    return datetime.datetime(*when, tzinfo=EASTERN)
+
+
+def file(candidate, when: datetime.datetime) -> RecountRequest:
+    user = candidate.accounts.first() or make_candidate_account(candidate, username=candidate.name.split()[-1].lower())
+    with time_machine.travel(when, tick=False):
+        return request_file(candidate=candidate, by=user, signature=Signature(name=candidate.name))
+
+
+def order(request, county_name: str, by, when: datetime.datetime, **arguments) -> CountyRecount:
+    (county,) = georgia_counties(county_name)
+    return recount_order(
+        request=request,
+        county=county,
+        by=by,
+        count_place=f"{county_name} County Elections Hub",
+        count_starts_at=when + datetime.timedelta(hours=2),
+        now=when,
+        **arguments,
+    )
+
+
+def tallies(county_recount) -> dict[tuple[str, str, str], RecountTally]:
+    return {
+        (tally.candidate.name, tally.vote_type, tally.line): tally
+        for tally in county_recount.tallies.select_related("candidate")
+    }
+
+
+def count(county_recount, by, recounted: dict[tuple[str, str], int], *, reason=DiscrepancyReason.SCANNER_MISREAD, when):
+    """Test one scanner (it passes), enter every line (as certified unless `recounted` says), the tapes,
+    then submit."""
+    county_recount.refresh_from_db()
+    scanner_test_record(
+        county_recount=county_recount,
+        by=by,
+        version=county_recount.version,
+        scanner="ICP-001",
+        machine_marked=75,
+        hand_marked=25,
+        precincts=3,
+        hand_count=100,
+        machine_count=100,
+        now=when,
+    )
+    county_recount.refresh_from_db()
+    lines = tallies(county_recount)
+    entries = {}
+    tapes: dict[int, int] = {}
+    for (name, vote_type, line), tally in lines.items():
+        if line != TallyLine.RETURNS:
+            continue  # late ballots are entered on their own
+        figure = recounted.get((name, vote_type), tally.original)
+        entries[tally.pk] = TallyEntry(recounted=figure, reason=reason if figure != tally.original else "")
+        tapes[tally.candidate_id] = tapes.get(tally.candidate_id, 0) + figure
+    worksheet_save(
+        county_recount=county_recount, by=by, version=county_recount.version, entries=entries, tabulator_tapes=tapes
+    )
+    county_recount.refresh_from_db()
+    with time_machine.travel(when, tick=False):
+        return worksheet_submit(county_recount=county_recount, by=by, version=county_recount.version, now=when)
+
+
+def sign_off(county_recount, by, when) -> CountyRecount:
+    return worksheet_sign_off(
+        county_recount=county_recount,
+        by=by,
+        official_name=by.get_full_name() or by.username,
+        official_title="Superintendent",
+        attested=True,
+        now=when,
+    )
+
+
+def totals(contest) -> dict[str, int]:
+    return {
+        candidate.name: sum(result.votes for result in candidate.results.all())
+        for candidate in contest.candidates.prefetch_related("results")
+    }
+
+
+@pytest.fixture
+def superintendents():
+    return {
+        "Fulton": make_superintendent_staff(username="fulton", county_name="Fulton", superintendent=True),
+        "DeKalb": make_superintendent_staff(username="dekalb", county_name="DeKalb", superintendent=True),
+    }
+
+
+# -- 2017 Atlanta: the article's race --------------------------------------------------------------
+
+
+def imported_atlanta_runoff():
+    """The article's race as `load_demo` loads it: through the import (no per-line history), certified."""
+    summary = import_openelections_csv(
+        source=io.BytesIO(RETURNS_CSV.encode()),
+        file_name="atlanta.csv",
+        election_name="Atlanta Mayoral Runoff 2017",
+        date=datetime.date(2017, 12, 5),
+        kind=ElectionKind.RUNOFF,
+        municipal=True,
+    )
+    for county in georgia_counties("Fulton", "DeKalb"):
+        certification_record(
+            election=summary.election, jurisdiction=county, certified_at=at(2017, 12, 11, 16, 0), by=None
+        )
+    return summary.election.contests.get()
+
+
+def test_2017_atlanta_norwood_granted_fulton_finds_differences_recertified_winner_unchanged(superintendents):
+    contest = imported_atlanta_runoff()
+    norwood = contest.candidates.get(name="Mary Norwood")
+    request = file(norwood, at(2017, 12, 12, 10, 0))
+    fulton, dekalb = superintendents["Fulton"], superintendents["DeKalb"]
+
+    fulton_part = order(request, "Fulton", fulton, at(2017, 12, 12, 14, 0))
+    dekalb_part = order(request, "DeKalb", dekalb, at(2017, 12, 12, 15, 0))
+    request.refresh_from_db()
+    assert (request.status, request.decided_by, request.decided_at) == (
+        RequestStatus.ORDERED,
+        fulton,
+        at(2017, 12, 12, 14, 0),
+    )
+    assert {(t.candidate.name, t.vote_type, t.original) for t in fulton_part.tallies.all()} == {
+        ("Keisha Lance Bottoms", UNSPEC, 42_887),
+        ("Mary Norwood", UNSPEC, 40_668),
+    }
+
+    count(
+        fulton_part,
+        fulton,
+        {("Keisha Lance Bottoms", UNSPEC): 42_881, ("Mary Norwood", UNSPEC): 40_673},
+        when=at(2017, 12, 13, 18, 0),
+    )
+    sign_off(fulton_part, fulton, at(2017, 12, 13, 19, 0))
+    count(dekalb_part, dekalb, {}, when=at(2017, 12, 13, 18, 30))
+    sign_off(dekalb_part, dekalb, at(2017, 12, 13, 19, 30))
+    request.refresh_from_db()
+    assert request.status == RequestStatus.COUNTED
+
+    case_finish(request=request, by=fulton, now=at(2017, 12, 14, 11, 0))
+
+    request.refresh_from_db()
+    assert (request.status, request.outcome_changed, request.finished_at) == (
+        RequestStatus.RECERTIFIED,
+        False,
+        at(2017, 12, 14, 11, 0),
+    )
+    assert totals(contest) == {"Keisha Lance Bottoms": 46_661, "Mary Norwood": 45_840}
+    assert dict(contest.candidates.values_list("name", "declared_status")) == {
+        "Keisha Lance Bottoms": DeclaredStatus.ELECTED,
+        "Mary Norwood": DeclaredStatus.NONE,
+    }
+    versions = Certification.objects.filter(election=contest.election).order_by("jurisdiction__name", "version")
+    assert [(c.jurisdiction.name, c.version, c.note) for c in versions] == [
+        ("DeKalb", 1, ""),
+        ("Fulton", 1, ""),
+        ("Fulton", 2, f"Recertified after recount {request.receipt_number}"),
+    ]
+    fulton_bottoms = Result.objects.get(candidate__name="Keisha Lance Bottoms", county__name="Fulton")
+    assert [
+        (h.history_type, h.votes, h.history_change_reason) for h in fulton_bottoms.history.order_by("history_id")
+    ] == [
+        ("+", 42_887, f"Imported (as certified, before recount {request.receipt_number})"),
+        ("~", 42_881, f"Corrected by recount {request.receipt_number}"),
+    ]
+    assert [h.status for h in request.history.order_by("history_id")] == [
+        RequestStatus.FILED,
+        RequestStatus.ORDERED,
+        RequestStatus.COUNTING,
+        RequestStatus.COUNTED,
+        RequestStatus.RECERTIFIED,
+    ]
+
+
+def test_2009_atlanta_norwood_plus_one_recertified_winner_unchanged(superintendents):
+    contest = build_race(
+        slug="atlanta-mayor-runoff-2009",
+        name="Atlanta Mayoral Runoff 2009",
+        district="City of Atlanta",
+        counties=georgia_counties("Fulton", "DeKalb"),
+        votes={
+            "Kasim Reed": [{UNSPEC: 39_000}, {UNSPEC: 3_548}],
+            "Mary Norwood": [{UNSPEC: 37_300}, {UNSPEC: 4_534}],
+        },
+        date=datetime.date(2009, 12, 1),
+        certified_at=at(2009, 12, 4, 12, 0),
+    )
+    request = file(contest.candidates.get(name="Mary Norwood"), at(2009, 12, 7, 9, 0))
+    fulton, dekalb = superintendents["Fulton"], superintendents["DeKalb"]
+    parts = [
+        order(request, "Fulton", fulton, at(2009, 12, 7, 11, 0)),
+        order(request, "DeKalb", dekalb, at(2009, 12, 7, 11, 30)),
+    ]
+    count(parts[0], fulton, {}, when=at(2009, 12, 8, 16, 0))
+    count(parts[1], dekalb, {("Mary Norwood", UNSPEC): 4_535}, when=at(2009, 12, 8, 16, 0))
+    for part, by in zip(parts, (fulton, dekalb), strict=True):
+        sign_off(part, by, at(2009, 12, 8, 17, 0))
+
+    case_finish(request=request, by=dekalb, now=at(2009, 12, 9, 10, 0))
+
+    request.refresh_from_db()
+    assert (request.status, request.outcome_changed) == (RequestStatus.RECERTIFIED, False)
+    assert totals(contest) == {"Kasim Reed": 42_548, "Mary Norwood": 41_835}
+    assert contest.candidates.get(declared_status=DeclaredStatus.ELECTED).name == "Kasim Reed"
+    assert list(
+        Certification.objects.filter(election=contest.election, version=2).values_list("jurisdiction__name", flat=True)
+    ) == ["DeKalb"]
+
+
+def test_no_difference_anywhere_confirms_the_returns(superintendents):
+    contest = build_atlanta_runoff()
+    request = file(contest.candidates.get(name="Mary Norwood"), at(2017, 12, 12, 10, 0))
+    for name, by in superintendents.items():
+        part = order(request, name, by, at(2017, 12, 12, 14, 0))
+        count(part, by, {}, when=at(2017, 12, 13, 18, 0))
+        sign_off(part, by, at(2017, 12, 13, 19, 0))
+
+    case_finish(request=request, by=superintendents["Fulton"], now=at(2017, 12, 14, 9, 0))
+
+    request.refresh_from_db()
+    assert request.status == RequestStatus.CONFIRMED
+    assert totals(contest) == {"Keisha Lance Bottoms": 46_667, "Mary Norwood": 45_835}
+    assert not Certification.objects.filter(election=contest.election, version__gt=1).exists()
+    assert set(Notice.objects.filter(kind=NoticeKind.CASE_CONFIRMED).values_list("recipient__username", flat=True)) == {
+        "norwood",
+        "fulton",
+        "dekalb",
+    }
+
+
+# -- The Secretary of State's route ---------------------------------------------------------------
+
+
+@pytest.fixture
+def state_race():
+    """A Public Service Commission runoff voted in three counties, broken down by type."""
+    counties = georgia_counties("Fulton", "Cobb", "Gwinnett")
+    contest = build_race(
+        slug="psc-runoff",
+        office="Public Service Commission",
+        district="District 5",
+        level=Level.STATE,
+        counties=counties,
+        votes={
+            "Ada Able": [{ED: 10_000, PROV: 20}] * 3,
+            "Ben Baker": [{ED: 9_980, PROV: 10}] * 3,
+        },
+        kind=ElectionKind.RUNOFF,
+        certified_at=None,
+    )
+    for county in counties:
+        certification_record(
+            election=contest.election, jurisdiction=county, certified_at=at(2017, 12, 8, 12, 0), by=None
+        )
+    certification_record(election=contest.election, jurisdiction=None, certified_at=at(2017, 12, 11, 16, 0), by=None)
+    return contest
+
+
+def test_secretary_of_state_directs_every_county_and_one_is_overdue(state_race):
+    sos = make_secretary_of_state_staff()
+    staff = {
+        name: make_superintendent_staff(username=name.lower(), county_name=name)
+        for name in ("Fulton", "Cobb", "Gwinnett")
+    }
+    request = file(state_race.candidates.get(name="Ben Baker"), at(2017, 12, 12, 9, 0))
+
+    parts = recount_direct(
+        request=request,
+        by=sos,
+        window_starts_at=at(2017, 12, 14, 9, 0),
+        finish_by=at(2017, 12, 18, 17, 0),
+        now=at(2017, 12, 12, 12, 0),
+    )
+
+    assert [(p.county.name, p.status, p.finish_by) for p in parts] == [
+        ("Cobb", CountyRecountStatus.ORDERED, at(2017, 12, 18, 17, 0)),
+        ("Fulton", CountyRecountStatus.ORDERED, at(2017, 12, 18, 17, 0)),
+        ("Gwinnett", CountyRecountStatus.ORDERED, at(2017, 12, 18, 17, 0)),
+    ]
+    directed = Notice.objects.filter(kind=NoticeKind.RECOUNT_DIRECTED)
+    assert set(directed.values_list("recipient__username", flat=True)) == {"fulton", "cobb", "gwinnett", "baker"}
+    by_county = {part.county.name: part for part in parts}
+    county_count_schedule(
+        county_recount=by_county["Cobb"],
+        by=staff["Cobb"],
+        count_place="Cobb County Civic Center",
+        count_starts_at=at(2017, 12, 14, 9, 0),
+    )
+    assert Notice.objects.filter(kind=NoticeKind.COUNT_NOTICE, recipient__username="baker").count() == 1
+    for name in ("Fulton", "Cobb"):
+        count(by_county[name], staff[name], {}, when=at(2017, 12, 15, 12, 0))
+        sign_off(by_county[name], staff[name], at(2017, 12, 15, 13, 0))
+
+    request.refresh_from_db()
+    assert request.status == RequestStatus.COUNTING  # Gwinnett has not signed off
+    assert {p.county.name for p in county_recounts_overdue(at(2017, 12, 18, 17, 1))} == {"Gwinnett"}
+    assert set(county_recounts_overdue(at(2017, 12, 18, 16, 59))) == set()
+
+    count(by_county["Gwinnett"], staff["Gwinnett"], {("Ben Baker", ED): 9_990}, when=at(2017, 12, 19, 9, 0))
+    sign_off(by_county["Gwinnett"], staff["Gwinnett"], at(2017, 12, 19, 10, 0))
+    case_finish(request=request, by=sos, now=at(2017, 12, 20, 10, 0))
+
+    versions = Certification.objects.filter(election=state_race.election, version=2)
+    assert sorted((c.scope, c.jurisdiction.name if c.jurisdiction else None) for c in versions) == [
+        ("county", "Gwinnett"),
+        ("statewide", None),
+    ]
+
+
+def test_only_the_secretary_of_state_directs_and_the_window_must_make_sense(state_race):
+    request = file(state_race.candidates.get(name="Ben Baker"), at(2017, 12, 12, 9, 0))
+    cobb = make_superintendent_staff(username="cobb", county_name="Cobb", superintendent=True)
+    with pytest.raises(RecountError, match=re.escape("Only the Secretary of State's staff can direct the recount.")):
+        recount_direct(request=request, by=cobb, window_starts_at=at(2017, 12, 14, 9), finish_by=at(2017, 12, 18, 17))
+    with pytest.raises(RecountError, match="must finish after it starts"):
+        recount_direct(
+            request=request,
+            by=make_secretary_of_state_staff(),
+            window_starts_at=at(2017, 12, 14, 9),
+            finish_by=at(2017, 12, 14, 9),
+        )
+    with pytest.raises(RecountError, match="directed by the Secretary of State"):
+        order(request, "Cobb", cobb, at(2017, 12, 12, 12, 0))
+    assert not CountyRecount.objects.exists()
+
+
+# -- The worksheet --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fulton_part(superintendents):
+    contest = build_atlanta_runoff()
+    request = file(contest.candidates.get(name="Mary Norwood"), at(2017, 12, 12, 10, 0))
+    return order(request, "Fulton", superintendents["Fulton"], at(2017, 12, 12, 14, 0))
+
+
+def test_every_scanner_failing_switches_to_a_hand_count(fulton_part, superintendents):
+    fulton = superintendents["Fulton"]
+    for scanner, machine_count in (("ICP-001", 99), ("ICP-002", 101)):
+        fulton_part.refresh_from_db()
+        test = scanner_test_record(
+            county_recount=fulton_part,
+            by=fulton,
+            version=fulton_part.version,
+            scanner=scanner,
+            machine_marked=75,
+            hand_marked=25,
+            precincts=3,
+            hand_count=100,
+            machine_count=machine_count,
+            now=at(2017, 12, 13, 9, 0),
+        )
+        assert test.passed is False
+    fulton_part.refresh_from_db()
+    assert (fulton_part.hand_count, fulton_part.status) == (True, CountyRecountStatus.SCANNER_TESTING)
+    assert fulton_part.history.first().history_change_reason == (
+        "Scanner ICP-002 tested: failed; no scanner passed: the ballots are counted by hand"
+    )
+    # A hand count needs no tabulator tapes.
+    entries = {tally.pk: TallyEntry(recounted=tally.original) for tally in fulton_part.tallies.all()}
+    worksheet_save(county_recount=fulton_part, by=fulton, version=fulton_part.version, entries=entries)
+    fulton_part.refresh_from_db()
+    submitted = worksheet_submit(county_recount=fulton_part, by=fulton, version=fulton_part.version)
+    assert submitted.status == CountyRecountStatus.SUBMITTED
+
+
+def test_a_conflicting_save_is_refused_and_nothing_is_lost(fulton_part, superintendents):
+    fulton = superintendents["Fulton"]
+    clerk = make_superintendent_staff(username="clerk", county_name="Fulton")
+    opened = fulton_part.version
+    bottoms = tallies(fulton_part)["Keisha Lance Bottoms", UNSPEC, TallyLine.RETURNS]
+
+    worksheet_save(
+        county_recount=fulton_part, by=fulton, version=opened, entries={bottoms.pk: TallyEntry(recounted=42_887)}
+    )
+    with pytest.raises(RecountError) as error:
+        worksheet_save(
+            county_recount=fulton_part,
+            by=clerk,
+            version=opened,
+            entries={bottoms.pk: TallyEntry(recounted=42_000, reason=DiscrepancyReason.OTHER, note="typo")},
+        )
+
+    assert str(error.value).startswith("Fulton County's worksheet was saved by fulton on ")
+    assert "nothing of yours was saved" in str(error.value)
+    bottoms.refresh_from_db()
+    assert bottoms.recounted == 42_887
+
+
+def test_a_difference_needs_a_reason_and_other_needs_a_note(fulton_part, superintendents):
+    fulton = superintendents["Fulton"]
+    bottoms = tallies(fulton_part)["Keisha Lance Bottoms", UNSPEC, TallyLine.RETURNS]
+    with pytest.raises(RecountError, match="42,881 differs from the certified 42,887; give the reason"):
+        worksheet_save(
+            county_recount=fulton_part, by=fulton, version=fulton_part.version, entries={bottoms.pk: TallyEntry(42_881)}
+        )
+    with pytest.raises(RecountError, match="say in the note what the other reason is"):
+        worksheet_save(
+            county_recount=fulton_part,
+            by=fulton,
+            version=fulton_part.version,
+            entries={bottoms.pk: TallyEntry(42_881, DiscrepancyReason.OTHER)},
+        )
+    bottoms.refresh_from_db()
+    assert bottoms.recounted is None
+
+
+def test_tapes_that_do_not_match_the_lines_stop_the_submission(fulton_part, superintendents):
+    fulton = superintendents["Fulton"]
+    scanner_test_record(
+        county_recount=fulton_part, by=fulton, version=fulton_part.version, scanner="ICP-001",
+        machine_marked=80, hand_marked=30, precincts=4, hand_count=110, machine_count=110,
+    )  # fmt: skip
+    fulton_part.refresh_from_db()
+    lines = tallies(fulton_part)
+    bottoms, norwood = lines["Keisha Lance Bottoms", UNSPEC, "returns"], lines["Mary Norwood", UNSPEC, "returns"]
+    worksheet_save(
+        county_recount=fulton_part,
+        by=fulton,
+        version=fulton_part.version,
+        entries={bottoms.pk: TallyEntry(42_887), norwood.pk: TallyEntry(40_668)},
+        tabulator_tapes={bottoms.candidate_id: 42_887, norwood.candidate_id: 40_600},
+    )
+    fulton_part.refresh_from_db()
+    with pytest.raises(RecountError) as error:
+        worksheet_submit(county_recount=fulton_part, by=fulton, version=fulton_part.version)
+    assert str(error.value) == (
+        "The worksheet cannot be submitted yet: "
+        "Mary Norwood: the lines add up to 40,668, the tabulator tapes say 40,600."
+    )
+
+
+def test_late_ballots_are_their_own_lines_and_reach_the_returns(superintendents):
+    contest = build_atlanta_runoff()
+    request = file(contest.candidates.get(name="Mary Norwood"), at(2017, 12, 12, 10, 0))
+    parts = {name: order(request, name, by, at(2017, 12, 12, 14, 0)) for name, by in superintendents.items()}
+    fulton, part = superintendents["Fulton"], parts["Fulton"]
+    norwood = contest.candidates.get(name="Mary Norwood")
+    worksheet_save(
+        county_recount=part,
+        by=fulton,
+        version=part.version,
+        entries={},
+        late_ballots=[LateBallots(candidate=norwood, line=TallyLine.PROVISIONAL_ADJUDICATED, votes=3)],
+    )
+    part.refresh_from_db()
+    assert tallies(part)["Mary Norwood", PROV, TallyLine.PROVISIONAL_ADJUDICATED].recounted == 3
+    for name, by in superintendents.items():
+        count(parts[name], by, {}, when=at(2017, 12, 13, 18, 0))
+        sign_off(parts[name], by, at(2017, 12, 13, 19, 0))
+
+    case_finish(request=request, by=fulton, now=at(2017, 12, 14, 9, 0))
+
+    assert totals(contest) == {"Keisha Lance Bottoms": 46_667, "Mary Norwood": 45_838}
+
+
+def test_reopen_by_the_superintendent_sends_a_counted_case_back_to_counting(superintendents):
+    contest = build_atlanta_runoff()
+    request = file(contest.candidates.get(name="Mary Norwood"), at(2017, 12, 12, 10, 0))
+    parts = {}
+    for name, by in superintendents.items():
+        parts[name] = order(request, name, by, at(2017, 12, 12, 14, 0))
+        count(parts[name], by, {}, when=at(2017, 12, 13, 18, 0))
+        sign_off(parts[name], by, at(2017, 12, 13, 19, 0))
+    clerk = make_superintendent_staff(username="clerk", county_name="Fulton")
+
+    with pytest.raises(
+        RecountError, match=re.escape("Only the superintendent of Fulton County can reopen its worksheet.")
+    ):
+        worksheet_reopen(county_recount=parts["Fulton"], by=clerk, reason="Recheck")
+    reopened = worksheet_reopen(county_recount=parts["Fulton"], by=superintendents["Fulton"], reason="A box was found")
+
+    request.refresh_from_db()
+    assert (reopened.status, reopened.official_name, request.status) == (
+        CountyRecountStatus.COUNTING,
+        "",
+        RequestStatus.COUNTING,
+    )
+    signed = reopened.history.filter(status=CountyRecountStatus.APPROVED).first()
+    assert signed.official_name == "fulton"  # the earlier sign-off stays in history
+    assert reopened.history.first().history_change_reason == "Reopened: A box was found"
+
+
+def test_an_outcome_that_flips_is_flagged_and_told(superintendents):
+    contest = build_race(
+        slug="flip",
+        office="Mayor",
+        district="City of Atlanta",
+        counties=georgia_counties("Fulton"),
+        votes={"Ada Able": [{UNSPEC: 1_000}], "Ben Baker": [{UNSPEC: 995}]},
+    )
+    request = file(contest.candidates.get(name="Ben Baker"), at(2017, 12, 12, 10, 0))
+    fulton = superintendents["Fulton"]
+    part = order(request, "Fulton", fulton, at(2017, 12, 12, 14, 0))
+    count(part, fulton, {("Ada Able", UNSPEC): 990, ("Ben Baker", UNSPEC): 1_001}, when=at(2017, 12, 13, 18, 0))
+    sign_off(part, fulton, at(2017, 12, 13, 19, 0))
+
+    case_finish(request=request, by=fulton, now=at(2017, 12, 14, 9, 0))
+
+    request.refresh_from_db()
+    assert (request.status, request.outcome_changed) == (RequestStatus.RECERTIFIED, True)
+    assert dict(contest.candidates.values_list("name", "declared_status")) == {
+        "Ada Able": DeclaredStatus.NONE,
+        "Ben Baker": DeclaredStatus.ELECTED,
+    }
+    flagged = Notice.objects.filter(kind=NoticeKind.OUTCOME_CHANGED).order_by("recipient__username")
+    assert [(n.recipient.username, n.subject) for n in flagged] == [
+        ("baker", f"THE OUTCOME CHANGED: recount {request.receipt_number}, Mayor, City of Atlanta"),
+        ("fulton", f"THE OUTCOME CHANGED: recount {request.receipt_number}, Mayor, City of Atlanta"),
+    ]
+    assert request.history.first().history_change_reason == "Returns corrected and recertified; THE OUTCOME CHANGED"
+
+
+# -- Decisions ------------------------------------------------------------------------------------
+
+
+def test_a_late_request_is_granted_only_with_a_ruling(superintendents):
+    contest = build_atlanta_runoff()
+    request = file(contest.candidates.get(name="Mary Norwood"), at(2017, 12, 14, 9, 0))  # after the deadline
+    assert request.late
+    with pytest.raises(RecountError, match="The request is late: write the ruling that grants it nevertheless"):
+        order(request, "Fulton", superintendents["Fulton"], at(2017, 12, 14, 10, 0))
+
+    part = order(
+        request,
+        "Fulton",
+        superintendents["Fulton"],
+        at(2017, 12, 14, 10, 0),
+        ruling="Received by fax at 4:55 p.m. on the 13th.",
+    )
+
+    request.refresh_from_db()
+    assert (part.status, request.status, request.ruling) == (
+        CountyRecountStatus.ORDERED,
+        RequestStatus.ORDERED,
+        "Received by fax at 4:55 p.m. on the 13th.",
+    )
+
+
+def test_deny_with_a_statutory_reason(superintendents):
+    contest = build_atlanta_runoff()
+    request = file(contest.candidates.get(name="Mary Norwood"), at(2017, 12, 14, 9, 0))
+    with pytest.raises(RecountError, match="Write the ruling"):
+        request_deny(request=request, by=superintendents["Fulton"], reason=DenialReason.LATE)
+
+    request_deny(
+        request=request,
+        by=superintendents["DeKalb"],
+        reason=DenialReason.LATE,
+        ruling="Filed a day late.",
+        now=at(2017, 12, 14, 11, 0),
+    )
+
+    request.refresh_from_db()
+    assert (request.status, request.denial_reason, request.decided_by, request.ruling) == (
+        RequestStatus.DENIED,
+        DenialReason.LATE,
+        superintendents["DeKalb"],
+        "Filed a day late.",
+    )
+    assert request.history.first().history_change_reason == "Denied: Made after the deadline"
+    with pytest.raises(RecountError, match=re.escape("A case that is denied cannot become recount ordered.")):
+        case_move(request=request, to=RequestStatus.ORDERED, by=superintendents["Fulton"], reason="test")
+
+
+def test_another_county_s_staff_cannot_decide_order_or_count(superintendents):
+    contest = build_atlanta_runoff()
+    request = file(contest.candidates.get(name="Mary Norwood"), at(2017, 12, 12, 10, 0))
+    cobb = make_superintendent_staff(username="cobb", county_name="Cobb", superintendent=True)
+    with pytest.raises(RecountError, match=re.escape("Only the authority the request is addressed to can decide it.")):
+        request_deny(request=request, by=cobb, reason=DenialReason.NOT_ELIGIBLE)
+    with pytest.raises(
+        RecountError, match=re.escape("The request is not addressed to the superintendent of Cobb County.")
+    ):
+        order(request, "Cobb", cobb, at(2017, 12, 12, 14, 0))
+    part = order(request, "Fulton", superintendents["Fulton"], at(2017, 12, 12, 14, 0))
+    with pytest.raises(RecountError, match="Only the staff of Fulton County's superintendent"):
+        worksheet_save(county_recount=part, by=cobb, version=part.version, entries={})
+    with pytest.raises(RecountError, match="Only the superintendent of DeKalb County can order"):
+        order(
+            request,
+            "DeKalb",
+            make_superintendent_staff(username="dk-clerk", county_name="DeKalb"),
+            at(2017, 12, 12, 15),
+        )
