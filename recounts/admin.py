@@ -2,17 +2,31 @@
 cases and notices, seen but never edited here; and inviting a candidate to an account."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils import timezone
 
 from elections import admin as elections_admin
 from elections.admin import AttributedAdmin, ReadOnlyAdminMixin
 from elections.models import Candidate
-from recounts.models import ClosedDay, Notice, RecountRequest, RecountRule, RequestAuthority
+from recounts.counting import case_finish, recount_direct
+from recounts.models import (
+    ClosedDay,
+    CountyRecount,
+    Notice,
+    PartyChair,
+    RecountRequest,
+    RecountRule,
+    RecountTally,
+    RequestAuthority,
+    ScannerTest,
+)
+from recounts.queries import county_recounts_overdue
 from recounts.services import RecountError, candidate_invite
 from recounts.views import set_password_link
 
@@ -52,17 +66,129 @@ class RequestAuthorityInline(admin.TabularInline):
         return False
 
 
+class CountyRecountInline(admin.TabularInline):
+    model = CountyRecount
+    fields = ["county", "status", "ordered_at", "count_place", "count_starts_at", "finish_by", "hand_count",
+              "signed_off_at", "official_name"]  # fmt: skip
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    """Cases with a county recount not signed off by its `finish_by`."""
+
+    title = "overdue"
+    parameter_name = "overdue"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("yes", "A county is overdue")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "yes":
+            return queryset.filter(county_recounts__in=county_recounts_overdue(timezone.now())).distinct()
+        return queryset
+
+
+class DirectForm(forms.Form):
+    window_starts_at = forms.DateTimeField(label="The recount starts")
+    finish_by = forms.DateTimeField(label="Every county finishes by")
+    ruling = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text="Required for a late or ineligible request."
+    )
+
+
 @admin.register(RecountRequest)
 class RecountRequestAdmin(ReadOnlyAdminMixin, AttributedAdmin):
     """Cases are seen here with their history; they change only through the services (filing,
-    withdrawal, and the recount's own steps), never by editing a field."""
+    withdrawal, and the recount's own steps, which the actions call), never by editing a field."""
 
     list_display = ["receipt_number", "candidate", "contest", "channel", "filed_at", "eligible", "late", "status"]
-    list_filter = ["status", "channel", "eligible", "late", "route", "contest__election"]
+    list_filter = [
+        "status",
+        OverdueFilter,
+        ("county_recounts__county", admin.RelatedOnlyFieldListFilter),
+        "channel",
+        "eligible",
+        "late",
+        "route",
+        "contest__election",
+    ]
     list_select_related = ["candidate", "contest__election"]
     search_fields = ["receipt_number", "candidate__name", "contest__office", "signature", "agent_name"]
     date_hierarchy = "filed_at"
-    inlines = [RequestAuthorityInline]
+    inlines = [RequestAuthorityInline, CountyRecountInline]
+    actions = ["direct", "finish"]
+
+    @admin.action(description="Direct the recount in every county (Secretary of State route)")
+    def direct(self, request: HttpRequest, queryset: QuerySet[RecountRequest]) -> HttpResponse | None:
+        form = DirectForm(request.POST if "window_starts_at" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            for case in queryset:
+                try:
+                    recount_direct(request=case, by=request.user, **form.cleaned_data)
+                except RecountError as error:
+                    self.message_user(request, f"{case.receipt_number}: {error}", messages.ERROR)
+                else:
+                    self.message_user(request, f"{case.receipt_number}: the recount is directed.", messages.SUCCESS)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Direct the recount",
+            "opts": self.opts,
+            "cases": queryset,
+            "form": form,
+            "action": "direct",
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/recounts/recountrequest/direct.html", context)
+
+    @admin.action(description="Finish the counted cases: confirm, or correct and recertify the returns")
+    def finish(self, request: HttpRequest, queryset: QuerySet[RecountRequest]) -> None:
+        for case in queryset:
+            try:
+                finished = case_finish(request=case, by=request.user)
+            except RecountError as error:
+                self.message_user(request, f"{case.receipt_number}: {error}", messages.ERROR)
+            else:
+                self.message_user(
+                    request, f"{case.receipt_number}: {finished.get_status_display().lower()}.", messages.SUCCESS
+                )
+
+
+@admin.register(CountyRecount)
+class CountyRecountAdmin(ReadOnlyAdminMixin, AttributedAdmin):
+    list_display = ["request", "county", "status", "ordered_at", "finish_by", "hand_count", "signed_off_at"]
+    list_filter = ["status", "hand_count", ("county", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["request", "county"]
+    search_fields = ["request__receipt_number", "county__name", "official_name"]
+
+
+@admin.register(ScannerTest)
+class ScannerTestAdmin(ReadOnlyAdminMixin, AttributedAdmin):
+    list_display = ["county_recount", "scanner", "machine_marked", "hand_marked", "precincts", "passed", "tested_at"]
+    list_filter = ["passed"]
+    list_select_related = ["county_recount__request", "county_recount__county"]
+
+
+@admin.register(RecountTally)
+class RecountTallyAdmin(ReadOnlyAdminMixin, AttributedAdmin):
+    list_display = ["county_recount", "candidate", "vote_type", "line", "original", "recounted", "reason"]
+    list_filter = ["line", "vote_type", "reason"]
+    list_select_related = ["county_recount__request", "county_recount__county", "candidate"]
+    search_fields = ["candidate__name", "county_recount__request__receipt_number"]
+
+
+@admin.register(PartyChair)
+class PartyChairAdmin(AttributedAdmin):
+    list_display = ["party", "chair_name", "email", "state"]
+    list_filter = ["state"]
+    search_fields = ["party", "chair_name", "email"]
+    autocomplete_fields = ["user"]
 
 
 @admin.register(Notice)

@@ -9,6 +9,7 @@ import io
 from collections.abc import Mapping, Sequence
 from zoneinfo import ZoneInfo
 
+import time_machine
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from pypdf import PdfWriter
@@ -284,3 +285,17 @@ def make_tally(
         reason=reason,
         note=note,
     )
+
+
+def at(*when: int) -> datetime.datetime:
+    """An instant on Eastern time: `at(2017, 12, 12, 10, 0)`."""
+    return datetime.datetime(*when, tzinfo=EASTERN)
+
+
+def file_online(candidate: Candidate, when: datetime.datetime):
+    """The candidate's written request, filed online at `when` (an account is made if it has none)."""
+    from recounts.services import Signature, request_file
+
+    user = candidate.accounts.first() or make_candidate_account(candidate, username=candidate.name.split()[-1].lower())
+    with time_machine.travel(when, tick=False):
+        return request_file(candidate=candidate, by=user, signature=Signature(name=candidate.name))

@@ -57,6 +57,7 @@ REFERENCE_DATA = [
     ("elections.migrations.0002_georgia_counties", "load"),
     ("elections.migrations.0003_secretary_of_state_permissions", "grant"),
     ("recounts.migrations.0002_georgia_rules", "load"),
+    ("recounts.migrations.0005_secretary_of_state_permissions", "grant"),
 ]
 
 

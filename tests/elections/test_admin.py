@@ -7,7 +7,8 @@ from django.urls import reverse
 
 from elections.enums import CertificationScope, DeclaredStatus
 from elections.models import Candidate, Certification, Contest, Election, ImportBatch, Result, StaffMembership
-from recounts.models import ClosedDay, Notice, RecountRequest
+from recounts.counting import recount_order, scanner_test_record
+from recounts.models import ClosedDay, CountyRecount, Notice, PartyChair, RecountRequest, RecountTally, ScannerTest
 from recounts.services import Signature, request_file
 from tests.factories import EASTERN, build_atlanta_runoff, georgia_counties, make_candidate, make_result, make_user
 
@@ -17,7 +18,7 @@ ADMIN_MODELS = sorted(
     (model for model in admin.site._registry if model._meta.app_label in {"elections", "recounts"}),
     key=lambda model: model._meta.label,
 )
-READ_ONLY = {Result, ImportBatch, RecountRequest, Notice}
+READ_ONLY = {Result, ImportBatch, RecountRequest, Notice, CountyRecount, ScannerTest, RecountTally}
 WITHOUT_HISTORY = {ImportBatch, Notice}  # provenance and messages sent: recorded once, never edited
 
 
@@ -27,13 +28,27 @@ def admin_url(model, view: str, *args) -> str:
 
 @pytest.fixture
 def import_batch(atlanta_runoff, superuser) -> ImportBatch:
-    """Also a staff membership, a closed day, a request and its notices, so every admin has a row to show."""
-    StaffMembership.objects.create(user=superuser, jurisdiction=georgia_counties("Fulton")[0], title="Superintendent")
+    """Also a staff membership, a closed day, a party chair, a request with its notices and a county
+    recount (with its worksheet's lines and a scanner test), so every admin has a row to show."""
+    fulton = georgia_counties("Fulton")[0]
+    StaffMembership.objects.create(user=superuser, jurisdiction=fulton, title="Superintendent", superintendent=True)
     ClosedDay.objects.create(day=datetime.date(2017, 12, 26), name="State offices closed")
+    PartyChair.objects.create(party="Democratic", chair_name="Dana Chair", email="chair@example.test")
     norwood = atlanta_runoff.candidates.get(name="Mary Norwood")
     norwood.accounts.add(make_user(username="norwood", email="norwood@example.test"))
     with time_machine.travel(datetime.datetime(2017, 12, 12, 10, 0, tzinfo=EASTERN), tick=False):
-        request_file(candidate=norwood, by=norwood.accounts.get(), signature=Signature(name="Mary Norwood"))
+        request = request_file(candidate=norwood, by=norwood.accounts.get(), signature=Signature(name="Mary Norwood"))
+        part = recount_order(
+            request=request,
+            county=fulton,
+            by=superuser,
+            count_place="Fulton County Elections Hub",
+            count_starts_at=datetime.datetime(2017, 12, 13, 9, 0, tzinfo=EASTERN),
+        )
+        scanner_test_record(
+            county_recount=part, by=superuser, version=part.version, scanner="ICP-001",
+            machine_marked=75, hand_marked=25, precincts=3, hand_count=100, machine_count=100,
+        )  # fmt: skip
     return ImportBatch.objects.create(
         election=atlanta_runoff.election,
         file_name="atlanta.csv",
@@ -57,9 +72,13 @@ def test_every_model_with_history_is_registered():
         "elections.Result",
         "elections.StaffMembership",
         "recounts.ClosedDay",
+        "recounts.CountyRecount",
         "recounts.Notice",
+        "recounts.PartyChair",
         "recounts.RecountRequest",
         "recounts.RecountRule",
+        "recounts.RecountTally",
+        "recounts.ScannerTest",
     }
 
 

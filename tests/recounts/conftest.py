@@ -6,10 +6,15 @@ import datetime
 import pytest
 from django.test import Client
 
+from elections.enums import ElectionKind, Level, VoteType
 from elections.models import Candidate, Contest
+from elections.services import certification_record
 from tests.factories import (
     EASTERN,
+    at,
     build_atlanta_runoff,
+    build_race,
+    georgia_counties,
     make_candidate_account,
     make_secretary_of_state_staff,
     make_superintendent_staff,
@@ -101,3 +106,28 @@ def sos_client(sos_user) -> Client:
 def nobody_client(db) -> Client:
     """Logged in, with no role at all."""
     return logged_in(make_user(username="nobody"))
+
+
+@pytest.fixture
+def state_race():
+    """A Public Service Commission runoff voted in three counties, broken down by type."""
+    counties = georgia_counties("Fulton", "Cobb", "Gwinnett")
+    contest = build_race(
+        slug="psc-runoff",
+        office="Public Service Commission",
+        district="District 5",
+        level=Level.STATE,
+        counties=counties,
+        votes={
+            "Ada Able": [{VoteType.ELECTION_DAY: 10_000, VoteType.PROVISIONAL: 20}] * 3,
+            "Ben Baker": [{VoteType.ELECTION_DAY: 9_980, VoteType.PROVISIONAL: 10}] * 3,
+        },
+        kind=ElectionKind.RUNOFF,
+        certified_at=None,
+    )
+    for county in counties:
+        certification_record(
+            election=contest.election, jurisdiction=county, certified_at=at(2017, 12, 8, 12, 0), by=None
+        )
+    certification_record(election=contest.election, jurisdiction=None, certified_at=at(2017, 12, 11, 16, 0), by=None)
+    return contest

@@ -1,9 +1,21 @@
 """Inviting a candidate from the admin: the Secretary of State's staff send the one-time link."""
 
 import pytest
+import time_machine
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 
-from tests.factories import build_atlanta_runoff, make_secretary_of_state_staff, make_superintendent_staff
+from recounts.counting import recount_direct
+from recounts.enums import RequestStatus
+from tests.factories import (
+    at,
+    build_atlanta_runoff,
+    make_secretary_of_state_staff,
+    make_superintendent_staff,
+)
+from tests.factories import (
+    file_online as file,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -60,3 +72,63 @@ def test_the_invitation_page_needs_the_admin(client, norwood):
     client.force_login(make_superintendent_staff(username="clerk", county_name="Fulton"))  # not an admin user
     response = client.get(invite_url(norwood))
     assert (response.status_code, response.url.startswith("/admin/login/")) == (302, True)
+
+
+# -- The cases' admin actions call the same services -----------------------------------------------
+
+
+def changelist() -> str:
+    return reverse("admin:recounts_recountrequest_changelist")
+
+
+def test_direct_action_asks_for_the_window_then_directs(client, state_race):
+    sos = make_secretary_of_state_staff(is_staff=True)
+    client.force_login(sos)
+    request = file(state_race.candidates.get(name="Ben Baker"), at(2017, 12, 12, 9, 0))
+    selected = {"action": "direct", ACTION_CHECKBOX_NAME: [request.pk]}
+
+    asked = client.post(changelist(), selected)
+    assert asked.status_code == 200
+    assert "Direct the recount" in asked.content.decode()
+
+    with time_machine.travel(at(2017, 12, 12, 12, 0), tick=False):
+        done = client.post(
+            changelist(), selected | {"window_starts_at": "2017-12-14 09:00", "finish_by": "2017-12-18 17:00"}
+        )
+
+    assert done.status_code == 302
+    request.refresh_from_db()
+    assert (request.status, request.decided_by, request.finish_by) == (
+        RequestStatus.ORDERED,
+        sos,
+        at(2017, 12, 18, 17, 0),
+    )
+    assert sorted(request.county_recounts.values_list("county__name", flat=True)) == ["Cobb", "Fulton", "Gwinnett"]
+
+
+def test_finish_action_reports_a_case_that_is_not_counted(client, state_race):
+    client.force_login(make_secretary_of_state_staff(is_staff=True))
+    request = file(state_race.candidates.get(name="Ben Baker"), at(2017, 12, 12, 9, 0))
+
+    response = client.post(changelist(), {"action": "finish", ACTION_CHECKBOX_NAME: [request.pk]}, follow=True)
+
+    assert [str(message) for message in response.context["messages"]] == [
+        f"{request.receipt_number}: The case is filed; it is finished once every county is signed off."
+    ]
+    request.refresh_from_db()
+    assert request.status == RequestStatus.FILED
+
+
+def test_the_overdue_filter_lists_cases_with_a_county_past_its_finish(client, state_race):
+    sos = make_secretary_of_state_staff(is_staff=True)
+    client.force_login(sos)
+    request = file(state_race.candidates.get(name="Ben Baker"), at(2017, 12, 12, 9, 0))
+    recount_direct(request=request, by=sos, window_starts_at=at(2017, 12, 14, 9), finish_by=at(2017, 12, 18, 17))
+
+    with time_machine.travel(at(2017, 12, 18, 17, 1), tick=False):
+        overdue = client.get(changelist(), {"overdue": "yes"})
+    with time_machine.travel(at(2017, 12, 18, 16, 59), tick=False):
+        in_time = client.get(changelist(), {"overdue": "yes"})
+
+    assert [case.pk for case in overdue.context["cl"].result_list] == [request.pk]
+    assert list(in_time.context["cl"].result_list) == []

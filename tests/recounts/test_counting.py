@@ -7,7 +7,7 @@ import re
 import pytest
 import time_machine
 
-from elections.enums import DeclaredStatus, ElectionKind, Level, VoteType
+from elections.enums import DeclaredStatus, ElectionKind, VoteType
 from elections.importers.openelections import import_openelections_csv
 from elections.models import Certification, Result
 from elections.services import certification_record
@@ -28,32 +28,24 @@ from recounts.counting import (
 )
 from recounts.enums import CountyRecountStatus, DenialReason, DiscrepancyReason, NoticeKind, RequestStatus, TallyLine
 from recounts.management.commands.load_demo import RETURNS_CSV
-from recounts.models import CountyRecount, Notice, RecountRequest, RecountTally
+from recounts.models import CountyRecount, Notice, RecountTally
 from recounts.queries import county_recounts_overdue
-from recounts.services import RecountError, Signature, request_file
+from recounts.services import RecountError
 from tests.factories import (
-    EASTERN,
+    at,
     build_atlanta_runoff,
     build_race,
     georgia_counties,
-    make_candidate_account,
     make_secretary_of_state_staff,
     make_superintendent_staff,
+)
+from tests.factories import (
+    file_online as file,
 )
 
 pytestmark = pytest.mark.django_db
 
 UNSPEC, ED, PROV = VoteType.UNSPECIFIED, VoteType.ELECTION_DAY, VoteType.PROVISIONAL
-
-
-def at(*when: int) -> datetime.datetime:
-    return datetime.datetime(*when, tzinfo=EASTERN)
-
-
-def file(candidate, when: datetime.datetime) -> RecountRequest:
-    user = candidate.accounts.first() or make_candidate_account(candidate, username=candidate.name.split()[-1].lower())
-    with time_machine.travel(when, tick=False):
-        return request_file(candidate=candidate, by=user, signature=Signature(name=candidate.name))
 
 
 def order(request, county_name: str, by, when: datetime.datetime, **arguments) -> CountyRecount:
@@ -279,31 +271,6 @@ def test_no_difference_anywhere_confirms_the_returns(superintendents):
 
 
 # -- The Secretary of State's route ---------------------------------------------------------------
-
-
-@pytest.fixture
-def state_race():
-    """A Public Service Commission runoff voted in three counties, broken down by type."""
-    counties = georgia_counties("Fulton", "Cobb", "Gwinnett")
-    contest = build_race(
-        slug="psc-runoff",
-        office="Public Service Commission",
-        district="District 5",
-        level=Level.STATE,
-        counties=counties,
-        votes={
-            "Ada Able": [{ED: 10_000, PROV: 20}] * 3,
-            "Ben Baker": [{ED: 9_980, PROV: 10}] * 3,
-        },
-        kind=ElectionKind.RUNOFF,
-        certified_at=None,
-    )
-    for county in counties:
-        certification_record(
-            election=contest.election, jurisdiction=county, certified_at=at(2017, 12, 8, 12, 0), by=None
-        )
-    certification_record(election=contest.election, jurisdiction=None, certified_at=at(2017, 12, 11, 16, 0), by=None)
-    return contest
 
 
 def test_secretary_of_state_directs_every_county_and_one_is_overdue(state_race):
