@@ -4,20 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('elections', '0004_result_one_row_per_line'),
+        ("elections", "0004_result_one_row_per_line"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalstaffmembership',
-            name='superintendent',
-            field=models.BooleanField(default=False, help_text='The superintendent (or the official acting as one): orders the recount and may reopen a submitted worksheet.'),
+            model_name="historicalstaffmembership",
+            name="superintendent",
+            field=models.BooleanField(
+                default=False,
+                help_text="The superintendent (or the official acting as one): orders the recount and may reopen a submitted worksheet.",
+            ),
         ),
         migrations.AddField(
-            model_name='staffmembership',
-            name='superintendent',
-            field=models.BooleanField(default=False, help_text='The superintendent (or the official acting as one): orders the recount and may reopen a submitted worksheet.'),
+            model_name="staffmembership",
+            name="superintendent",
+            field=models.BooleanField(
+                default=False,
+                help_text="The superintendent (or the official acting as one): orders the recount and may reopen a submitted worksheet.",
+            ),
         ),
     ]
