@@ -600,3 +600,52 @@ def test_another_county_s_staff_cannot_decide_order_or_count(superintendents):
             make_superintendent_staff(username="dk-clerk", county_name="DeKalb"),
             at(2017, 12, 12, 15),
         )
+
+
+def test_precinct_returns_of_a_corrected_county_become_one_county_line_each_kept_in_history(superintendents):
+    summary = import_openelections_csv(
+        source=io.BytesIO(
+            b"county,precinct,office,district,party,candidate,votes,election_day,provisional\n"
+            b"Fulton,P1,Mayor,City of Atlanta,,Ada Able,600,590,10\n"
+            b"Fulton,P2,Mayor,City of Atlanta,,Ada Able,400,400,0\n"
+            b"Fulton,P1,Mayor,City of Atlanta,,Ben Baker,500,495,5\n"
+            b"Fulton,P2,Mayor,City of Atlanta,,Ben Baker,495,490,5\n"
+        ),
+        file_name="precincts.csv",
+        election_name="Atlanta Mayoral Runoff 2017",
+        date=datetime.date(2017, 12, 5),
+        kind=ElectionKind.RUNOFF,
+        municipal=True,
+    )
+    (fulton_county,) = georgia_counties("Fulton")
+    certification_record(
+        election=summary.election, jurisdiction=fulton_county, certified_at=at(2017, 12, 11, 16), by=None
+    )
+    contest = summary.election.contests.get()
+    request = file(contest.candidates.get(name="Ben Baker"), at(2017, 12, 12, 10, 0))
+    fulton = superintendents["Fulton"]
+    part = order(request, "Fulton", fulton, at(2017, 12, 12, 14, 0))
+    assert {(t.candidate.name, t.vote_type, t.original) for t in part.tallies.all()} == {
+        ("Ada Able", ED, 990),
+        ("Ada Able", PROV, 10),
+        ("Ben Baker", ED, 985),
+        ("Ben Baker", PROV, 10),
+    }
+    count(part, fulton, {("Ben Baker", ED): 987}, when=at(2017, 12, 13, 18, 0))
+    sign_off(part, fulton, at(2017, 12, 13, 19, 0))
+
+    case_finish(request=request, by=fulton, now=at(2017, 12, 14, 9, 0))
+
+    lines = Result.objects.filter(candidate__contest=contest).order_by("candidate__name")
+    assert [(r.candidate.name, r.precinct, r.votes, r.election_day, r.provisional) for r in lines] == [
+        ("Ada Able", "", 1_000, 990, 10),
+        ("Ben Baker", "", 997, 987, 10),
+    ]
+    reason = f"Corrected by recount {request.receipt_number}"
+    removed = Result.history.filter(history_type="-").order_by("candidate__name", "precinct")
+    assert [(h.candidate.name, h.precinct, h.votes, h.history_change_reason) for h in removed] == [
+        ("Ada Able", "P1", 600, reason),
+        ("Ada Able", "P2", 400, reason),
+        ("Ben Baker", "P1", 500, reason),
+        ("Ben Baker", "P2", 495, reason),
+    ]
