@@ -30,6 +30,7 @@ from recounts.enums import CountyRecountStatus, DenialReason, DiscrepancyReason,
 from recounts.management.commands.load_demo import RETURNS_CSV
 from recounts.models import CountyRecount, Notice, RecountTally
 from recounts.queries import county_recounts_overdue
+from recounts.reports import discrepancies, discrepancy_csv
 from recounts.services import RecountError
 from tests.factories import (
     at,
@@ -204,6 +205,11 @@ def test_2017_atlanta_norwood_granted_fulton_finds_differences_recertified_winne
     ] == [
         ("+", 42_887, f"Imported (as certified, before recount {request.receipt_number})"),
         ("~", 42_881, f"Corrected by recount {request.receipt_number}"),
+    ]
+    assert discrepancy_csv(discrepancies(request)).splitlines() == [
+        "county,candidate,vote_type,line,original,recounted,difference,reason,note",
+        "Fulton,Keisha Lance Bottoms,unspecified,returns,42887,42881,-6,scanner_misread,",
+        "Fulton,Mary Norwood,unspecified,returns,40668,40673,5,scanner_misread,",
     ]
     assert [h.status for h in request.history.order_by("history_id")] == [
         RequestStatus.FILED,
