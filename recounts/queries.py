@@ -6,6 +6,7 @@ days from the database and hand them to `recounts.rules` and `recounts.calendar`
 
 import datetime
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -14,14 +15,24 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import models
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
-from elections.enums import CertificationScope
+from elections.enums import CertificationScope, VoteType
 from elections.models import Candidate, Certification, Contest, Election, Jurisdiction
 from recounts import roles, rules
 from recounts.calendar import BusinessCalendar, ClosedDayOverride, filing_deadline
-from recounts.enums import AuthorityKind, CountyRecountStatus, RequestStatus, Route
-from recounts.models import ClosedDay, CountyRecount, Notice, RecountRequest, RecountRule, RequestAuthority
+from recounts.enums import OPEN_STATUSES, AuthorityKind, CountyRecountStatus, RequestStatus, Route, TallyLine
+from recounts.models import (
+    ClosedDay,
+    CountyRecount,
+    Notice,
+    PartyChair,
+    RecountRequest,
+    RecountRule,
+    RecountTally,
+    RequestAuthority,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -623,36 +634,70 @@ def inbox_entries(requests: QuerySet[RecountRequest], *, now: datetime.datetime)
 @dataclass(frozen=True, slots=True)
 class TimelineEntry:
     at: datetime.datetime
+    subject: str  # "The case", or the county whose recount it is
     by: AbstractBaseUser | None
     reason: str
     changes: list[tuple[str, object, object]]  # (field's verbose name, old, new); empty for the first
+    first: bool  # the first record of its case or county recount: when it was recorded
 
 
-def request_timeline(request: RecountRequest) -> list[TimelineEntry]:
-    """The request's history, oldest first: who, when, why and what changed (one query)."""
-    records = list(request.history.select_related("history_user").order_by("history_date", "history_id"))
-    names = {
-        field.name: field.verbose_name for field in RecountRequest._meta.get_fields() if hasattr(field, "verbose_name")
-    }
+#: Left out of the timeline's changes: the snapshot (shown on its own), ids of people and places (the
+#: entry names them), the worksheet's version counter and its tabulator tapes (on the worksheet).
+_TIMELINE_EXCLUDED = {
+    RecountRequest: ["snapshot", "filed_by", "decided_by", "contest", "candidate"],
+    CountyRecount: ["version", "tabulator_tapes", "request", "county", "ordered_by", "submitted_by", "signed_off_by"],
+}
+
+
+def _timeline_entries(
+    model: type[models.Model], records: list[models.Model], subject_of: Callable[[models.Model], str]
+) -> list[TimelineEntry]:
+    """One entry per history record, oldest first within each object; each diffed against the
+    object's record before it, its changes in the model's field order."""
+    names = {field.name: field.verbose_name for field in model._meta.fields}
+    position = {name: index for index, name in enumerate(names)}
     entries = []
-    for previous, record in zip([None, *records], records, strict=False):
+    previous = None
+    for record in records:
+        first = previous is None or previous.id != record.id
         changes = (
-            [
+            []
+            if first
+            else [
                 (names.get(change.field, change.field), change.old, change.new)
-                for change in record.diff_against(previous, excluded_fields=["snapshot"]).changes
+                for change in sorted(
+                    record.diff_against(previous, excluded_fields=_TIMELINE_EXCLUDED[model]).changes,
+                    key=lambda change: position.get(change.field, len(position)),
+                )
             ]
-            if previous is not None
-            else []
         )
         entries.append(
             TimelineEntry(
                 at=record.history_date,
+                subject=subject_of(record),
                 by=record.history_user,
                 reason=record.history_change_reason or "",
                 changes=changes,
+                first=first,
             )
         )
+        previous = record
     return entries
+
+
+def request_timeline(request: RecountRequest) -> list[TimelineEntry]:
+    """The case's history and its county recounts', oldest first: who did what, when, why and what
+    changed (two queries). At the same instant the case's own entry comes first."""
+    own = request.history.select_related("history_user").order_by("history_date", "history_id")
+    counties = (
+        CountyRecount.history.filter(request_id=request.pk)
+        .select_related("history_user", "county")
+        .order_by("id", "history_date", "history_id")
+    )
+    entries = _timeline_entries(RecountRequest, list(own), lambda record: "The case") + _timeline_entries(
+        CountyRecount, list(counties), lambda record: str(record.county)
+    )
+    return sorted(entries, key=lambda entry: entry.at)
 
 
 def notices_for(user: roles.User) -> QuerySet[Notice]:
@@ -669,3 +714,166 @@ def county_recounts_overdue(now: datetime.datetime) -> QuerySet[CountyRecount]:
         .exclude(status=CountyRecountStatus.APPROVED)
         .select_related("county", "request")
     )
+
+
+# The recount itself: the case page, the county worksheets, the dashboard and the superintendent's cases.
+
+
+def cases_visible_to(user: roles.User) -> QuerySet[RecountRequest]:
+    """`requests_visible_to`, and the cases with a county recount in the user's jurisdictions (on the
+    Secretary of State's route the request is addressed to the Secretary of State, yet each county
+    counts its part)."""
+    places = roles.staff_jurisdiction_ids(user)
+    if not places:
+        return requests_visible_to(user)
+    return RecountRequest.objects.filter(
+        Q(pk__in=requests_visible_to(user).values("pk"))
+        | Q(pk__in=CountyRecount.objects.filter(county__in=places).values("request_id"))
+    )
+
+
+def may_decide(user: roles.User, request: RecountRequest) -> bool:
+    """Whether the user works for the authority that decides the request (as the services check):
+    the Secretary of State's staff on its route, otherwise staff of a superintendent it is addressed to."""
+    if request.route == Route.SECRETARY_OF_STATE:
+        return roles.is_secretary_of_state(user)
+    addressed = {authority.jurisdiction_id for authority in request.authorities.all() if authority.jurisdiction_id}
+    return bool(addressed & roles.staff_jurisdiction_ids(user))
+
+
+def orderable_jurisdictions(user: roles.User, request: RecountRequest) -> list[Jurisdiction]:
+    """The superintendents the request is addressed to whose recount is not ordered yet and whose
+    staff the user is (the service then checks they are the superintendent). Empty unless the case
+    is still open to an order."""
+    if request.route != Route.SUPERINTENDENT or request.status not in {
+        RequestStatus.FILED,
+        RequestStatus.ORDERED,
+        RequestStatus.COUNTING,
+    }:
+        return []
+    places = roles.staff_jurisdiction_ids(user)
+    addressed = [
+        authority.jurisdiction for authority in request.authorities.all() if authority.jurisdiction_id in places
+    ]
+    if not addressed:
+        return []
+    ordered = set(request.county_recounts.values_list("county_id", flat=True))
+    return sorted(
+        (jurisdiction for jurisdiction in addressed if jurisdiction.pk not in ordered), key=lambda place: place.name
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CountyProgress:
+    county_recount: CountyRecount
+    finish_by: datetime.datetime | None  # the county's own, or the case's (the directive's window)
+    overdue: bool  # not signed off by `finish_by`
+
+
+@dataclass(frozen=True, slots=True)
+class CaseProgress:
+    request: RecountRequest
+    counties: list[CountyProgress]
+
+    @property
+    def signed_off(self) -> int:
+        return sum(county.county_recount.status == CountyRecountStatus.APPROVED for county in self.counties)
+
+    @property
+    def overdue(self) -> int:
+        return sum(county.overdue for county in self.counties)
+
+
+def county_progress(county_recount: CountyRecount, *, now: datetime.datetime) -> CountyProgress:
+    finish_by = county_recount.finish_by or county_recount.request.finish_by
+    return CountyProgress(
+        county_recount=county_recount,
+        finish_by=finish_by,
+        overdue=finish_by is not None and finish_by < now and county_recount.status != CountyRecountStatus.APPROVED,
+    )
+
+
+def _with_county_recounts(requests: QuerySet[RecountRequest]) -> QuerySet[RecountRequest]:
+    return requests.select_related("contest__election", "contest__home_county", "candidate").prefetch_related(
+        Prefetch(
+            "county_recounts",
+            queryset=CountyRecount.objects.select_related("county", "signed_off_by").order_by("county__name"),
+        )
+    )
+
+
+def cases_progress(requests: QuerySet[RecountRequest], *, now: datetime.datetime) -> list[CaseProgress]:
+    """Each case with its counties' progress at `now`, newest first (two queries)."""
+    return [
+        CaseProgress(
+            request=request,
+            counties=[county_progress(county_recount, now=now) for county_recount in request.county_recounts.all()],
+        )
+        for request in _with_county_recounts(requests).order_by("-filed_at", "-pk")
+    ]
+
+
+def open_cases() -> QuerySet[RecountRequest]:
+    """Every case still running, for the Secretary of State's dashboard."""
+    return RecountRequest.objects.filter(status__in=OPEN_STATUSES)
+
+
+def cases_for(user: roles.User) -> QuerySet[RecountRequest]:
+    """The cases of the user's office: addressed to it, or with a county recount in its jurisdictions."""
+    if not user.is_authenticated or not user.is_active:
+        return RecountRequest.objects.none()
+    who = Q(pk__in=[])
+    if roles.is_secretary_of_state(user):
+        who |= Q(authorities__kind=AuthorityKind.SECRETARY_OF_STATE)
+    places = roles.staff_jurisdiction_ids(user)
+    if places:
+        who |= Q(authorities__jurisdiction__in=places) | Q(county_recounts__county__in=places)
+    return RecountRequest.objects.filter(pk__in=RecountRequest.objects.filter(who).values("pk"))
+
+
+def case_county_recounts(request: RecountRequest, *, now: datetime.datetime) -> list[CountyProgress]:
+    """The case's county recounts by county name, each with its progress (one query)."""
+    county_recounts = request.county_recounts.select_related("county", "ordered_by", "signed_off_by").order_by(
+        "county__name"
+    )
+    for county_recount in county_recounts:
+        county_recount.request = request
+    return [county_progress(county_recount, now=now) for county_recount in county_recounts]
+
+
+def worksheets_visible_to(user: roles.User) -> QuerySet[CountyRecount]:
+    """County recounts the user may see: their own county's (its staff work on it), and read-only
+    every county's for the Secretary of State's staff and the contest's candidates."""
+    if not user.is_authenticated or not user.is_active:
+        return CountyRecount.objects.none()
+    if roles.is_secretary_of_state(user):
+        return CountyRecount.objects.all()
+    who = Q(request__contest__candidates__accounts=user)
+    places = roles.staff_jurisdiction_ids(user)
+    if places:
+        who |= Q(county__in=places)
+    return CountyRecount.objects.filter(pk__in=CountyRecount.objects.filter(who).values("pk"))
+
+
+_LINE_ORDER = {line: index for index, line in enumerate(TallyLine)}
+_TYPE_ORDER = {vote_type: index for index, vote_type in enumerate(VoteType)}
+
+
+def worksheet_tallies(county_recount: CountyRecount) -> list[RecountTally]:
+    """The worksheet's lines: by candidate (ballot order), the returns before the late ballots, by
+    vote type (one query)."""
+    return sorted(
+        county_recount.tallies.select_related("candidate"),
+        key=lambda tally: (
+            tally.candidate.ballot_order,
+            tally.candidate.name,
+            _LINE_ORDER[TallyLine(tally.line)],
+            _TYPE_ORDER[VoteType(tally.vote_type)],
+        ),
+    )
+
+
+def party_chairs_of(contest: Contest) -> QuerySet[PartyChair]:
+    """The chairs of the parties of the contest's candidates (who get the written notice of the count)."""
+    parties = Candidate.objects.filter(contest=contest).exclude(party="").values("party")
+    return PartyChair.objects.filter(state=contest.election.state, party__in=parties).order_by("party")
