@@ -1,6 +1,7 @@
 """Forms of the recount pages: parse and validate, return domain values; the services decide."""
 
 import datetime
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from crispy_forms.helper import FormHelper
@@ -12,14 +13,17 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from elections.models import Candidate
-from recounts.enums import RequestChannel, Signatory
+from recounts.counting import LateBallots, TallyEntry
+from recounts.enums import DenialReason, DiscrepancyReason, RequestChannel, Signatory, TallyLine
+from recounts.models import CountyRecount, RecountTally
 from recounts.services import Letter, RecountError, Signature, letter_check
 
 ATTESTATION = (
     "I am the candidate, or the candidate's authorised agent named above, and this is my written request for a recount"
 )
-#: Paper and email requests reach Georgia's offices: their received-at is read on Eastern time.
-RECEIVED_AT_ZONE = ZoneInfo("America/New_York")
+#: Georgia's offices keep Eastern time: a time typed on a form (a paper request received, a count's
+#: start, a recount's deadline) is read on it, whatever the current time zone.
+OFFICE_TIME_ZONE = ZoneInfo("America/New_York")
 
 
 def _checked_pdf(upload: UploadedFile | None, *, what: str) -> Letter | None:
@@ -81,14 +85,14 @@ class RequestFileForm(_SignedForm):
         return _checked_pdf(self.cleaned_data.get("letter"), what="The signed letter")
 
 
-class ReceivedAtField(forms.DateTimeField):
+class EasternDateTimeField(forms.DateTimeField):
     """A `datetime-local` input read on Eastern time, whatever the current time zone."""
 
     widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
     input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 
     def to_python(self, value: object) -> datetime.datetime | None:
-        with timezone.override(RECEIVED_AT_ZONE):
+        with timezone.override(OFFICE_TIME_ZONE):
             return super().to_python(value)
 
 
@@ -99,7 +103,7 @@ class RequestRecordForm(_SignedForm):
     channel = forms.ChoiceField(
         choices=[(RequestChannel.PAPER, "Paper"), (RequestChannel.EMAIL, "Email")], label="Received"
     )
-    received_at = ReceivedAtField(label="Received at", help_text="Eastern time.")
+    received_at = EasternDateTimeField(label="Received at", help_text="Eastern time.")
     scan = forms.FileField(
         label="Scan of the request (PDF)",
         help_text="PDF only, at most 10 MB.",
@@ -141,3 +145,238 @@ class InviteForm(forms.Form):
     """One small form per candidate on the contest page (rendered there by hand: many on a page)."""
 
     email = forms.EmailField(label="Email")
+
+
+# The decision: order (superintendent), direct (Secretary of State) or deny.
+
+
+def _ruling_field(help_text: str) -> forms.CharField:
+    return forms.CharField(
+        required=False, max_length=10_000, widget=forms.Textarea(attrs={"rows": 3}), help_text=help_text
+    )
+
+
+class _GrantForm(forms.Form):
+    """A grant, with the authority's ruling. `ruling_needed` says why the request needs one to be
+    granted (“late”, “not eligible on the certified returns”), if it does: the service requires it then."""
+
+    ruling = _ruling_field("Optional: why the request is granted.")
+
+    def __init__(self, *args, ruling_needed: str = "", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if ruling_needed:
+            self.fields[
+                "ruling"
+            ].help_text = f"Required: the request is {ruling_needed}. Write the ruling that grants it nevertheless."
+
+
+class RecountOrderForm(_GrantForm):
+    """The superintendent orders the recount in their county: where and when the count is, and by
+    when it is done."""
+
+    count_place = forms.CharField(
+        max_length=300, label="Place of the count", help_text="The notice to the candidates and parties gives it."
+    )
+    count_starts_at = EasternDateTimeField(label="The count starts at", help_text="Eastern time.")
+    finish_by = EasternDateTimeField(required=False, label="Finish by", help_text="Optional. Eastern time.")
+
+    field_order = ["count_place", "count_starts_at", "finish_by", "ruling"]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        starts, finish = cleaned.get("count_starts_at"), cleaned.get("finish_by")
+        if starts and finish and finish <= starts:
+            self.add_error("finish_by", "The recount must finish after the count starts.")
+        return cleaned
+
+
+class RecountDirectForm(_GrantForm):
+    """The Secretary of State directs the recount in every county where the office was voted."""
+
+    window_starts_at = EasternDateTimeField(label="The counties' recounts start at", help_text="Eastern time.")
+    finish_by = EasternDateTimeField(label="Every county finishes by", help_text="Eastern time.")
+
+    field_order = ["window_starts_at", "finish_by", "ruling"]
+
+
+class RequestDenyForm(forms.Form):
+    reason = forms.ChoiceField(choices=DenialReason.choices, label="Statutory reason")
+    ruling = _ruling_field("The authority's ruling. Required when the request is denied as late.")
+
+    def clean_reason(self) -> DenialReason:
+        return DenialReason(self.cleaned_data["reason"])
+
+
+# The county worksheet.
+
+
+class _VersionedForm(forms.Form):
+    """A form of the worksheet: it carries the version of the worksheet it was read from, so that a
+    save made on an older one is refused."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class ScannerTestForm(_VersionedForm):
+    """A scanner's test deck (State Election Board Rule 183-1-15-.03)."""
+
+    scanner = forms.CharField(max_length=100, help_text="Its serial number or label.")
+    machine_marked = forms.IntegerField(min_value=0, label="Machine-marked ballots", help_text="At least 75.")
+    hand_marked = forms.IntegerField(min_value=0, label="Hand-marked ballots", help_text="At least 25.")
+    precincts = forms.IntegerField(min_value=0, max_value=32_767, help_text="At least 3.")
+    hand_count = forms.IntegerField(min_value=0, label="Hand count", help_text="The deck counted by hand.")
+    machine_count = forms.IntegerField(
+        min_value=0, label="Machine count", help_text="The deck as the scanner counted it."
+    )
+
+
+@dataclass(frozen=True)
+class WorksheetLine:
+    """A line of the returns on the worksheet form: the tally and its three inputs."""
+
+    tally: RecountTally
+    recounted: forms.BoundField
+    reason: forms.BoundField
+    note: forms.BoundField
+
+
+class WorksheetForm(_VersionedForm):
+    """The worksheet's figures in one form: every line of the returns recounted (figure, reason for a
+    difference, note) and, unless the ballots are counted by hand, each candidate's total on the
+    tabulator tapes. Lines of late ballots have their own form. Unbound, it shows the stored figures."""
+
+    def __init__(
+        self,
+        *args,
+        county_recount: CountyRecount,
+        tallies: list[RecountTally],
+        candidates: list[Candidate],
+        **kwargs,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = county_recount.version
+        self.returns = [tally for tally in tallies if tally.line == TallyLine.RETURNS]
+        for tally in self.returns:
+            self.fields[f"recounted_{tally.pk}"] = forms.IntegerField(
+                required=False,
+                min_value=0,
+                initial=tally.recounted,
+                widget=forms.NumberInput(
+                    attrs={
+                        "class": "form-control form-control-sm text-end",
+                        "aria-label": f"{tally}: recounted",
+                        "data-original": tally.original,
+                    }
+                ),
+            )
+            self.fields[f"reason_{tally.pk}"] = forms.ChoiceField(
+                required=False,
+                choices=[("", "—"), *DiscrepancyReason.choices],
+                initial=tally.reason,
+                widget=forms.Select(attrs={"class": "form-select form-select-sm", "aria-label": f"{tally}: reason"}),
+            )
+            self.fields[f"note_{tally.pk}"] = forms.CharField(
+                required=False,
+                max_length=1_000,
+                initial=tally.note,
+                widget=forms.TextInput(attrs={"class": "form-control form-control-sm", "aria-label": f"{tally}: note"}),
+            )
+        self.tape_candidates = [] if county_recount.hand_count else candidates
+        for candidate in self.tape_candidates:
+            self.fields[f"tape_{candidate.pk}"] = forms.IntegerField(
+                required=False,
+                min_value=0,
+                initial=county_recount.tabulator_tapes.get(str(candidate.pk)),
+                widget=forms.NumberInput(
+                    attrs={"class": "form-control form-control-sm text-end", "aria-label": f"{candidate}: tapes"}
+                ),
+            )
+
+    @property
+    def lines(self) -> list[WorksheetLine]:
+        return [
+            WorksheetLine(
+                tally=tally,
+                recounted=self[f"recounted_{tally.pk}"],
+                reason=self[f"reason_{tally.pk}"],
+                note=self[f"note_{tally.pk}"],
+            )
+            for tally in self.returns
+        ]
+
+    @property
+    def tapes(self) -> list[tuple[Candidate, forms.BoundField]]:
+        return [(candidate, self[f"tape_{candidate.pk}"]) for candidate in self.tape_candidates]
+
+    def entries(self) -> dict[int, TallyEntry]:
+        """The figures as the service takes them (after `is_valid()`)."""
+        return {
+            tally.pk: TallyEntry(
+                recounted=self.cleaned_data[f"recounted_{tally.pk}"],
+                reason=self.cleaned_data[f"reason_{tally.pk}"],
+                note=self.cleaned_data[f"note_{tally.pk}"],
+            )
+            for tally in self.returns
+        }
+
+    def tabulator_tapes(self) -> dict[int, int | None] | None:
+        """Each candidate's total on the tapes; None for a hand count (the tapes are left as they are)."""
+        if not self.tape_candidates:
+            return None
+        return {candidate.pk: self.cleaned_data[f"tape_{candidate.pk}"] for candidate in self.tape_candidates}
+
+
+class LateBallotsForm(_VersionedForm):
+    """Ballots counted for the first time: provisional ballots adjudicated since, or military and
+    overseas ballots that arrived in time. Entering a line again replaces its figure."""
+
+    candidate = forms.ModelChoiceField(queryset=Candidate.objects.none())
+    line = forms.ChoiceField(
+        choices=[(line.value, line.label) for line in (TallyLine.PROVISIONAL_ADJUDICATED, TallyLine.UOCAVA_ARRIVED)],
+        label="Ballots",
+    )
+    votes = forms.IntegerField(min_value=0)
+
+    def __init__(self, *args, candidates: QuerySet[Candidate], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["candidate"].queryset = candidates
+
+    def late_ballots(self) -> list[LateBallots]:
+        return [
+            LateBallots(
+                candidate=self.cleaned_data["candidate"],
+                line=TallyLine(self.cleaned_data["line"]),
+                votes=self.cleaned_data["votes"],
+            )
+        ]
+
+
+class SubmitForm(_VersionedForm):
+    """Submit the worksheet for sign-off (no field but its version)."""
+
+
+SIGN_OFF_ATTESTATION = "I attest that this worksheet is the true result of the recount in this county"
+
+
+class SignOffForm(forms.Form):
+    official_name = forms.CharField(max_length=200, label="Official's name")
+    official_title = forms.CharField(max_length=200, required=False, label="Title")
+    attestation = forms.BooleanField(required=False, label=SIGN_OFF_ATTESTATION)
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        required=False,
+        max_length=1_000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Required. The worksheet's figures so far stay in its history.",
+    )
+
+
+class CountScheduleForm(forms.Form):
+    """The county's place and time of the count, on the Secretary of State's route."""
+
+    count_place = forms.CharField(
+        max_length=300, label="Place of the count", help_text="The notice to the candidates and parties gives it."
+    )
+    count_starts_at = EasternDateTimeField(label="The count starts at", help_text="Eastern time.")
