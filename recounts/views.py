@@ -1,4 +1,5 @@
-"""The candidate's pages, the written request, and the receiving authority's inbox.
+"""The candidate's pages, the written request, the receiving authority's inbox, and the recount: the
+decision, the county worksheets, the progress, the discrepancy report and the documents.
 
 Thin: each view reads through `recounts.queries` (which also decides who sees what), binds a form,
 calls one service, then sends a message and redirects, or renders.
@@ -14,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,12 +24,46 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from elections.models import Candidate
-from recounts import queries, roles
-from recounts.documents import request_receipt_pdf
-from recounts.enums import RequestChannel
-from recounts.forms import InviteForm, RequestFileForm, RequestRecordForm, WithdrawForm
-from recounts.models import RecountRequest
+from elections.models import Candidate, Jurisdiction
+from recounts import queries, reports, roles
+from recounts.counting import (
+    case_finish,
+    county_count_schedule,
+    recount_direct,
+    recount_order,
+    request_deny,
+    scanner_test_record,
+    worksheet_problems,
+    worksheet_reopen,
+    worksheet_save,
+    worksheet_sign_off,
+    worksheet_submit,
+)
+from recounts.documents import (
+    count_notice_pdf,
+    recertification_pdf,
+    recount_directive_pdf,
+    recount_order_pdf,
+    request_receipt_pdf,
+)
+from recounts.enums import CountyRecountStatus, RequestChannel, RequestStatus, Route, TallyLine
+from recounts.forms import (
+    CountScheduleForm,
+    InviteForm,
+    LateBallotsForm,
+    RecountDirectForm,
+    RecountOrderForm,
+    ReopenForm,
+    RequestDenyForm,
+    RequestFileForm,
+    RequestRecordForm,
+    ScannerTestForm,
+    SignOffForm,
+    SubmitForm,
+    WithdrawForm,
+    WorksheetForm,
+)
+from recounts.models import CountyRecount, RecountRequest, RequestAuthority
 from recounts.services import (
     WITHDRAWABLE,
     DuplicateRequest,
@@ -45,6 +81,12 @@ def _file_name(text: str, suffix: str) -> str:
     """A download name made only of letters, digits, dots, dashes and underscores."""
     stem = re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._") or "document"
     return f"{stem[:100]}{suffix}"
+
+
+def _pdf(content: bytes, name: str) -> FileResponse:
+    return FileResponse(
+        io.BytesIO(content), as_attachment=True, filename=_file_name(name, ".pdf"), content_type="application/pdf"
+    )
 
 
 def set_password_link(request: HttpRequest, user: AbstractBaseUser) -> str:
@@ -119,31 +161,14 @@ def file_request(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 @login_required
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    recount_request = _visible_request(request, pk)
-    return render(
-        request,
-        "recounts/request_detail.html",
-        {
-            "recount_request": recount_request,
-            "authorities": recount_request.authorities.select_related("jurisdiction").order_by("pk"),
-            "timeline": queries.request_timeline(recount_request),
-            "may_withdraw": recount_request.status in WITHDRAWABLE
-            and roles.is_candidate_account(request.user, recount_request.candidate),
-            "withdraw_form": WithdrawForm(),
-        },
-    )
+    return _case_page(request, _visible_case(request, pk))
 
 
 @require_safe
 @login_required
 def receipt(request: HttpRequest, pk: int) -> FileResponse:
     recount_request = _visible_request(request, pk)
-    return FileResponse(
-        io.BytesIO(request_receipt_pdf(recount_request)),
-        as_attachment=True,
-        filename=_file_name(recount_request.receipt_number, ".pdf"),
-        content_type="application/pdf",
-    )
+    return _pdf(request_receipt_pdf(recount_request), recount_request.receipt_number)
 
 
 @require_safe
@@ -233,7 +258,11 @@ def inbox(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("The inbox is for the staff of an authority that receives requests.")
     now = timezone.now()
     entries = queries.inbox_entries(queries.inbox_for(request.user), now=now)
-    return render(request, "recounts/inbox.html", {"entries": entries, "now": now})
+    return render(
+        request,
+        "recounts/inbox.html",
+        {"entries": entries, "now": now, "secretary_of_state": roles.is_secretary_of_state(request.user)},
+    )
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -278,3 +307,582 @@ def record(request: HttpRequest) -> HttpResponse:
 @login_required
 def notices(request: HttpRequest) -> HttpResponse:
     return render(request, "recounts/notices.html", {"notices": queries.notices_for(request.user)})
+
+
+# The case: the decision, the county recounts, the documents and the end.
+
+FINISHED = frozenset({RequestStatus.CONFIRMED, RequestStatus.RECERTIFIED})
+CASE_QUERYSET_RELATED = ("contest__election", "contest__home_county", "candidate", "filed_by", "decided_by")
+
+
+def _visible_case(request: HttpRequest, pk: int) -> RecountRequest:
+    """The case, if the user may see it (`queries.cases_visible_to`), with its authorities."""
+    return get_object_or_404(
+        queries.cases_visible_to(request.user)
+        .select_related(*CASE_QUERYSET_RELATED)
+        .prefetch_related(
+            Prefetch("authorities", queryset=RequestAuthority.objects.select_related("jurisdiction").order_by("pk"))
+        ),
+        pk=pk,
+    )
+
+
+def _deciding(request: HttpRequest, recount_request: RecountRequest) -> RecountRequest:
+    if not queries.may_decide(request.user, recount_request):
+        raise PermissionDenied("Only the authority the request is addressed to can decide it.")
+    return recount_request
+
+
+def _ruling_needed(recount_request: RecountRequest) -> str:
+    """Why granting the request needs the authority's ruling (“late”, …), or "" when it does not."""
+    if recount_request.status != RequestStatus.FILED:
+        return ""
+    problems = [
+        problem
+        for problem, applies in (
+            ("late", recount_request.late),
+            ("not eligible on the certified returns", not recount_request.eligible),
+        )
+        if applies
+    ]
+    return " and ".join(problems)
+
+
+def _case_page(
+    request: HttpRequest,
+    recount_request: RecountRequest,
+    *,
+    order_form: tuple[int, RecountOrderForm] | None = None,
+    direct_form: RecountDirectForm | None = None,
+    deny_form: RequestDenyForm | None = None,
+) -> HttpResponse:
+    """The case page: the request, the decision (for the authority), the county recounts, the
+    documents and the timeline. A form given is shown bound (its input and errors kept)."""
+    user = request.user
+    filed = recount_request.status == RequestStatus.FILED
+    deciding = queries.may_decide(user, recount_request)
+    ruling_needed = _ruling_needed(recount_request)
+    order_forms = []
+    for place in queries.orderable_jurisdictions(user, recount_request):
+        form = (
+            order_form[1]
+            if order_form and order_form[0] == place.pk
+            else RecountOrderForm(prefix=f"order-{place.pk}", ruling_needed=ruling_needed)
+        )
+        order_forms.append((place, form, roles.is_superintendent_of(user, place.pk)))
+    directing = filed and deciding and recount_request.route == Route.SECRETARY_OF_STATE
+    counties = queries.case_county_recounts(recount_request, now=timezone.now())
+    has_notices = any(county.county_recount.count_place for county in counties)
+    return render(
+        request,
+        "recounts/request_detail.html",
+        {
+            "recount_request": recount_request,
+            "authorities": recount_request.authorities.all(),
+            "timeline": queries.request_timeline(recount_request),
+            "may_withdraw": recount_request.status in WITHDRAWABLE
+            and roles.is_candidate_account(user, recount_request.candidate),
+            "withdraw_form": WithdrawForm(),
+            "order_forms": order_forms,
+            "direct_form": (direct_form or RecountDirectForm(ruling_needed=ruling_needed)) if directing else None,
+            "deny_form": (deny_form or RequestDenyForm()) if filed and deciding else None,
+            "may_finish": deciding and recount_request.status == RequestStatus.COUNTED,
+            "counties": counties,
+            "worksheets": set(
+                queries.worksheets_visible_to(user).filter(request=recount_request).values_list("pk", flat=True)
+            )
+            if counties
+            else set(),
+            "addressees": recount_request.contest.candidates.filter(write_in_aggregate=False).order_by(
+                "ballot_order", "name"
+            )
+            if has_notices
+            else [],
+            "chairs": queries.party_chairs_of(recount_request.contest) if has_notices else [],
+            "finished": recount_request.status in FINISHED,
+        },
+    )
+
+
+@require_POST
+@login_required
+def order(request: HttpRequest, pk: int, county: int) -> HttpResponse:
+    """The superintendent orders the recount in their county (the superintendent's route)."""
+    recount_request = _deciding(request, _visible_case(request, pk))
+    place = get_object_or_404(Jurisdiction, pk=county)
+    form = RecountOrderForm(request.POST, prefix=f"order-{place.pk}", ruling_needed=_ruling_needed(recount_request))
+    if form.is_valid():
+        try:
+            recount_order(
+                request=recount_request,
+                county=place,
+                by=request.user,
+                count_place=form.cleaned_data["count_place"],
+                count_starts_at=form.cleaned_data["count_starts_at"],
+                finish_by=form.cleaned_data["finish_by"],
+                ruling=form.cleaned_data["ruling"],
+            )
+        except RecountError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request,
+                f"The recount in {place} is ordered; the written notice of the count went to the candidates and "
+                "the party chairs.",
+            )
+            return redirect("recounts:request", pk=pk)
+    return _case_page(request, recount_request, order_form=(place.pk, form))
+
+
+@require_POST
+@login_required
+def direct(request: HttpRequest, pk: int) -> HttpResponse:
+    """The Secretary of State directs the recount in every county where the office was voted."""
+    recount_request = _deciding(request, _visible_case(request, pk))
+    form = RecountDirectForm(request.POST, ruling_needed=_ruling_needed(recount_request))
+    if form.is_valid():
+        try:
+            county_recounts = recount_direct(
+                request=recount_request,
+                by=request.user,
+                window_starts_at=form.cleaned_data["window_starts_at"],
+                finish_by=form.cleaned_data["finish_by"],
+                ruling=form.cleaned_data["ruling"],
+            )
+        except RecountError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request,
+                f"The recount is directed in {len(county_recounts)} "
+                f"{'county' if len(county_recounts) == 1 else 'counties'}; each superintendent is notified.",
+            )
+            return redirect("recounts:request", pk=pk)
+    return _case_page(request, recount_request, direct_form=form)
+
+
+@require_POST
+@login_required
+def deny(request: HttpRequest, pk: int) -> HttpResponse:
+    recount_request = _deciding(request, _visible_case(request, pk))
+    form = RequestDenyForm(request.POST)
+    if form.is_valid():
+        try:
+            request_deny(
+                request=recount_request,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                ruling=form.cleaned_data["ruling"],
+            )
+        except RecountError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request, f"Request {recount_request.receipt_number} is denied: {form.cleaned_data['reason'].label}."
+            )
+            return redirect("recounts:request", pk=pk)
+    return _case_page(request, recount_request, deny_form=form)
+
+
+@require_POST
+@login_required
+def finish(request: HttpRequest, pk: int) -> HttpResponse:
+    """End a counted case: confirmed, or the returns corrected and recertified."""
+    recount_request = _deciding(request, _visible_case(request, pk))
+    try:
+        finished = case_finish(request=recount_request, by=request.user)
+    except RecountError as error:
+        messages.error(request, str(error))
+    else:
+        if finished.status == RequestStatus.CONFIRMED:
+            messages.success(request, "The recount confirmed the returns: the case is closed.")
+        elif finished.outcome_changed:
+            messages.warning(
+                request,
+                "The returns are corrected and recertified, and THE OUTCOME CHANGED: everyone concerned is told.",
+            )
+        else:
+            messages.success(request, "The returns are corrected and recertified; the outcome is unchanged.")
+    return redirect("recounts:request", pk=pk)
+
+
+# The discrepancy report and the documents.
+
+
+@require_safe
+@login_required
+def discrepancies(request: HttpRequest, pk: int) -> HttpResponse:
+    recount_request = _visible_case(request, pk)
+    return render(
+        request,
+        "recounts/discrepancies.html",
+        {"recount_request": recount_request, "report": reports.discrepancies(recount_request)},
+    )
+
+
+@require_safe
+@login_required
+def discrepancies_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    """The differences the recount found, as CSV (`reports.discrepancy_csv`)."""
+    recount_request = _visible_case(request, pk)
+    name = _file_name(f"{recount_request.receipt_number}-discrepancies", ".csv")
+    return HttpResponse(
+        reports.discrepancy_csv(reports.discrepancies(recount_request)),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@require_safe
+@login_required
+def directive_pdf(request: HttpRequest, pk: int) -> FileResponse:
+    recount_request = _visible_case(request, pk)
+    if recount_request.route != Route.SECRETARY_OF_STATE or recount_request.window_starts_at is None:
+        raise Http404("The Secretary of State has not directed this recount.")
+    return _pdf(recount_directive_pdf(recount_request), f"{recount_request.receipt_number}-directive")
+
+
+@require_safe
+@login_required
+def recertification(request: HttpRequest, pk: int) -> FileResponse:
+    recount_request = _visible_case(request, pk)
+    if recount_request.status not in FINISHED:
+        raise Http404("The case is not finished yet.")
+    return _pdf(recertification_pdf(recount_request), f"{recount_request.receipt_number}-outcome")
+
+
+def _case_county_recount(request: HttpRequest, pk: int) -> CountyRecount:
+    """A county recount of a case the user may see (for its documents)."""
+    return get_object_or_404(
+        CountyRecount.objects.filter(request__in=queries.cases_visible_to(request.user).values("pk")).select_related(
+            *(f"request__{related}" for related in CASE_QUERYSET_RELATED), "county", "ordered_by"
+        ),
+        pk=pk,
+    )
+
+
+@require_safe
+@login_required
+def order_pdf(request: HttpRequest, pk: int) -> FileResponse:
+    county_recount = _case_county_recount(request, pk)
+    if county_recount.request.route != Route.SUPERINTENDENT:
+        raise Http404("On the Secretary of State's route the recount is directed, not ordered by the county.")
+    return _pdf(
+        recount_order_pdf(county_recount),
+        f"{county_recount.request.receipt_number}-order-{county_recount.county.name}",
+    )
+
+
+@require_safe
+@login_required
+def count_notice(request: HttpRequest, pk: int, candidate: int | None = None, chair: int | None = None) -> FileResponse:
+    """The written notice of the count to one candidate of the contest, or to one party's chair."""
+    county_recount = _case_county_recount(request, pk)
+    if not county_recount.count_place:
+        raise Http404("The place and time of the count are not set yet.")
+    contest = county_recount.request.contest
+    if candidate is not None:
+        addressee = get_object_or_404(contest.candidates.filter(write_in_aggregate=False), pk=candidate).name
+    else:
+        party_chair = get_object_or_404(queries.party_chairs_of(contest), pk=chair)
+        addressee = f"{party_chair.chair_name}, Chair, {party_chair.party}"
+    return _pdf(
+        count_notice_pdf(county_recount, addressee=addressee),
+        f"{county_recount.request.receipt_number}-notice-{county_recount.county.name}-{addressee}",
+    )
+
+
+# The county worksheet.
+
+OPEN_TO_COUNTING = frozenset({RequestStatus.ORDERED, RequestStatus.COUNTING})
+
+
+def _visible_worksheet(request: HttpRequest, pk: int) -> CountyRecount:
+    return get_object_or_404(
+        queries.worksheets_visible_to(request.user).select_related(
+            "request__contest__election", "request__candidate", "county", "submitted_by", "signed_off_by"
+        ),
+        pk=pk,
+    )
+
+
+def _own_worksheet(request: HttpRequest, pk: int) -> CountyRecount:
+    """A worksheet the user works on: their own county's; others read it only."""
+    county_recount = _visible_worksheet(request, pk)
+    if county_recount.county_id not in roles.staff_jurisdiction_ids(request.user):
+        raise PermissionDenied(f"Only the staff of {county_recount.county}'s superintendent can work on its recount.")
+    return county_recount
+
+
+def _conflict(county_recount: CountyRecount, version: int) -> bool:
+    """Whether the worksheet was saved since `version` was read (then the page shows the stored one)."""
+    county_recount.refresh_from_db(fields=["version"])
+    return county_recount.version != version
+
+
+def _worksheet_page(
+    request: HttpRequest,
+    county_recount: CountyRecount,
+    *,
+    worksheet_form: WorksheetForm | None = None,
+    scanner_form: ScannerTestForm | None = None,
+    late_form: LateBallotsForm | None = None,
+    sign_off_form: SignOffForm | None = None,
+    reopen_form: ReopenForm | None = None,
+    schedule_form: CountScheduleForm | None = None,
+) -> HttpResponse:
+    """The worksheet: its staff's forms, or the figures read-only. A form given is shown bound."""
+    user = request.user
+    case = county_recount.request
+    status = CountyRecountStatus(county_recount.status)
+    works_here = county_recount.county_id in roles.staff_jurisdiction_ids(user)
+    closed = status in {CountyRecountStatus.SUBMITTED, CountyRecountStatus.APPROVED}
+    editable = works_here and not closed and case.status in OPEN_TO_COUNTING
+    tallies = queries.worksheet_tallies(county_recount)
+    candidates = list(case.contest.candidates.order_by("ballot_order", "name"))
+    version = {"version": county_recount.version}
+    context = {
+        "county_recount": county_recount,
+        "recount_request": case,
+        "case_visible": queries.cases_visible_to(user).filter(pk=case.pk).exists(),
+        "progress": queries.county_progress(county_recount, now=timezone.now()),
+        "tallies": tallies,
+        "late_lines": [tally for tally in tallies if tally.line != TallyLine.RETURNS],
+        "scanner_tests": county_recount.scanner_tests.all(),
+        "problems": worksheet_problems(county_recount),
+        "editable": editable,
+        "may_sign_off": works_here and status == CountyRecountStatus.SUBMITTED,
+        "may_reopen": works_here
+        and closed
+        and case.status in {RequestStatus.COUNTING, RequestStatus.COUNTED}
+        and roles.is_superintendent_of(user, county_recount.county_id),
+        "may_schedule": works_here
+        and case.route == Route.SECRETARY_OF_STATE
+        and status != CountyRecountStatus.APPROVED
+        and case.status in OPEN_TO_COUNTING,
+        "tapes": [] if county_recount.hand_count else _tapes(county_recount, candidates),
+    }
+    if editable:
+        context |= {
+            "worksheet_form": worksheet_form
+            or WorksheetForm(county_recount=county_recount, tallies=tallies, candidates=candidates),
+            "scanner_form": scanner_form or ScannerTestForm(initial=version),
+            "late_form": late_form or LateBallotsForm(initial=version, candidates=case.contest.candidates.all()),
+            "submit_form": SubmitForm(initial=version),
+        }
+    if context["may_sign_off"]:
+        context["sign_off_form"] = sign_off_form or SignOffForm()
+    if context["may_reopen"]:
+        context["reopen_form"] = reopen_form or ReopenForm()
+    if context["may_schedule"]:
+        context["schedule_form"] = schedule_form or CountScheduleForm(
+            initial={"count_place": county_recount.count_place, "count_starts_at": county_recount.count_starts_at}
+        )
+    return render(request, "recounts/worksheet.html", context)
+
+
+def _tapes(county_recount: CountyRecount, candidates: list[Candidate]) -> list[tuple[Candidate, int | None]]:
+    return [(candidate, county_recount.tabulator_tapes.get(str(candidate.pk))) for candidate in candidates]
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def worksheet(request: HttpRequest, pk: int) -> HttpResponse:
+    """A county's worksheet. Its staff save every figure at once (POST); a save made on an older
+    version than the stored one is refused and the stored figures are shown."""
+    if request.method != "POST":
+        return _worksheet_page(request, _visible_worksheet(request, pk))
+    county_recount = _own_worksheet(request, pk)
+    form = WorksheetForm(
+        request.POST,
+        county_recount=county_recount,
+        tallies=queries.worksheet_tallies(county_recount),
+        candidates=list(county_recount.request.contest.candidates.order_by("ballot_order", "name")),
+    )
+    if not form.is_valid():
+        messages.error(request, "Some figures could not be read; nothing was saved. See the lines marked below.")
+        return _worksheet_page(request, county_recount, worksheet_form=form)
+    try:
+        worksheet_save(
+            county_recount=county_recount,
+            by=request.user,
+            version=form.cleaned_data["version"],
+            entries=form.entries(),
+            tabulator_tapes=form.tabulator_tapes(),
+        )
+    except RecountError as error:
+        messages.error(request, str(error))
+        if _conflict(county_recount, form.cleaned_data["version"]):
+            return _worksheet_page(request, _visible_worksheet(request, pk))
+        return _worksheet_page(request, county_recount, worksheet_form=form)
+    messages.success(request, f"{county_recount.county}'s worksheet is saved.")
+    return redirect("recounts:worksheet", pk=pk)
+
+
+def _worksheet_refused(
+    request: HttpRequest, county_recount: CountyRecount, error: RecountError, version: int | None, **bound
+) -> HttpResponse:
+    """The service refused: its message, and the page again with the form as typed; or, when the
+    worksheet was saved meanwhile, as it is stored."""
+    messages.error(request, str(error))
+    if version is not None and _conflict(county_recount, version):
+        return _worksheet_page(request, _visible_worksheet(request, county_recount.pk))
+    return _worksheet_page(request, county_recount, **bound)
+
+
+@require_POST
+@login_required
+def scanner_test(request: HttpRequest, pk: int) -> HttpResponse:
+    county_recount = _own_worksheet(request, pk)
+    form = ScannerTestForm(request.POST)
+    if not form.is_valid():
+        return _worksheet_page(request, county_recount, scanner_form=form)
+    deck = {name: value for name, value in form.cleaned_data.items() if name != "version"}
+    try:
+        test = scanner_test_record(
+            county_recount=county_recount, by=request.user, version=form.cleaned_data["version"], **deck
+        )
+    except RecountError as error:
+        return _worksheet_refused(request, county_recount, error, form.cleaned_data["version"], scanner_form=form)
+    if test.passed:
+        messages.success(request, f"Scanner {test.scanner} passed its test deck.")
+    else:
+        messages.warning(request, f"Scanner {test.scanner} failed its test deck.")
+    return redirect("recounts:worksheet", pk=pk)
+
+
+@require_POST
+@login_required
+def late_ballots(request: HttpRequest, pk: int) -> HttpResponse:
+    county_recount = _own_worksheet(request, pk)
+    form = LateBallotsForm(request.POST, candidates=county_recount.request.contest.candidates.all())
+    if not form.is_valid():
+        return _worksheet_page(request, county_recount, late_form=form)
+    try:
+        worksheet_save(
+            county_recount=county_recount,
+            by=request.user,
+            version=form.cleaned_data["version"],
+            entries={},
+            late_ballots=form.late_ballots(),
+        )
+    except RecountError as error:
+        return _worksheet_refused(request, county_recount, error, form.cleaned_data["version"], late_form=form)
+    (late,) = form.late_ballots()
+    messages.success(request, f"{late.line.label} for {late.candidate}: {late.votes:,} entered.")
+    return redirect("recounts:worksheet", pk=pk)
+
+
+@require_POST
+@login_required
+def submit(request: HttpRequest, pk: int) -> HttpResponse:
+    county_recount = _own_worksheet(request, pk)
+    form = SubmitForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "The worksheet's version is missing; reload the page.")
+        return redirect("recounts:worksheet", pk=pk)
+    try:
+        worksheet_submit(county_recount=county_recount, by=request.user, version=form.cleaned_data["version"])
+    except RecountError as error:
+        return _worksheet_refused(request, county_recount, error, form.cleaned_data["version"])
+    messages.success(request, f"{county_recount.county}'s worksheet is submitted for sign-off.")
+    return redirect("recounts:worksheet", pk=pk)
+
+
+@require_POST
+@login_required
+def sign_off(request: HttpRequest, pk: int) -> HttpResponse:
+    county_recount = _own_worksheet(request, pk)
+    form = SignOffForm(request.POST)
+    if not form.is_valid():
+        return _worksheet_page(request, county_recount, sign_off_form=form)
+    try:
+        signed = worksheet_sign_off(
+            county_recount=county_recount,
+            by=request.user,
+            official_name=form.cleaned_data["official_name"],
+            official_title=form.cleaned_data["official_title"],
+            attested=form.cleaned_data["attestation"],
+        )
+    except RecountError as error:
+        return _worksheet_refused(request, county_recount, error, None, sign_off_form=form)
+    counted = (
+        " Every county is signed off: the case is counted." if signed.request.status == RequestStatus.COUNTED else ""
+    )
+    messages.success(request, f"{county_recount.county}'s worksheet is signed off by {signed.official_name}.{counted}")
+    return redirect("recounts:worksheet", pk=pk)
+
+
+@require_POST
+@login_required
+def reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    county_recount = _own_worksheet(request, pk)
+    form = ReopenForm(request.POST)
+    if not form.is_valid():
+        return _worksheet_page(request, county_recount, reopen_form=form)
+    try:
+        worksheet_reopen(county_recount=county_recount, by=request.user, reason=form.cleaned_data["reason"])
+    except RecountError as error:
+        return _worksheet_refused(request, county_recount, error, None, reopen_form=form)
+    messages.success(request, f"{county_recount.county}'s worksheet is reopened; its earlier figures stay in history.")
+    return redirect("recounts:worksheet", pk=pk)
+
+
+@require_POST
+@login_required
+def schedule(request: HttpRequest, pk: int) -> HttpResponse:
+    """The county's place and time of the count, on the Secretary of State's route."""
+    county_recount = _own_worksheet(request, pk)
+    form = CountScheduleForm(request.POST)
+    if not form.is_valid():
+        return _worksheet_page(request, county_recount, schedule_form=form)
+    try:
+        county_count_schedule(
+            county_recount=county_recount,
+            by=request.user,
+            count_place=form.cleaned_data["count_place"],
+            count_starts_at=form.cleaned_data["count_starts_at"],
+        )
+    except RecountError as error:
+        return _worksheet_refused(request, county_recount, error, None, schedule_form=form)
+    messages.success(
+        request,
+        "The place and time of the count are set; the written notice went to the candidates and the party chairs.",
+    )
+    return redirect("recounts:worksheet", pk=pk)
+
+
+# Progress: the Secretary of State's dashboard and the superintendent's cases.
+
+
+@require_safe
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Every open case, newest first, with each county's progress against its deadline."""
+    if not roles.is_secretary_of_state(request.user):
+        raise PermissionDenied("The dashboard is for the Secretary of State's staff.")
+    now = timezone.now()
+    return render(
+        request,
+        "recounts/dashboard.html",
+        {"cases": queries.cases_progress(queries.open_cases(), now=now), "now": now},
+    )
+
+
+@require_safe
+@login_required
+def cases(request: HttpRequest) -> HttpResponse:
+    """The cases of the user's office, newest first, with each county's progress."""
+    if not roles.is_staff_of_an_authority(request.user):
+        raise PermissionDenied("This page is for the staff of an authority.")
+    now = timezone.now()
+    return render(
+        request,
+        "recounts/cases.html",
+        {
+            "cases": queries.cases_progress(queries.cases_for(request.user), now=now),
+            "now": now,
+            "secretary_of_state": roles.is_secretary_of_state(request.user),
+            "places": roles.staff_jurisdiction_ids(request.user),
+        },
+    )
