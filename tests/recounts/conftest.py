@@ -131,3 +131,30 @@ def state_race():
         )
     certification_record(election=contest.election, jurisdiction=None, certified_at=at(2017, 12, 11, 16, 0), by=None)
     return contest
+
+
+@pytest.fixture
+def fulton_superintendent(db):
+    """Fulton's superintendent themself (orders the recount, reopens a worksheet)."""
+    return make_superintendent_staff(
+        username="fulton-superintendent",
+        county_name="Fulton",
+        superintendent=True,
+        first_name="Fay",
+        last_name="Fulton",
+    )
+
+
+@pytest.fixture
+def fulton_superintendent_client(fulton_superintendent) -> Client:
+    return logged_in(fulton_superintendent)
+
+
+@pytest.fixture
+def dekalb_superintendent(db):
+    return make_superintendent_staff(username="dekalb-superintendent", county_name="DeKalb", superintendent=True)
+
+
+@pytest.fixture
+def dekalb_superintendent_client(dekalb_superintendent) -> Client:
+    return logged_in(dekalb_superintendent)

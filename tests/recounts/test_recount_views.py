@@ -1,0 +1,1379 @@
+"""The recount's pages: the decision, the county worksheets, the progress, the discrepancy report and
+the documents. Every view: the happy path, the outsider, the candidate (read-only where allowed), the
+anonymous visitor, the wrong method, and the history written by each POST.
+
+The clock is pinned the day after Atlanta's 2017 runoff was certified (see `conftest.py`); each
+service a test drives by hand runs at that instant unless the test moves the clock.
+"""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from elections.enums import ElectionKind, Level, VoteType
+from elections.services import certification_record
+from recounts.counting import (
+    TallyEntry,
+    recount_direct,
+    recount_order,
+    scanner_test_record,
+    worksheet_save,
+    worksheet_sign_off,
+    worksheet_submit,
+)
+from recounts.enums import CountyRecountStatus, DenialReason, DiscrepancyReason, NoticeKind, RequestStatus, TallyLine
+from recounts.models import CountyRecount, Notice, PartyChair, RecountRequest, RecountTally, ScannerTest
+from recounts.services import Signature, request_file
+from tests.factories import (
+    ATLANTA_CERTIFIED_AT,
+    EASTERN,
+    build_race,
+    build_spread_race,
+    georgia_counties,
+    make_candidate_account,
+    make_superintendent_staff,
+)
+from tests.recounts.conftest import DAY_AFTER_CERTIFICATION, DEADLINE, logged_in
+from tests.recounts.test_views import anonymous_is_sent_to_login, messages_of, text_of
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _pinned(clock):
+    """Every test here runs on the pinned clock, services driven by hand included."""
+
+
+UNSPEC, ED, ABS = VoteType.UNSPECIFIED, VoteType.ELECTION_DAY, VoteType.ABSENTEE_BY_MAIL
+
+
+def at(*when: int) -> datetime.datetime:
+    return datetime.datetime(*when, tzinfo=EASTERN)
+
+
+def file(candidate) -> RecountRequest:
+    return request_file(candidate=candidate, by=candidate.accounts.get(), signature=Signature(name=candidate.name))
+
+
+def order(request: RecountRequest, by, county_name: str = "Fulton", **arguments) -> CountyRecount:
+    (county,) = georgia_counties(county_name)
+    return recount_order(
+        request=request,
+        county=county,
+        by=by,
+        count_place=f"{county_name} County Elections Hub",
+        count_starts_at=at(2017, 12, 12, 14, 0),
+        **arguments,
+    )
+
+
+def lines(county_recount: CountyRecount) -> dict[str, RecountTally]:
+    """The worksheet's lines of the returns by candidate (one vote type in the Atlanta race)."""
+    return {
+        tally.candidate.name: tally
+        for tally in county_recount.tallies.filter(line=TallyLine.RETURNS).select_related("candidate")
+    }
+
+
+def url(name: str, obj, *more) -> str:
+    return reverse(f"recounts:{name}", args=[obj.pk, *more])
+
+
+@pytest.fixture
+def filed(norwood, norwood_user) -> RecountRequest:
+    return file(norwood)
+
+
+@pytest.fixture
+def fulton_part(filed, fulton_superintendent) -> CountyRecount:
+    return order(filed, fulton_superintendent)
+
+
+def counted(county_recount: CountyRecount, by, figures: dict[str, int] | None = None) -> CountyRecount:
+    """One passing scanner, every line entered (as certified unless `figures` says), the tapes, submitted."""
+    county_recount.refresh_from_db()
+    scanner_test_record(
+        county_recount=county_recount, by=by, version=county_recount.version, scanner="ICP-001",
+        machine_marked=75, hand_marked=25, precincts=3, hand_count=100, machine_count=100,
+    )  # fmt: skip
+    county_recount.refresh_from_db()
+    figures = figures or {}
+    entries, tapes = {}, {}
+    for name, tally in lines(county_recount).items():
+        figure = figures.get(name, tally.original)
+        reason = DiscrepancyReason.SCANNER_MISREAD if figure != tally.original else ""
+        entries[tally.pk] = TallyEntry(recounted=figure, reason=reason)
+        tapes[tally.candidate_id] = figure
+    worksheet_save(
+        county_recount=county_recount, by=by, version=county_recount.version, entries=entries, tabulator_tapes=tapes
+    )
+    county_recount.refresh_from_db()
+    return worksheet_submit(county_recount=county_recount, by=by, version=county_recount.version)
+
+
+def signed_off(county_recount: CountyRecount, by) -> CountyRecount:
+    return worksheet_sign_off(
+        county_recount=county_recount, by=by, official_name="Fay Fulton", official_title="Superintendent", attested=True
+    )
+
+
+# recounts:request, for the authority: decide
+
+
+def order_data(county_pk: int, **fields: str) -> dict[str, str]:
+    data = {
+        "count_place": "Fulton County Elections Hub, 5600 Campbellton Fairburn Rd",
+        "count_starts_at": "2017-12-12T14:00",
+        "finish_by": "2017-12-14T17:00",
+        "ruling": "",
+    } | fields
+    return {f"order-{county_pk}-{name}": value for name, value in data.items()}
+
+
+def test_the_superintendent_is_offered_the_order_and_the_denial(filed, fulton_superintendent_client):
+    response = fulton_superintendent_client.get(url("request", filed))
+
+    assert response.status_code == 200
+    ((place, _, superintendent),) = response.context["order_forms"]
+    assert (str(place), superintendent) == ("Fulton County", True)
+    text = text_of(response)
+    assert "Order the recount in Fulton County Place of the count" in text
+    assert "DeKalb County Place" not in text
+    assert "Deny the request Statutory reason" in text
+    html = response.content.decode()
+    assert f'action="{url("order", filed, place.pk)}"' in html
+    assert 'type="datetime-local"' in html
+
+
+def test_staff_who_are_not_the_superintendent_may_deny_but_not_order(filed, fulton_client):
+    response = fulton_client.get(url("request", filed))
+
+    text = text_of(response)
+    assert "Only the superintendent of Fulton County can order the recount there." in text
+    assert "Deny the request" in text
+
+
+def test_the_candidate_and_the_secretary_of_state_are_not_offered_the_decision(filed, norwood_client, sos_client):
+    for client in (norwood_client, sos_client):
+        response = client.get(url("request", filed))
+        assert (response.context["order_forms"], response.context["deny_form"]) == ([], None)
+        assert 'id="decide"' not in response.content.decode()
+
+
+def test_ordering_through_the_page_records_the_recount_and_its_history(
+    filed, fulton_superintendent, fulton_superintendent_client
+):
+    (fulton,) = georgia_counties("Fulton")
+
+    response = fulton_superintendent_client.post(url("order", filed, fulton.pk), order_data(fulton.pk), follow=True)
+
+    assert response.redirect_chain == [(url("request", filed), 302)]
+    assert messages_of(response) == [
+        "The recount in Fulton County is ordered; the written notice of the count went to the candidates and the "
+        "party chairs."
+    ]
+    part = CountyRecount.objects.get()
+    assert (part.county, part.count_place, part.count_starts_at, part.finish_by, part.ordered_by) == (
+        fulton,
+        "Fulton County Elections Hub, 5600 Campbellton Fairburn Rd",
+        at(2017, 12, 12, 14, 0),
+        at(2017, 12, 14, 17, 0),
+        fulton_superintendent,
+    )
+    filed.refresh_from_db()
+    assert (filed.status, filed.decided_by, filed.decided_at) == (
+        RequestStatus.ORDERED,
+        fulton_superintendent,
+        DAY_AFTER_CERTIFICATION,
+    )
+    assert [(h.history_change_reason, h.history_user) for h in (filed.history.first(), part.history.first())] == [
+        ("Recount ordered in Fulton County", fulton_superintendent),
+        ("Recount ordered by the superintendent of Fulton County", fulton_superintendent),
+    ]
+    text = text_of(response)
+    assert (
+        "Fulton County Ordered Tuesday, December 12, 2017, 10:00 a.m. Eastern by Fay Fulton "
+        "Fulton County Elections Hub, 5600 Campbellton Fairburn Rd Tuesday, December 12, 2017, 2:00 p.m. Eastern "
+        "Thursday, December 14, 2017, 5:00 p.m. Eastern —"
+    ) in text
+    assert (
+        "Tuesday, December 12, 2017, 10:00 a.m. Eastern Fay Fulton Recount ordered by the superintendent of "
+        "Fulton County Recorded Fulton County"
+    ) in text
+    assert "Order the recount in Fulton County" not in text
+
+
+def test_a_late_request_is_granted_only_with_the_ruling_the_page_asks_for(norwood, norwood_user, clock):
+    clock.move_to(DEADLINE + datetime.timedelta(hours=16), tick=False)
+    late = file(norwood)
+    (fulton,) = georgia_counties("Fulton")
+    client = logged_in(make_superintendent_staff(username="fay", county_name="Fulton", superintendent=True))
+
+    page = client.get(url("request", late))
+    refused = client.post(url("order", late, fulton.pk), order_data(fulton.pk, finish_by=""))
+    granted = client.post(
+        url("order", late, fulton.pk), order_data(fulton.pk, finish_by="", ruling="Received by fax at 4:55 p.m.")
+    )
+
+    assert "Required: the request is late. Write the ruling that grants it nevertheless." in text_of(page)
+    assert refused.status_code == 200
+    assert messages_of(refused) == ["The request is late: write the ruling that grants it nevertheless, or deny it."]
+    assert refused.context["order_forms"][0][1].data[f"order-{fulton.pk}-count_place"].startswith("Fulton County")
+    assert granted.status_code == 302
+    late.refresh_from_db()
+    assert (late.status, late.ruling) == (RequestStatus.ORDERED, "Received by fax at 4:55 p.m.")
+
+
+def test_order_by_staff_who_are_not_the_superintendent_shows_why_and_orders_nothing(filed, fulton_client):
+    (fulton,) = georgia_counties("Fulton")
+
+    response = fulton_client.post(url("order", filed, fulton.pk), order_data(fulton.pk))
+
+    assert response.status_code == 200
+    assert messages_of(response) == ["Only the superintendent of Fulton County can order the recount there."]
+    assert not CountyRecount.objects.exists()
+
+
+def test_order_with_bad_times_shows_the_errors_and_orders_nothing(filed, fulton_superintendent_client):
+    (fulton,) = georgia_counties("Fulton")
+
+    response = fulton_superintendent_client.post(
+        url("order", filed, fulton.pk), order_data(fulton.pk, count_place="", finish_by="2017-12-12T13:00")
+    )
+
+    ((_, form, _),) = response.context["order_forms"]
+    assert form.errors == {
+        "count_place": ["This field is required."],
+        "finish_by": ["The recount must finish after the count starts."],
+    }
+    assert not CountyRecount.objects.exists()
+
+
+def test_order_in_another_superintendent_s_county_is_refused(filed, fulton_superintendent_client):
+    (dekalb,) = georgia_counties("DeKalb")
+
+    response = fulton_superintendent_client.post(url("order", filed, dekalb.pk), order_data(dekalb.pk))
+
+    assert messages_of(response) == ["Only the superintendent of DeKalb County can order the recount there."]
+    assert not CountyRecount.objects.exists()
+
+
+def test_order_outsiders_anonymous_and_wrong_method(
+    filed, norwood_client, sos_client, cobb_client, bottoms_client, nobody_client, fulton_superintendent_client
+):
+    (fulton,) = georgia_counties("Fulton")
+    target = url("order", filed, fulton.pk)
+    assert [c.post(target, order_data(fulton.pk)).status_code for c in (norwood_client, sos_client)] == [403, 403]
+    assert [
+        c.post(target, order_data(fulton.pk)).status_code for c in (cobb_client, bottoms_client, nobody_client)
+    ] == [
+        404,
+        404,
+        404,
+    ]
+    assert anonymous_is_sent_to_login(target, "post")
+    assert fulton_superintendent_client.get(target).status_code == 405
+    assert not CountyRecount.objects.exists()
+
+
+# recounts:deny
+
+
+def test_deny_as_late_needs_the_ruling_then_records_the_reason(filed, fulton_user, fulton_client):
+    target = url("deny", filed)
+
+    refused = fulton_client.post(target, {"reason": DenialReason.LATE, "ruling": ""})
+    denied = fulton_client.post(target, {"reason": DenialReason.LATE, "ruling": "Filed a day late."}, follow=True)
+
+    assert messages_of(refused) == ["Write the ruling: a request denied as late is denied by the authority's ruling."]
+    assert refused.context["deny_form"].data["reason"] == DenialReason.LATE
+    assert denied.redirect_chain == [(url("request", filed), 302)]
+    assert messages_of(denied) == ["Request 2017-ATL-MAYOR-001 is denied: Made after the deadline."]
+    filed.refresh_from_db()
+    assert (filed.status, filed.denial_reason, filed.ruling, filed.decided_by) == (
+        RequestStatus.DENIED,
+        DenialReason.LATE,
+        "Filed a day late.",
+        fulton_user,
+    )
+    record = filed.history.first()
+    assert (record.history_change_reason, record.history_user) == ("Denied: Made after the deadline", fulton_user)
+    assert (
+        "Denied Tuesday, December 12, 2017, 10:00 a.m. Eastern by fulton Statutory reason Made after the deadline"
+        in (text_of(denied))
+    )
+
+
+def test_deny_with_an_unknown_reason_is_a_form_error(filed, fulton_client):
+    response = fulton_client.post(url("deny", filed), {"reason": "bored"})
+
+    assert response.context["deny_form"].errors == {
+        "reason": ["Select a valid choice. bored is not one of the available choices."]
+    }
+    filed.refresh_from_db()
+    assert filed.status == RequestStatus.FILED
+
+
+def test_deny_outsiders_anonymous_and_wrong_method(filed, norwood_client, sos_client, cobb_client, fulton_client):
+    target = url("deny", filed)
+    data = {"reason": DenialReason.NOT_ELIGIBLE}
+    assert [c.post(target, data).status_code for c in (norwood_client, sos_client, cobb_client)] == [403, 403, 404]
+    assert anonymous_is_sent_to_login(target, "post")
+    assert fulton_client.get(target).status_code == 405
+    filed.refresh_from_db()
+    assert filed.status == RequestStatus.FILED
+
+
+# recounts:direct (the Secretary of State's route)
+
+
+def statewide_case(county_names=("Fulton", "Cobb", "Gwinnett"), *, slug: str = "psc-runoff") -> RecountRequest:
+    """A Public Service Commission runoff voted in `county_names`, certified statewide; Ben Baker, 1 % behind,
+    has filed."""
+    counties = georgia_counties(*county_names)
+    contest = build_race(
+        slug=slug,
+        name=f"Runoff {slug}",
+        office="Public Service Commission",
+        district="District 5",
+        level=Level.STATE,
+        counties=counties,
+        votes={"Ada Able": [{ED: 1_000, ABS: 20}] * len(counties), "Ben Baker": [{ED: 995, ABS: 15}] * len(counties)},
+        kind=ElectionKind.RUNOFF,
+    )
+    certification_record(election=contest.election, jurisdiction=None, certified_at=ATLANTA_CERTIFIED_AT, by=None)
+    baker = contest.candidates.get(name="Ben Baker")
+    make_candidate_account(baker, username=f"baker-{slug}")
+    return file(baker)
+
+
+DIRECTIVE = {"window_starts_at": "2017-12-14T09:00", "finish_by": "2017-12-18T17:00", "ruling": ""}
+
+
+def test_the_secretary_of_state_directs_every_county_through_the_page(sos_user, sos_client):
+    case = statewide_case()
+
+    page = sos_client.get(url("request", case))
+    response = sos_client.post(url("direct", case), DIRECTIVE, follow=True)
+
+    assert "Direct the recount Every county where the office was voted recounts its part within the window" in (
+        text_of(page)
+    )
+    assert response.redirect_chain == [(url("request", case), 302)]
+    assert messages_of(response) == ["The recount is directed in 3 counties; each superintendent is notified."]
+    case.refresh_from_db()
+    assert (case.status, case.window_starts_at, case.finish_by) == (
+        RequestStatus.ORDERED,
+        at(2017, 12, 14, 9, 0),
+        at(2017, 12, 18, 17, 0),
+    )
+    assert [(p.county.name, p.finish_by) for p in case.county_recounts.order_by("county__name")] == [
+        ("Cobb", at(2017, 12, 18, 17, 0)),
+        ("Fulton", at(2017, 12, 18, 17, 0)),
+        ("Gwinnett", at(2017, 12, 18, 17, 0)),
+    ]
+    record = case.history.first()
+    assert (record.history_change_reason, record.history_user) == (
+        "Recount directed by the Secretary of State",
+        sos_user,
+    )
+    text = text_of(response)
+    assert (
+        "Statewide window from Thursday, December 14, 2017, 9:00 a.m. Eastern to Monday, December 18, 2017, "
+        "5:00 p.m. Eastern"
+    ) in text
+    assert "Directive (PDF)" in text
+
+
+def test_a_directive_whose_window_ends_before_it_starts_shows_the_service_message(sos_client):
+    case = statewide_case()
+
+    response = sos_client.post(url("direct", case), DIRECTIVE | {"finish_by": "2017-12-14T09:00"})
+
+    assert messages_of(response) == ["The recount must finish after it starts."]
+    assert response.context["direct_form"].data["finish_by"] == "2017-12-14T09:00"
+    assert not CountyRecount.objects.exists()
+
+
+def test_direct_outsiders_anonymous_and_wrong_method(sos_client, cobb_client):
+    case = statewide_case()
+    baker = logged_in(case.candidate.accounts.get())
+    target = url("direct", case)
+    assert [baker.post(target, DIRECTIVE).status_code, cobb_client.post(target, DIRECTIVE).status_code] == [403, 404]
+    assert anonymous_is_sent_to_login(target, "post")
+    assert sos_client.get(target).status_code == 405
+    assert not CountyRecount.objects.exists()
+
+
+def test_on_the_superintendent_s_route_the_secretary_of_state_cannot_direct(filed, sos_client):
+    assert sos_client.post(url("direct", filed), DIRECTIVE).status_code == 403
+
+
+# recounts:finish
+
+
+@pytest.fixture
+def both_counted(filed, fulton_part, fulton_superintendent, dekalb_superintendent):
+    """Atlanta's case with both counties signed off: Fulton finds Bottoms −6 and Norwood +5."""
+    counted(fulton_part, fulton_superintendent, {"Keisha Lance Bottoms": 42_881, "Mary Norwood": 40_673})
+    signed_off(fulton_part, fulton_superintendent)
+    dekalb_part = order(filed, dekalb_superintendent, "DeKalb")
+    counted(dekalb_part, dekalb_superintendent)
+    signed_off(dekalb_part, dekalb_superintendent)
+    filed.refresh_from_db()
+    assert filed.status == RequestStatus.COUNTED
+    return filed
+
+
+def test_finishing_a_counted_case_recertifies_the_corrected_returns(
+    both_counted, fulton_superintendent, fulton_superintendent_client
+):
+    page = fulton_superintendent_client.get(url("request", both_counted))
+    response = fulton_superintendent_client.post(url("finish", both_counted), follow=True)
+
+    assert "Finish the case Every county is signed off." in text_of(page)
+    assert response.redirect_chain == [(url("request", both_counted), 302)]
+    assert messages_of(response) == ["The returns are corrected and recertified; the outcome is unchanged."]
+    both_counted.refresh_from_db()
+    assert both_counted.status == RequestStatus.RECERTIFIED
+    record = both_counted.history.first()
+    assert (record.history_change_reason, record.history_user) == (
+        "Returns corrected and recertified",
+        fulton_superintendent,
+    )
+    text = text_of(response)
+    assert "Recertification (PDF)" in text
+    assert 'id="finish"' not in response.content.decode()
+
+
+def test_finishing_before_every_county_is_signed_off_says_so(fulton_part, filed, fulton_superintendent_client):
+    response = fulton_superintendent_client.post(url("finish", filed), follow=True)
+
+    assert messages_of(response) == ["The case is recount ordered; it is finished once every county is signed off."]
+    filed.refresh_from_db()
+    assert filed.status == RequestStatus.ORDERED
+
+
+def test_finish_outsiders_anonymous_and_wrong_method(
+    both_counted, norwood_client, sos_client, cobb_client, fulton_client
+):
+    target = url("finish", both_counted)
+    assert [c.post(target).status_code for c in (norwood_client, sos_client, cobb_client)] == [403, 403, 404]
+    assert anonymous_is_sent_to_login(target, "post")
+    assert fulton_client.get(target).status_code == 405
+    both_counted.refresh_from_db()
+    assert both_counted.status == RequestStatus.COUNTED
+
+
+# recounts:worksheet
+
+
+def worksheet_data(
+    county_recount: CountyRecount,
+    figures: dict[str, int | str],
+    *,
+    reasons: dict[str, str] | None = None,
+    tapes: dict[str, int] | None = None,
+    version: int | None = None,
+) -> dict[str, object]:
+    """The worksheet's one form as the page posts it: every line, the tapes, the version read."""
+    county_recount.refresh_from_db()
+    data: dict[str, object] = {"version": county_recount.version if version is None else version}
+    for name, tally in lines(county_recount).items():
+        data[f"recounted_{tally.pk}"] = figures.get(name, "")
+        data[f"reason_{tally.pk}"] = (reasons or {}).get(name, "")
+        data[f"note_{tally.pk}"] = ""
+        if tapes is not None:
+            data[f"tape_{tally.candidate_id}"] = tapes.get(name, "")
+    return data
+
+
+def test_the_county_s_staff_get_the_worksheet_to_fill(fulton_part, fulton_client):
+    response = fulton_client.get(url("worksheet", fulton_part))
+
+    assert response.status_code == 200
+    form = response.context["worksheet_form"]
+    assert [(line.tally.candidate.name, line.tally.original) for line in form.lines] == [
+        ("Keisha Lance Bottoms", 42_887),
+        ("Mary Norwood", 40_668),
+    ]
+    html = response.content.decode()
+    assert '<input type="hidden" name="version" value="1"' in html
+    assert f'action="{url("worksheet", fulton_part)}"' in html
+    assert f'action="{url("scanner_test", fulton_part)}"' in html
+    assert f'action="{url("late_ballots", fulton_part)}"' in html
+    assert '<script src="/static/js/worksheet.js" defer></script>' in html
+    text = text_of(response)
+    assert "Recount worksheet: Fulton County Ordered" in text
+    assert "The count Fulton County Elections Hub, Tuesday, December 12, 2017, 2:00 p.m. Eastern" in text
+    assert "No scanner tested yet." in text
+    assert (
+        "The arithmetic check Keisha Lance Bottoms — Not broken down by type (Recount of the returns): no recounted "
+        "figure yet."
+    ) in text
+    assert 'id="reopen"' not in html
+
+
+@pytest.mark.parametrize("who", ["norwood", "bottoms", "sos"])
+def test_the_candidates_and_the_secretary_of_state_read_the_worksheet_only(
+    fulton_part, norwood_client, bottoms_client, sos_client, who
+):
+    client = {"norwood": norwood_client, "bottoms": bottoms_client, "sos": sos_client}[who]
+    counted(fulton_part, make_superintendent_staff(username="clerk", county_name="Fulton"), {"Mary Norwood": 40_673})
+
+    response = client.get(url("worksheet", fulton_part))
+
+    assert response.status_code == 200
+    assert "worksheet_form" not in response.context
+    html = response.content.decode().split("</nav>", 1)[1]
+    assert "<form" not in html
+    text = text_of(response)
+    assert "Submitted read only" in text
+    assert ("Mary Norwood Not broken down by type 40,668 40,673 +5 Ballot misread by the scanner —") in text
+    assert "Tabulator tapes Keisha Lance Bottoms 42,887 Mary Norwood 40,673" in text
+
+
+def test_worksheet_outsiders_anonymous_and_wrong_method(
+    fulton_part, dekalb_client, cobb_client, nobody_client, fulton_client
+):
+    target = url("worksheet", fulton_part)
+    for client in (dekalb_client, cobb_client, nobody_client):
+        assert client.get(target).status_code == 404
+        assert client.post(target, worksheet_data(fulton_part, {})).status_code == 404
+    assert anonymous_is_sent_to_login(target)
+    assert fulton_client.put(target).status_code == 405
+    assert fulton_client.delete(target).status_code == 405
+
+
+def test_the_candidate_and_the_secretary_of_state_cannot_post_figures(fulton_part, norwood_client, sos_client):
+    for client in (norwood_client, sos_client):
+        assert (
+            client.post(url("worksheet", fulton_part), worksheet_data(fulton_part, {"Mary Norwood": 1})).status_code
+            == 403
+        )
+    assert lines(fulton_part)["Mary Norwood"].recounted is None
+
+
+def test_saving_the_worksheet_stores_every_figure_with_history(filed, fulton_part, fulton_user, fulton_client):
+    data = worksheet_data(
+        fulton_part,
+        {"Keisha Lance Bottoms": 42_881, "Mary Norwood": 40_668},
+        reasons={"Keisha Lance Bottoms": DiscrepancyReason.HAND_MARKED},
+        tapes={"Keisha Lance Bottoms": 42_881, "Mary Norwood": 40_668},
+    )
+
+    response = fulton_client.post(url("worksheet", fulton_part), data, follow=True)
+
+    assert response.redirect_chain == [(url("worksheet", fulton_part), 302)]
+    assert messages_of(response) == ["Fulton County's worksheet is saved."]
+    stored = lines(fulton_part)
+    assert [(t.recounted, t.reason) for t in stored.values()] == [
+        (42_881, DiscrepancyReason.HAND_MARKED),
+        (40_668, ""),
+    ]
+    fulton_part.refresh_from_db()
+    assert (fulton_part.status, fulton_part.version, fulton_part.tabulator_tapes) == (
+        CountyRecountStatus.COUNTING,
+        2,
+        {str(stored["Keisha Lance Bottoms"].candidate_id): 42_881, str(stored["Mary Norwood"].candidate_id): 40_668},
+    )
+    assert [
+        (h.history_change_reason, h.history_user)
+        for h in (stored["Mary Norwood"].history.first(), fulton_part.history.first())
+    ] == [
+        ("Recounted figure entered", fulton_user),
+        ("Worksheet saved", fulton_user),
+    ]
+    filed.refresh_from_db()
+    assert filed.status == RequestStatus.COUNTING
+    assert 'name="version" value="2"' in response.content.decode()
+    assert "Every line is counted, and each candidate’s lines add up to the tabulator tapes." in text_of(response)
+
+
+def test_a_difference_without_a_reason_is_refused_and_the_input_kept(fulton_part, fulton_client):
+    data = worksheet_data(fulton_part, {"Keisha Lance Bottoms": 42_881, "Mary Norwood": 40_668})
+
+    response = fulton_client.post(url("worksheet", fulton_part), data)
+
+    assert response.status_code == 200
+    assert messages_of(response) == [
+        "Keisha Lance Bottoms — Not broken down by type (Recount of the returns): 42,881 differs from the certified "
+        "42,887; give the reason."
+    ]
+    assert response.context["worksheet_form"].is_bound
+    assert 'value="42881"' in response.content.decode()
+    assert [t.recounted for t in lines(fulton_part).values()] == [None, None]
+    fulton_part.refresh_from_db()
+    assert fulton_part.version == 1
+
+
+def test_figures_that_cannot_be_read_are_marked_and_nothing_is_saved(fulton_part, fulton_client):
+    data = worksheet_data(fulton_part, {"Keisha Lance Bottoms": "-3", "Mary Norwood": "many"})
+
+    response = fulton_client.post(url("worksheet", fulton_part), data)
+
+    form = response.context["worksheet_form"]
+    norwood_line, bottoms_line = lines(fulton_part)["Mary Norwood"], lines(fulton_part)["Keisha Lance Bottoms"]
+    assert form.errors == {
+        f"recounted_{bottoms_line.pk}": ["Ensure this value is greater than or equal to 0."],
+        f"recounted_{norwood_line.pk}": ["Enter a whole number."],
+    }
+    assert messages_of(response) == ["Some figures could not be read; nothing was saved. See the lines marked below."]
+    fulton_part.refresh_from_db()
+    assert fulton_part.version == 1
+
+
+def test_two_people_saving_the_same_version_the_second_is_refused_and_the_first_s_figures_stay(
+    fulton_part, fulton_user, fulton_client, fulton_superintendent_client
+):
+    opened_by_clerk = worksheet_data(fulton_part, {"Keisha Lance Bottoms": 42_887, "Mary Norwood": 40_668}, tapes={})
+    opened_by_superintendent = worksheet_data(
+        fulton_part,
+        {"Keisha Lance Bottoms": 42_000, "Mary Norwood": 40_000},
+        reasons={"Keisha Lance Bottoms": DiscrepancyReason.TABULATION, "Mary Norwood": DiscrepancyReason.TABULATION},
+        tapes={},
+    )
+    assert opened_by_clerk["version"] == opened_by_superintendent["version"] == 1
+
+    first = fulton_client.post(url("worksheet", fulton_part), opened_by_clerk)
+    second = fulton_superintendent_client.post(url("worksheet", fulton_part), opened_by_superintendent)
+
+    assert first.status_code == 302
+    assert second.status_code == 200
+    (message,) = messages_of(second)
+    assert message == (
+        "Fulton County's worksheet was saved by fulton on December 12, 2017 at 10:00 AM EST after you opened it "
+        "(version 2, yours 1); nothing of yours was saved. Reload it, check their figures and enter yours again."
+    )
+    assert [t.recounted for t in lines(fulton_part).values()] == [42_887, 40_668]
+    form = second.context["worksheet_form"]
+    assert not form.is_bound
+    assert [line.recounted.value() for line in form.lines] == [42_887, 40_668]
+    assert 'name="version" value="2"' in second.content.decode()
+    fulton_part.refresh_from_db()
+    assert fulton_part.version == 2
+    assert fulton_part.history.first().history_user == fulton_user
+
+
+# recounts:scanner_test
+
+
+DECK = {"scanner": "ICP-001", "machine_marked": 75, "hand_marked": 25, "precincts": 3, "hand_count": 100}
+
+
+def test_a_scanner_test_is_recorded_with_its_result_and_history(fulton_part, fulton_user, fulton_client):
+    response = fulton_client.post(
+        url("scanner_test", fulton_part), DECK | {"machine_count": 100, "version": 1}, follow=True
+    )
+
+    assert response.redirect_chain == [(url("worksheet", fulton_part), 302)]
+    assert messages_of(response) == ["Scanner ICP-001 passed its test deck."]
+    test = ScannerTest.objects.get()
+    assert (test.scanner, test.passed, test.tested_at) == ("ICP-001", True, DAY_AFTER_CERTIFICATION)
+    assert (test.history.first().history_change_reason, test.history.first().history_user) == ("Passed", fulton_user)
+    fulton_part.refresh_from_db()
+    assert (fulton_part.status, fulton_part.hand_count) == (CountyRecountStatus.SCANNER_TESTING, False)
+    assert fulton_part.history.first().history_change_reason == "Scanner ICP-001 tested: passed"
+    assert "ICP-001 75 25 3 100 100 passed Tuesday, December 12, 2017, 10:00 a.m. Eastern" in text_of(response)
+
+
+def test_when_every_scanner_fails_the_worksheet_says_hand_count(fulton_part, fulton_client):
+    fulton_client.post(url("scanner_test", fulton_part), DECK | {"machine_count": 99, "version": 1}, follow=True)
+    response = fulton_client.post(
+        url("scanner_test", fulton_part), DECK | {"scanner": "ICP-002", "machine_count": 98, "version": 2}, follow=True
+    )
+
+    assert messages_of(response) == ["Scanner ICP-002 failed its test deck."]
+    text = text_of(response)
+    assert (
+        "Hand count. No scanner passed its test deck: the ballots are counted by hand, and no tabulator tapes are "
+        "needed."
+    ) in text
+    assert response.context["worksheet_form"].tapes == []
+    fulton_part.refresh_from_db()
+    assert fulton_part.history.first().history_change_reason == (
+        "Scanner ICP-002 tested: failed; no scanner passed: the ballots are counted by hand"
+    )
+
+
+def test_a_scanner_tested_twice_is_refused_with_the_form_kept(fulton_part, fulton_client):
+    fulton_client.post(url("scanner_test", fulton_part), DECK | {"machine_count": 100, "version": 1}, follow=True)
+
+    response = fulton_client.post(url("scanner_test", fulton_part), DECK | {"machine_count": 100, "version": 2})
+
+    assert messages_of(response) == ["Scanner ICP-001 is already tested on this worksheet."]
+    assert response.context["scanner_form"].data["scanner"] == "ICP-001"
+    assert ScannerTest.objects.count() == 1
+
+
+def test_a_scanner_test_on_an_older_version_shows_the_stored_worksheet(fulton_part, fulton_client):
+    fulton_client.post(url("scanner_test", fulton_part), DECK | {"machine_count": 100, "version": 1}, follow=True)
+
+    response = fulton_client.post(
+        url("scanner_test", fulton_part), DECK | {"scanner": "ICP-002", "machine_count": 100, "version": 1}
+    )
+
+    assert messages_of(response)[0].startswith("Fulton County's worksheet was saved by fulton on ")
+    assert not response.context["scanner_form"].is_bound
+    assert list(ScannerTest.objects.values_list("scanner", flat=True)) == ["ICP-001"]
+
+
+def test_a_deck_with_missing_counts_is_a_form_error(fulton_part, fulton_client):
+    response = fulton_client.post(url("scanner_test", fulton_part), {"scanner": "ICP-001", "version": 1})
+
+    assert set(response.context["scanner_form"].errors) == {
+        "machine_marked",
+        "hand_marked",
+        "precincts",
+        "hand_count",
+        "machine_count",
+    }
+    assert not ScannerTest.objects.exists()
+
+
+def test_scanner_test_outsiders_anonymous_and_wrong_method(
+    fulton_part, norwood_client, sos_client, dekalb_client, fulton_client
+):
+    target = url("scanner_test", fulton_part)
+    data = DECK | {"machine_count": 100, "version": 1}
+    assert [c.post(target, data).status_code for c in (norwood_client, sos_client, dekalb_client)] == [403, 403, 404]
+    assert anonymous_is_sent_to_login(target, "post")
+    assert fulton_client.get(target).status_code == 405
+    assert not ScannerTest.objects.exists()
+
+
+# recounts:late_ballots
+
+
+def test_late_ballots_are_entered_on_their_own_line(fulton_part, norwood, fulton_user, fulton_client):
+    data = {"candidate": norwood.pk, "line": TallyLine.UOCAVA_ARRIVED, "votes": 3, "version": 1}
+
+    response = fulton_client.post(url("late_ballots", fulton_part), data, follow=True)
+
+    assert messages_of(response) == ["Military and overseas ballots that arrived in time for Mary Norwood: 3 entered."]
+    tally = RecountTally.objects.get(line=TallyLine.UOCAVA_ARRIVED)
+    assert (tally.candidate, tally.vote_type, tally.original, tally.recounted, tally.reason) == (
+        norwood,
+        VoteType.MILITARY_OVERSEAS,
+        0,
+        3,
+        DiscrepancyReason.LATE_BALLOTS,
+    )
+    assert (tally.history.first().history_change_reason, tally.history.first().history_user) == (
+        "Military and overseas ballots that arrived in time: 3",
+        fulton_user,
+    )
+    assert (
+        "Mary Norwood Military and overseas ballots that arrived in time 0 3 +3 Ballots counted for the first time "
+        "(adjudicated or arrived in time) —"
+    ) in text_of(response)
+
+
+def test_late_ballots_for_a_line_that_is_not_late_are_a_form_error(fulton_part, norwood, fulton_client):
+    response = fulton_client.post(
+        url("late_ballots", fulton_part),
+        {"candidate": norwood.pk, "line": TallyLine.RETURNS, "votes": 3, "version": 1},
+    )
+
+    assert response.context["late_form"].errors == {
+        "line": ["Select a valid choice. returns is not one of the available choices."]
+    }
+    assert RecountTally.objects.count() == 2
+
+
+def test_late_ballots_outsiders_anonymous_and_wrong_method(
+    fulton_part, norwood, norwood_client, dekalb_client, fulton_client
+):
+    target = url("late_ballots", fulton_part)
+    data = {"candidate": norwood.pk, "line": TallyLine.PROVISIONAL_ADJUDICATED, "votes": 3, "version": 1}
+    assert [norwood_client.post(target, data).status_code, dekalb_client.post(target, data).status_code] == [403, 404]
+    assert anonymous_is_sent_to_login(target, "post")
+    assert fulton_client.get(target).status_code == 405
+    assert RecountTally.objects.count() == 2
+
+
+# recounts:submit, recounts:sign_off, recounts:reopen
+
+
+def test_submit_is_refused_until_the_arithmetic_checks(fulton_part, fulton_client):
+    response = fulton_client.post(url("submit", fulton_part), {"version": 1})
+
+    assert messages_of(response) == [
+        "The worksheet cannot be submitted yet: Keisha Lance Bottoms — Not broken down by type (Recount of the "
+        "returns): no recounted figure yet. Mary Norwood — Not broken down by type (Recount of the returns): no "
+        "recounted figure yet."
+    ]
+    fulton_part.refresh_from_db()
+    assert fulton_part.status == CountyRecountStatus.ORDERED
+
+
+def test_submit_then_sign_off_with_the_attestation(filed, fulton_part, fulton_user, fulton_client):
+    fulton_client.post(
+        url("worksheet", fulton_part),
+        worksheet_data(
+            fulton_part,
+            {"Keisha Lance Bottoms": 42_887, "Mary Norwood": 40_668},
+            tapes={"Keisha Lance Bottoms": 42_887, "Mary Norwood": 40_668},
+        ),
+        follow=True,
+    )
+    fulton_client.post(url("scanner_test", fulton_part), DECK | {"machine_count": 100, "version": 2}, follow=True)
+
+    submitted = fulton_client.post(url("submit", fulton_part), {"version": 3}, follow=True)
+    unattested = fulton_client.post(url("sign_off", fulton_part), {"official_name": "Fay Fulton"})
+    signed = fulton_client.post(
+        url("sign_off", fulton_part),
+        {"official_name": "Fay  Fulton", "official_title": "Superintendent", "attestation": "on"},
+        follow=True,
+    )
+
+    assert messages_of(submitted) == ["Fulton County's worksheet is submitted for sign-off."]
+    assert "Sign off the worksheet" in text_of(submitted)
+    assert messages_of(unattested) == ["The official must attest that the worksheet is the true result of the recount."]
+    assert unattested.context["sign_off_form"].data["official_name"] == "Fay Fulton"
+    assert messages_of(signed) == ["Fulton County's worksheet is signed off by Fay Fulton."]
+    fulton_part.refresh_from_db()
+    assert (
+        fulton_part.status,
+        fulton_part.official_name,
+        fulton_part.official_title,
+        fulton_part.signed_off_by,
+        fulton_part.signed_off_at,
+    ) == (CountyRecountStatus.APPROVED, "Fay Fulton", "Superintendent", fulton_user, DAY_AFTER_CERTIFICATION)
+    assert [h.history_change_reason for h in fulton_part.history.all()[:2]] == [
+        "Signed off by Fay Fulton",
+        "Submitted for sign-off",
+    ]
+    filed.refresh_from_db()
+    assert filed.status == RequestStatus.COUNTING  # DeKalb has not counted
+
+
+def test_the_last_sign_off_makes_the_case_counted(
+    filed, fulton_part, fulton_superintendent, dekalb_superintendent, dekalb_superintendent_client
+):
+    counted(fulton_part, fulton_superintendent)
+    signed_off(fulton_part, fulton_superintendent)
+    dekalb_part = counted(order(filed, dekalb_superintendent, "DeKalb"), dekalb_superintendent)
+
+    response = dekalb_superintendent_client.post(
+        url("sign_off", dekalb_part), {"official_name": "Dee Kalb", "attestation": "on"}, follow=True
+    )
+
+    assert messages_of(response) == [
+        "DeKalb County's worksheet is signed off by Dee Kalb. Every county is signed off: the case is counted."
+    ]
+    filed.refresh_from_db()
+    assert (filed.status, filed.history.first().history_change_reason) == (
+        RequestStatus.COUNTED,
+        "Every county's recount is signed off",
+    )
+
+
+def test_only_the_superintendent_is_offered_the_reopening_and_may_reopen(
+    filed, fulton_part, fulton_superintendent, fulton_client, fulton_superintendent_client
+):
+    counted(fulton_part, fulton_superintendent)
+
+    assert 'id="reopen"' not in fulton_client.get(url("worksheet", fulton_part)).content.decode()
+    assert 'id="reopen"' in fulton_superintendent_client.get(url("worksheet", fulton_part)).content.decode()
+    refused = fulton_client.post(url("reopen", fulton_part), {"reason": "Recheck"})
+    no_reason = fulton_superintendent_client.post(url("reopen", fulton_part), {"reason": " "})
+    reopened = fulton_superintendent_client.post(url("reopen", fulton_part), {"reason": "A box was found"}, follow=True)
+
+    assert messages_of(refused) == ["Only the superintendent of Fulton County can reopen its worksheet."]
+    assert messages_of(no_reason) == ["Say why the worksheet is reopened."]
+    assert messages_of(reopened) == ["Fulton County's worksheet is reopened; its earlier figures stay in history."]
+    fulton_part.refresh_from_db()
+    record = fulton_part.history.first()
+    assert (fulton_part.status, record.history_change_reason, record.history_user) == (
+        CountyRecountStatus.COUNTING,
+        "Reopened: A box was found",
+        fulton_superintendent,
+    )
+    assert reopened.context["worksheet_form"].lines[0].recounted.value() == 42_887
+
+
+@pytest.mark.parametrize("name", ["submit", "sign_off", "reopen"])
+def test_submit_sign_off_and_reopen_outsiders_anonymous_and_wrong_method(
+    fulton_part, norwood_client, sos_client, dekalb_client, fulton_client, name
+):
+    target = url(name, fulton_part)
+    data = {"version": 1, "official_name": "X", "attestation": "on", "reason": "X"}
+    assert [c.post(target, data).status_code for c in (norwood_client, sos_client, dekalb_client)] == [403, 403, 404]
+    assert anonymous_is_sent_to_login(target, "post")
+    assert fulton_client.get(target).status_code == 405
+    fulton_part.refresh_from_db()
+    assert (fulton_part.status, fulton_part.version) == (CountyRecountStatus.ORDERED, 1)
+
+
+# recounts:schedule (the Secretary of State's route)
+
+
+def test_a_directed_county_sets_the_place_and_time_of_its_count(sos_user, cobb_client):
+    case = statewide_case()
+    recount_direct(request=case, by=sos_user, window_starts_at=at(2017, 12, 14, 9), finish_by=at(2017, 12, 18, 17))
+    cobb_part = case.county_recounts.get(county__name="Cobb")
+
+    page = cobb_client.get(url("worksheet", cobb_part))
+    response = cobb_client.post(
+        url("schedule", cobb_part),
+        {"count_place": "Cobb County Civic Center", "count_starts_at": "2017-12-14T09:30"},
+        follow=True,
+    )
+
+    assert 'id="schedule"' in page.content.decode()
+    assert messages_of(response) == [
+        "The place and time of the count are set; the written notice went to the candidates and the party chairs."
+    ]
+    cobb_part.refresh_from_db()
+    record = cobb_part.history.first()
+    assert (
+        cobb_part.count_place,
+        cobb_part.count_starts_at,
+        record.history_change_reason,
+        record.history_user.username,
+    ) == (
+        "Cobb County Civic Center",
+        at(2017, 12, 14, 9, 30),
+        "Place and time of the count set",
+        "cobb",
+    )
+    assert Notice.objects.filter(kind=NoticeKind.COUNT_NOTICE, recipient=case.candidate.accounts.get()).count() == 1
+
+
+def test_schedule_is_not_offered_on_the_superintendent_s_route(fulton_part, fulton_client):
+    assert 'id="schedule"' not in fulton_client.get(url("worksheet", fulton_part)).content.decode()
+
+
+def test_schedule_outsiders_anonymous_and_wrong_method(sos_user, sos_client, fulton_client, cobb_client):
+    case = statewide_case()
+    recount_direct(request=case, by=sos_user, window_starts_at=at(2017, 12, 14, 9), finish_by=at(2017, 12, 18, 17))
+    cobb_part = case.county_recounts.get(county__name="Cobb")
+    target = url("schedule", cobb_part)
+    data = {"count_place": "Elsewhere", "count_starts_at": "2017-12-14T09:30"}
+    assert [sos_client.post(target, data).status_code, fulton_client.post(target, data).status_code] == [403, 404]
+    assert anonymous_is_sent_to_login(target, "post")
+    assert cobb_client.get(target).status_code == 405
+    cobb_part.refresh_from_db()
+    assert cobb_part.count_place == ""
+
+
+# recounts:request, once the recount is ordered: the county recounts, the documents, the timeline
+
+
+def test_the_case_page_shows_each_county_s_progress_documents_and_history(
+    filed, fulton_part, fulton_superintendent, dekalb_superintendent, fulton_client
+):
+    counted(fulton_part, fulton_superintendent, {"Mary Norwood": 40_673})
+    signed_off(fulton_part, fulton_superintendent)
+    dekalb_part = order(filed, dekalb_superintendent, "DeKalb", finish_by=at(2017, 12, 12, 9, 0))
+
+    response = fulton_client.get(url("request", filed))
+
+    assert [(p.county_recount.county.name, p.overdue) for p in response.context["counties"]] == [
+        ("DeKalb", True),
+        ("Fulton", False),
+    ]
+    assert response.context["worksheets"] == {fulton_part.pk}
+    text = text_of(response)
+    assert (
+        "DeKalb County Ordered overdue Tuesday, December 12, 2017, 10:00 a.m. Eastern by dekalb-superintendent "
+        "DeKalb County Elections Hub Tuesday, December 12, 2017, 2:00 p.m. Eastern "
+        "Tuesday, December 12, 2017, 9:00 a.m. Eastern — Order (PDF) Notice of the count to Keisha Lance Bottoms, "
+        "Mary Norwood (PDF)"
+    ) in text
+    assert (
+        "Fulton County Signed off Tuesday, December 12, 2017, 10:00 a.m. Eastern by Fay Fulton Fulton County "
+        "Elections Hub Tuesday, December 12, 2017, 2:00 p.m. Eastern — Fay Fulton, Superintendent Tuesday, "
+        "December 12, 2017, 10:00 a.m. Eastern (account fulton-superintendent)"
+    ) in text
+    html = response.content.decode()
+    assert f'href="{url("worksheet", fulton_part)}"' in html
+    assert f'href="{url("worksheet", dekalb_part)}"' not in html
+    for name, obj, *more in [
+        ("order_pdf", fulton_part),
+        ("order_pdf", dekalb_part),
+        ("count_notice", fulton_part, filed.candidate_id),
+        ("discrepancies", filed),
+        ("discrepancies_csv", filed),
+    ]:
+        assert f'href="{url(name, obj, *more)}"' in html
+    assert "Directive (PDF)" not in text
+    assert "Recertification (PDF)" not in text
+    assert (
+        "Fay Fulton Signed off by Fay Fulton Status: submitted → approved Signed off at: — → Dec. 12, 2017, 10 a.m. "
+        "Official name: — → Fay Fulton Official title: — → Superintendent Fulton County"
+    ) in text
+    assert (
+        "Fay Fulton Submitted for sign-off Status: counting → submitted Submitted at: — → Dec. 12, 2017, 10 a.m. "
+        "Fulton County"
+    ) in text
+    assert (
+        "Tuesday, December 12, 2017, 10:00 a.m. Eastern dekalb-superintendent Recount ordered by the superintendent "
+        "of DeKalb County Recorded DeKalb County"
+    ) in text
+
+
+def test_the_case_page_of_a_directed_recount_is_open_to_the_counties_directed(sos_user, cobb_client, fulton_client):
+    case = statewide_case(("Cobb", "Gwinnett"))
+    assert cobb_client.get(url("request", case)).status_code == 404
+
+    recount_direct(request=case, by=sos_user, window_starts_at=at(2017, 12, 14, 9), finish_by=at(2017, 12, 18, 17))
+
+    response = cobb_client.get(url("request", case))
+    assert response.status_code == 200
+    cobb_part = case.county_recounts.get(county__name="Cobb")
+    assert response.context["worksheets"] == {cobb_part.pk}
+    assert "Order (PDF)" not in text_of(response)
+    assert fulton_client.get(url("request", case)).status_code == 404
+
+
+# recounts:dashboard
+
+
+def test_the_dashboard_shows_every_open_case_and_each_county_s_progress(
+    sos_user, sos_client, filed, fulton_part, fulton_superintendent, clock
+):
+    statewide = statewide_case(("Cobb", "Gwinnett"))
+    recount_direct(request=statewide, by=sos_user, window_starts_at=at(2017, 12, 14, 9), finish_by=at(2017, 12, 18, 17))
+    denied_contest = build_race(
+        slug="denied",
+        counties=georgia_counties("Fulton"),
+        votes={"Ada Able": [{UNSPEC: 1_000}], "Ben Baker": [{UNSPEC: 995}]},
+    )
+    make_candidate_account(denied_contest.candidates.get(name="Ben Baker"), username="denied")
+    denied = file(denied_contest.candidates.get(name="Ben Baker"))
+    denied.status = RequestStatus.DENIED
+    denied.denial_reason = DenialReason.NOT_IN_WRITING
+    denied.save()
+    counted(fulton_part, fulton_superintendent)
+    signed_off(fulton_part, fulton_superintendent)
+    clock.move_to(at(2017, 12, 18, 17, 1), tick=False)
+
+    response = sos_client.get(reverse("recounts:dashboard"))
+
+    assert response.status_code == 200
+    assert [
+        (
+            case.request.receipt_number,
+            [(p.county_recount.county.name, p.county_recount.status, p.overdue) for p in case.counties],
+            case.signed_off,
+            case.overdue,
+        )
+        for case in response.context["cases"]
+    ] == [
+        (
+            "2017-D5-PSC-001",
+            [("Cobb", CountyRecountStatus.ORDERED, True), ("Gwinnett", CountyRecountStatus.ORDERED, True)],
+            0,
+            2,
+        ),
+        ("2017-ATL-MAYOR-001", [("Fulton", CountyRecountStatus.APPROVED, False)], 1, 0),
+    ]
+    text = text_of(response)
+    assert (
+        "2017-ATL-MAYOR-001: Mayor, City of Atlanta · Atlanta Mayoral Runoff 2017 Counting Mary Norwood’s request, "
+        "filed Tuesday, December 12, 2017, 10:00 a.m. Eastern · Superintendent · 1 of 1 county signed off"
+    ) in text
+    assert (
+        "Fulton County Signed off — Fay Fulton, Superintendent (account fulton-superintendent), Tuesday, December 12, "
+        "2017, 10:00 a.m. Eastern"
+    ) in text
+    assert "Cobb County Ordered overdue Monday, December 18, 2017, 5:00 p.m. Eastern —" in text
+    assert "2 overdue" in text
+    assert denied.receipt_number not in text
+
+
+def test_the_dashboard_is_for_the_secretary_of_state_only(fulton_client, norwood_client, nobody_client, sos_client):
+    target = reverse("recounts:dashboard")
+    assert [c.get(target).status_code for c in (fulton_client, norwood_client, nobody_client)] == [403, 403, 403]
+    assert anonymous_is_sent_to_login(target)
+    assert sos_client.post(target).status_code == 405
+
+
+# session + user; the Secretary of State group; the open cases (+ contest, election, home county, candidate);
+# their county recounts (+ county, who signed off); the navbar's candidacies.
+DASHBOARD_QUERIES = 2 + 1 + 1 + 1 + 1
+
+
+@pytest.mark.parametrize("county_count", [2, 20])
+def test_dashboard_query_count_is_fixed(sos_user, sos_client, django_assert_num_queries, county_count):
+    for index in range(2):
+        contest = build_spread_race(slug=f"spread-{index}", county_count=county_count, level=Level.STATE)
+        certification_record(election=contest.election, jurisdiction=None, certified_at=ATLANTA_CERTIFIED_AT, by=None)
+        baker = contest.candidates.get(name="Ben Baker")
+        make_candidate_account(baker, username=f"baker-{index}")
+        recount_direct(
+            request=file(baker),
+            by=sos_user,
+            window_starts_at=at(2017, 12, 14, 9),
+            finish_by=at(2017, 12, 18, 17),
+            ruling="Granted.",
+        )
+
+    with django_assert_num_queries(DASHBOARD_QUERIES):
+        response = sos_client.get(reverse("recounts:dashboard"))
+
+    assert [len(case.counties) for case in response.context["cases"]] == [county_count, county_count]
+
+
+# recounts:cases
+
+
+def test_each_office_sees_its_own_cases(
+    sos_user, filed, fulton_part, fulton_client, dekalb_client, cobb_client, sos_client
+):
+    statewide = statewide_case(("Fulton", "Cobb"))
+    recount_direct(request=statewide, by=sos_user, window_starts_at=at(2017, 12, 14, 9), finish_by=at(2017, 12, 18, 17))
+    fulton_statewide = statewide.county_recounts.get(county__name="Fulton")
+    cobb_statewide = statewide.county_recounts.get(county__name="Cobb")
+
+    seen = {
+        name: [case.request.receipt_number for case in client.get(reverse("recounts:cases")).context["cases"]]
+        for name, client in [
+            ("fulton", fulton_client),
+            ("dekalb", dekalb_client),
+            ("cobb", cobb_client),
+            ("sos", sos_client),
+        ]
+    }
+
+    assert seen == {
+        "fulton": ["2017-D5-PSC-001", "2017-ATL-MAYOR-001"],
+        "dekalb": ["2017-ATL-MAYOR-001"],
+        "cobb": ["2017-D5-PSC-001"],
+        "sos": ["2017-D5-PSC-001"],
+    }
+    html = fulton_client.get(reverse("recounts:cases")).content.decode()
+    assert f'href="{url("worksheet", fulton_part)}"' in html
+    assert f'href="{url("worksheet", fulton_statewide)}"' in html
+    assert f'href="{url("worksheet", cobb_statewide)}"' not in html
+    sos_page = sos_client.get(reverse("recounts:cases"))
+    assert f'href="{url("worksheet", cobb_statewide)}"' in sos_page.content.decode()
+    assert f'href="{reverse("recounts:dashboard")}"' in sos_page.content.decode()
+
+
+def test_cases_is_for_staff_only(filed, norwood_client, nobody_client, fulton_client):
+    target = reverse("recounts:cases")
+    assert [c.get(target).status_code for c in (norwood_client, nobody_client)] == [403, 403]
+    assert anonymous_is_sent_to_login(target)
+    assert fulton_client.post(target).status_code == 405
+
+
+# session + user; the reader's role (Secretary of State group, superintendent's offices); the cases (+ contest,
+# election, home county, candidate); their county recounts (+ county, who signed off); the navbar's candidacies.
+CASES_QUERIES = 2 + 2 + 1 + 1 + 1
+
+
+@pytest.mark.parametrize("case_count", [2, 20])
+def test_cases_query_count_is_fixed(fulton_superintendent, fulton_client, django_assert_num_queries, case_count):
+    for index in range(case_count):
+        contest = build_race(
+            slug=f"race-{index}",
+            name=f"Race {index}",
+            counties=georgia_counties("Fulton"),
+            votes={"Ada Able": [{UNSPEC: 1_000}], "Ben Baker": [{UNSPEC: 995}]},
+        )
+        baker = contest.candidates.get(name="Ben Baker")
+        make_candidate_account(baker, username=f"baker-{index}")
+        order(file(baker), fulton_superintendent)
+
+    with django_assert_num_queries(CASES_QUERIES):
+        response = fulton_client.get(reverse("recounts:cases"))
+
+    assert len(response.context["cases"]) == case_count
+
+
+# The worksheet's query count
+
+
+# session + user; the reader's role (Secretary of State group, superintendent's offices); the county recount
+# (+ case, contest, election, candidate, county, who submitted and signed off); the case's visibility; its
+# lines; the contest's candidates; its scanner tests; the arithmetic check's lines; the late ballots' candidates;
+# the navbar's candidacies.
+WORKSHEET_QUERIES = 2 + 2 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1
+
+
+@pytest.mark.parametrize("count", [2, 20])
+def test_worksheet_query_count_is_fixed(sos_user, django_assert_num_queries, count):
+    """However many counties the case spans and scanners the county tested."""
+    contest = build_spread_race(slug="spread", county_count=count, level=Level.STATE)
+    certification_record(election=contest.election, jurisdiction=None, certified_at=ATLANTA_CERTIFIED_AT, by=None)
+    baker = contest.candidates.get(name="Ben Baker")
+    make_candidate_account(baker, username="baker")
+    parts = recount_direct(
+        request=file(baker), by=sos_user, window_starts_at=at(2017, 12, 14, 9), finish_by=at(2017, 12, 18, 17),
+        ruling="Granted.",
+    )  # fmt: skip
+    part = parts[0]
+    staff = make_superintendent_staff(username="staff", county_name=part.county.name)
+    for index in range(count):
+        part.refresh_from_db()
+        scanner_test_record(
+            county_recount=part, by=staff, version=part.version, scanner=f"ICP-{index:03}",
+            machine_marked=75, hand_marked=25, precincts=3, hand_count=100, machine_count=100,
+        )  # fmt: skip
+    client = logged_in(staff)
+
+    with django_assert_num_queries(WORKSHEET_QUERIES):
+        response = client.get(url("worksheet", part))
+
+    assert (len(response.context["scanner_tests"]), len(response.context["worksheet_form"].lines)) == (count, 6)
+
+
+# recounts:discrepancies and recounts:discrepancies_csv
+
+
+@pytest.fixture
+def fulton_found(filed, fulton_part, fulton_superintendent) -> RecountRequest:
+    """Fulton's worksheet finds Bottoms −6 and Norwood +5 (the 2017 recount)."""
+    counted(fulton_part, fulton_superintendent, {"Keisha Lance Bottoms": 42_881, "Mary Norwood": 40_673})
+    return filed
+
+
+def test_the_discrepancy_report_shows_the_lines_the_totals_and_both_margins(fulton_found, norwood_client):
+    response = norwood_client.get(url("discrepancies", fulton_found))
+
+    assert response.status_code == 200
+    assert [(row.candidate.name, row.difference) for row in response.context["report"].rows] == [
+        ("Keisha Lance Bottoms", -6),
+        ("Mary Norwood", 5),
+    ]
+    text = text_of(response)
+    assert (
+        "The margin Certified Mary Norwood 832 votes behind Keisha Lance Bottoms (0.899% of the total) "
+        "After the recount Mary Norwood 821 votes behind Keisha Lance Bottoms (0.888% of the total) "
+        "Total votes cast 92,502 certified, 92,501 after the recount"
+    ) in text
+    assert "Keisha Lance Bottoms 42,887 42,881 -6 46,667 46,661" in text
+    assert "Mary Norwood 40,668 40,673 +5 45,835 45,840" in text
+    assert (
+        "Fulton County Mary Norwood Not broken down by type Recount of the returns 40,668 40,673 +5 "
+        "Ballot misread by the scanner —"
+    ) in text
+    assert f'href="{url("discrepancies_csv", fulton_found)}"' in response.content.decode()
+
+
+def test_the_discrepancy_csv_holds_exactly_the_differences(fulton_found, fulton_client):
+    response = fulton_client.get(url("discrepancies_csv", fulton_found))
+
+    assert response.status_code == 200
+    assert (response["Content-Type"], response["Content-Disposition"]) == (
+        "text/csv; charset=utf-8",
+        'attachment; filename="2017-ATL-MAYOR-001-discrepancies.csv"',
+    )
+    assert response.content.decode().splitlines() == [
+        "county,candidate,vote_type,line,original,recounted,difference,reason,note",
+        "Fulton,Keisha Lance Bottoms,unspecified,returns,42887,42881,-6,scanner_misread,",
+        "Fulton,Mary Norwood,unspecified,returns,40668,40673,5,scanner_misread,",
+    ]
+
+
+@pytest.mark.parametrize("name", ["discrepancies", "discrepancies_csv"])
+def test_discrepancies_outsiders_anonymous_and_wrong_method(
+    fulton_found, cobb_client, bottoms_client, nobody_client, norwood_client, name
+):
+    target = url(name, fulton_found)
+    assert [c.get(target).status_code for c in (cobb_client, bottoms_client, nobody_client)] == [404, 404, 404]
+    assert anonymous_is_sent_to_login(target)
+    assert norwood_client.post(target).status_code == 405
+
+
+# The documents: the order, the notice of the count, the directive, the outcome
+
+
+def pdf_of(response) -> bytes:
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    return b"".join(response.streaming_content)
+
+
+def test_the_order_and_the_notices_of_the_count_as_pdf(filed, fulton_part, norwood, norwood_client, fulton_client):
+    norwood.party = "Independent"
+    norwood.save()
+    chair = PartyChair.objects.create(party="Independent", chair_name="Ivy Chair", email="ivy@example.test")
+
+    for client in (norwood_client, fulton_client):
+        order_response = client.get(url("order_pdf", fulton_part))
+        assert order_response["Content-Disposition"] == 'attachment; filename="2017-ATL-MAYOR-001-order-Fulton.pdf"'
+        assert pdf_of(order_response).startswith(b"%PDF-")
+    to_candidate = fulton_client.get(url("count_notice", fulton_part, norwood.pk))
+    to_chair = fulton_client.get(url("count_notice_chair", fulton_part, chair.pk))
+    page = fulton_client.get(url("request", filed))
+
+    assert to_candidate["Content-Disposition"] == (
+        'attachment; filename="2017-ATL-MAYOR-001-notice-Fulton-Mary_Norwood.pdf"'
+    )
+    assert pdf_of(to_candidate).startswith(b"%PDF-")
+    assert to_chair["Content-Disposition"] == (
+        'attachment; filename="2017-ATL-MAYOR-001-notice-Fulton-Ivy_Chair_Chair_Independent.pdf"'
+    )
+    assert pdf_of(to_chair).startswith(b"%PDF-")
+    assert "Notice of the count to Keisha Lance Bottoms, Mary Norwood, Independent chair (PDF)" in text_of(page)
+
+
+def test_a_notice_to_someone_not_in_the_contest_or_before_the_place_is_set_is_not_found(
+    filed, fulton_part, sos_user, sos_client
+):
+    other = build_race(
+        slug="other",
+        counties=georgia_counties("Fulton"),
+        votes={"Ada Able": [{UNSPEC: 1_000}], "Ben Baker": [{UNSPEC: 995}]},
+    )
+    stranger_chair = PartyChair.objects.create(party="Whig", chair_name="Wes Whig")
+    statewide = statewide_case(("Cobb", "Gwinnett"))
+    (cobb_part, _) = recount_direct(
+        request=statewide, by=sos_user, window_starts_at=at(2017, 12, 14, 9), finish_by=at(2017, 12, 18, 17)
+    )
+
+    assert sos_client.get(url("count_notice", fulton_part, other.candidates.first().pk)).status_code == 404
+    assert sos_client.get(url("count_notice_chair", fulton_part, stranger_chair.pk)).status_code == 404
+    assert sos_client.get(url("count_notice", cobb_part, statewide.candidate_id)).status_code == 404
+    assert sos_client.get(url("order_pdf", cobb_part)).status_code == 404
+
+
+def test_the_directive_as_pdf_once_directed(sos_user, sos_client):
+    statewide = statewide_case(("Cobb", "Gwinnett"))
+    assert sos_client.get(url("directive_pdf", statewide)).status_code == 404
+
+    recount_direct(request=statewide, by=sos_user, window_starts_at=at(2017, 12, 14, 9), finish_by=at(2017, 12, 18, 17))
+    response = sos_client.get(url("directive_pdf", statewide))
+
+    assert response["Content-Disposition"] == 'attachment; filename="2017-D5-PSC-001-directive.pdf"'
+    assert pdf_of(response).startswith(b"%PDF-")
+
+
+def test_the_outcome_as_pdf_once_finished(both_counted, fulton_superintendent, norwood_client, fulton_client):
+    assert norwood_client.get(url("recertification_pdf", both_counted)).status_code == 404
+    assert fulton_client.get(url("directive_pdf", both_counted)).status_code == 404
+
+    fulton_superintendent_client = logged_in(fulton_superintendent)
+    fulton_superintendent_client.post(url("finish", both_counted))
+    response = norwood_client.get(url("recertification_pdf", both_counted))
+
+    assert response["Content-Disposition"] == 'attachment; filename="2017-ATL-MAYOR-001-outcome.pdf"'
+    assert pdf_of(response).startswith(b"%PDF-")
+
+
+@pytest.mark.parametrize(
+    ("name", "of_county"),
+    [("order_pdf", True), ("count_notice", True), ("directive_pdf", False), ("recertification_pdf", False)],
+)
+def test_documents_outsiders_anonymous_and_wrong_method(
+    filed, fulton_part, norwood, cobb_client, bottoms_client, nobody_client, norwood_client, name, of_county
+):
+    args = [fulton_part] + ([norwood.pk] if name == "count_notice" else []) if of_county else [filed]
+    target = url(name, *args)
+    assert [c.get(target).status_code for c in (cobb_client, bottoms_client, nobody_client)] == [404, 404, 404]
+    assert anonymous_is_sent_to_login(target)
+    assert norwood_client.post(target).status_code == 405
+
+
+def test_the_discrepancy_report_before_any_county_recounts_says_so(filed, norwood_client):
+    response = norwood_client.get(url("discrepancies", filed))
+
+    assert "Every line No county is recounting yet." in text_of(response)
+    assert norwood_client.get(url("discrepancies_csv", filed)).content.decode().splitlines() == [
+        "county,candidate,vote_type,line,original,recounted,difference,reason,note"
+    ]
