@@ -970,6 +970,6 @@ def test_navbar_links_by_role(norwood_client, fulton_client, nobody_client):
     sos.force_login(make_secretary_of_state_staff(username="sos-staff", is_staff=True))
 
     assert navbar_links(norwood_client) == ["My contests", "Notices"]
-    assert navbar_links(fulton_client) == ["Inbox", "Elections", "Notices"]
-    assert navbar_links(sos) == ["Inbox", "Elections", "Notices", "Admin"]
+    assert navbar_links(fulton_client) == ["Inbox", "Cases", "Elections", "Notices"]
+    assert navbar_links(sos) == ["Inbox", "Cases", "Dashboard", "Elections", "Notices", "Admin"]
     assert navbar_links(nobody_client) == ["Notices"]
