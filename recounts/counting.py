@@ -287,6 +287,11 @@ def county_count_schedule(
         raise RecountError("Give the time the count starts with its time zone.")
     with transaction.atomic():
         county_recount = _locked_county(county_recount, by)
+        if county_recount.status not in {CountyRecountStatus.ORDERED, CountyRecountStatus.SCANNER_TESTING}:
+            raise RecountError(
+                f"{county_recount.county}'s count has begun ({county_recount.get_status_display().lower()}); its "
+                "place and time can no longer change."
+            )
         county_recount.count_place, county_recount.count_starts_at = count_place.strip(), count_starts_at
         save_with_history(county_recount, by=by, reason="Place and time of the count set")
         notices.count_notice(county_recount)

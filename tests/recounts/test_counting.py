@@ -655,3 +655,19 @@ def test_precinct_returns_of_a_corrected_county_become_one_county_line_each_kept
         ("Ben Baker", "P1", 500, reason),
         ("Ben Baker", "P2", 495, reason),
     ]
+
+
+def test_the_place_and_time_cannot_change_once_counting_has_begun(fulton_part, superintendents):
+    fulton = superintendents["Fulton"]
+    county_count_schedule(
+        county_recount=fulton_part, by=fulton, count_place="Fulton Annex", count_starts_at=at(2017, 12, 13, 8, 0)
+    )
+    fulton_part.refresh_from_db()
+    worksheet_save(county_recount=fulton_part, by=fulton, version=fulton_part.version, entries={})
+
+    with pytest.raises(RecountError, match="count has begun"):
+        county_count_schedule(
+            county_recount=fulton_part, by=fulton, count_place="Elsewhere", count_starts_at=at(2017, 12, 13, 9, 0)
+        )
+    fulton_part.refresh_from_db()
+    assert (fulton_part.count_place, fulton_part.count_starts_at) == ("Fulton Annex", at(2017, 12, 13, 8, 0))
