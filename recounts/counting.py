@@ -82,9 +82,11 @@ def _authority_jurisdictions(request: RecountRequest) -> set[int]:
 
 
 def _may_decide(user: AbstractBaseUser, request: RecountRequest) -> bool:
+    """The Secretary of State's staff on its route; otherwise the superintendent (not merely the
+    staff) of a jurisdiction the request is addressed to."""
     if request.route == Route.SECRETARY_OF_STATE:
         return roles.is_secretary_of_state(user)
-    return bool(_authority_jurisdictions(request) & roles.staff_jurisdiction_ids(user))
+    return any(roles.is_superintendent_of(user, jurisdiction) for jurisdiction in _authority_jurisdictions(request))
 
 
 def request_deny(
@@ -104,7 +106,7 @@ def request_deny(
     with transaction.atomic():
         request = _locked(request)
         if not _may_decide(by, request):
-            raise RecountError("Only the authority the request is addressed to can decide it.")
+            raise RecountError("Only the authority the request is addressed to (its superintendent) can decide it.")
         request.decided_at, request.decided_by = now, by
         request.denial_reason, request.ruling = DenialReason(reason), ruling
         case_move(request=request, to=RequestStatus.DENIED, by=by, reason=f"Denied: {DenialReason(reason).label}")
@@ -200,6 +202,8 @@ def recount_order(
         raise RecountError("Say where the ballots will be counted: the notice to candidates and parties gives it.")
     if timezone.is_naive(count_starts_at):
         raise RecountError("Give the time the count starts with its time zone.")
+    if finish_by is not None and (timezone.is_naive(finish_by) or finish_by <= count_starts_at):
+        raise RecountError("The recount must finish after the count starts (give the time with its time zone).")
     with transaction.atomic():
         request = _locked(request)
         if request.route != Route.SUPERINTENDENT:
@@ -210,6 +214,11 @@ def recount_order(
             raise RecountError(f"Only the superintendent of {county} can order the recount there.")
         if request.county_recounts.filter(county=county).exists():
             raise RecountError(f"The recount in {county} is already ordered.")
+        if request.contest.superintendent_jurisdiction_id is not None:
+            raise RecountError(
+                f"{county} runs its own election, counted in its counties: its recount cannot be run on a worksheet "
+                "here yet. Order it in writing and record the outcome with a new certification."
+            )
         if request.status == RequestStatus.FILED:
             _needs_ruling(request, ruling)
             request.decided_at, request.decided_by, request.ruling = now, by, ruling
@@ -292,6 +301,16 @@ def county_count_schedule(
                 f"{county_recount.county}'s count has begun ({county_recount.get_status_display().lower()}); its "
                 "place and time can no longer change."
             )
+        request = county_recount.request
+        if (
+            request.window_starts_at
+            and request.finish_by
+            and not (request.window_starts_at <= count_starts_at < request.finish_by)
+        ):
+            raise RecountError(
+                f"The count must start within the Secretary of State's window, from {_when(request.window_starts_at)} "
+                f"to {_when(request.finish_by)}."
+            )
         county_recount.count_place, county_recount.count_starts_at = count_place.strip(), count_starts_at
         save_with_history(county_recount, by=by, reason="Place and time of the count set")
         notices.count_notice(county_recount)
@@ -325,10 +344,20 @@ def _check_version(county_recount: CountyRecount, version: int) -> None:
         )
 
 
+def _noticed(county_recount: CountyRecount) -> None:
+    """The written notice of the count's place and time goes out before counting (§ 21-2-495(c))."""
+    if not county_recount.count_place or county_recount.count_starts_at is None:
+        raise RecountError(
+            f"Set the place and time of {county_recount.county}'s count first: the candidates and the parties are "
+            "told them in writing before the count."
+        )
+
+
 def _start_counting(county_recount: CountyRecount, *, by: AbstractBaseUser, to: CountyRecountStatus) -> None:
     if county_recount.status != to:
         _county_move(county_recount, to)
-    request = county_recount.request
+    request = _locked(county_recount.request)
+    county_recount.request = request
     if request.status == RequestStatus.ORDERED:
         case_move(
             request=request, to=RequestStatus.COUNTING, by=by, reason=f"Counting began in {county_recount.county}"
@@ -381,6 +410,7 @@ def scanner_test_record(
         county_recount = _locked_county(county_recount, by)
         _check_version(county_recount, version)
         _editable(county_recount)
+        _noticed(county_recount)
         if county_recount.scanner_tests.filter(scanner=scanner).exists():
             raise RecountError(f"Scanner {scanner} is already tested on this worksheet.")
         test = ScannerTest(
@@ -451,6 +481,7 @@ def worksheet_save(
         county_recount = _locked_county(county_recount, by)
         _check_version(county_recount, version)
         _editable(county_recount)
+        _noticed(county_recount)
         tallies = {tally.pk: tally for tally in county_recount.tallies.select_related("candidate")}
         unknown = set(entries) - set(tallies)
         if unknown:
@@ -486,14 +517,17 @@ def worksheet_save(
                 )
             if late.votes < 0:
                 raise RecountError(f"{late.candidate}: a count cannot be negative.")
-            tally, _ = RecountTally.objects.get_or_create(
+            tally = RecountTally.objects.filter(
+                county_recount=county_recount, candidate=late.candidate, line=late.line
+            ).first() or RecountTally(
                 county_recount=county_recount,
                 candidate=late.candidate,
                 vote_type=LATE_LINE_TYPES[late.line],
                 line=late.line,
-                defaults={"original": 0, "reason": DiscrepancyReason.LATE_BALLOTS},
+                original=0,
+                reason=DiscrepancyReason.LATE_BALLOTS,
             )
-            if tally.recounted != late.votes:
+            if tally.pk is None or tally.recounted != late.votes:
                 tally.recounted = late.votes
                 save_with_history(tally, by=by, reason=f"{TallyLine(late.line).label}: {late.votes:,}")
         if tabulator_tapes is not None:
@@ -513,6 +547,10 @@ def worksheet_problems(county_recount: CountyRecount) -> list[str]:
     check against the tabulator tapes."""
     tallies = list(county_recount.tallies.select_related("candidate"))
     problems = [f"{tally}: no recounted figure yet." for tally in tallies if tally.recounted is None]
+    if not tallies:
+        problems.append("The worksheet has no lines: the county has no returns for this contest.")
+    if not county_recount.scanner_tests.exists():
+        problems.append("Test at least one scanner with its test deck first (Rule 183-1-15-.03).")
     if county_recount.hand_count:
         return problems
     by_candidate: dict[Candidate, int] = defaultdict(int)
@@ -549,13 +587,14 @@ def worksheet_sign_off(
     *,
     county_recount: CountyRecount,
     by: AbstractBaseUser,
+    version: int,
     official_name: str,
     official_title: str,
     attested: bool,
     now: datetime.datetime | None = None,
 ) -> CountyRecount:
-    """A named official signs off the submitted worksheet, attesting to it. When every county of the
-    case is signed off, the case is counted."""
+    """A named official signs off the submitted worksheet they read (`version`), attesting to it. When
+    every county of the case is signed off, the case is counted."""
     now = now or timezone.now()
     official_name = " ".join(official_name.split())
     if not official_name:
@@ -564,6 +603,7 @@ def worksheet_sign_off(
         raise RecountError("The official must attest that the worksheet is the true result of the recount.")
     with transaction.atomic():
         county_recount = _locked_county(county_recount, by)
+        _check_version(county_recount, version)
         request = _locked(county_recount.request)
         county_recount.request = request
         _county_move(county_recount, CountyRecountStatus.APPROVED)
@@ -718,7 +758,9 @@ def case_finish(
     with transaction.atomic():
         request = _locked(request)
         if not _may_decide(by, request):
-            raise RecountError("Only the authority the request is addressed to can finish the case.")
+            raise RecountError(
+                "Only the authority the request is addressed to (its superintendent) can finish the case."
+            )
         if request.status != RequestStatus.COUNTED:
             raise RecountError(
                 f"The case is {request.get_status_display().lower()}; it is finished once every county is signed off."

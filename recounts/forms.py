@@ -18,6 +18,9 @@ from recounts.enums import DenialReason, DiscrepancyReason, RequestChannel, Sign
 from recounts.models import CountyRecount, RecountTally
 from recounts.services import Letter, RecountError, Signature, letter_check
 
+#: The largest figure the database's integer columns hold (a larger one is refused, not a 500).
+MAX_FIGURE = 2_147_483_647
+
 ATTESTATION = (
     "I am the candidate, or the candidate's authorised agent named above, and this is my written request for a recount"
 )
@@ -214,19 +217,25 @@ class _VersionedForm(forms.Form):
     """A form of the worksheet: it carries the version of the worksheet it was read from, so that a
     save made on an older one is refused."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_FIGURE)
 
 
 class ScannerTestForm(_VersionedForm):
     """A scanner's test deck (State Election Board Rule 183-1-15-.03)."""
 
     scanner = forms.CharField(max_length=100, help_text="Its serial number or label.")
-    machine_marked = forms.IntegerField(min_value=0, label="Machine-marked ballots", help_text="At least 75.")
-    hand_marked = forms.IntegerField(min_value=0, label="Hand-marked ballots", help_text="At least 25.")
+    machine_marked = forms.IntegerField(
+        min_value=0, max_value=MAX_FIGURE, label="Machine-marked ballots", help_text="At least 75."
+    )
+    hand_marked = forms.IntegerField(
+        min_value=0, max_value=MAX_FIGURE, label="Hand-marked ballots", help_text="At least 25."
+    )
     precincts = forms.IntegerField(min_value=0, max_value=32_767, help_text="At least 3.")
-    hand_count = forms.IntegerField(min_value=0, label="Hand count", help_text="The deck counted by hand.")
+    hand_count = forms.IntegerField(
+        min_value=0, max_value=MAX_FIGURE, label="Hand count", help_text="The deck counted by hand."
+    )
     machine_count = forms.IntegerField(
-        min_value=0, label="Machine count", help_text="The deck as the scanner counted it."
+        min_value=0, max_value=MAX_FIGURE, label="Machine count", help_text="The deck as the scanner counted it."
     )
 
 
@@ -260,6 +269,7 @@ class WorksheetForm(_VersionedForm):
             self.fields[f"recounted_{tally.pk}"] = forms.IntegerField(
                 required=False,
                 min_value=0,
+                max_value=MAX_FIGURE,
                 initial=tally.recounted,
                 widget=forms.NumberInput(
                     attrs={
@@ -286,6 +296,7 @@ class WorksheetForm(_VersionedForm):
             self.fields[f"tape_{candidate.pk}"] = forms.IntegerField(
                 required=False,
                 min_value=0,
+                max_value=MAX_FIGURE,
                 initial=county_recount.tabulator_tapes.get(str(candidate.pk)),
                 widget=forms.NumberInput(
                     attrs={"class": "form-control form-control-sm text-end", "aria-label": f"{candidate}: tapes"}
@@ -335,7 +346,7 @@ class LateBallotsForm(_VersionedForm):
         choices=[(line.value, line.label) for line in (TallyLine.PROVISIONAL_ADJUDICATED, TallyLine.UOCAVA_ARRIVED)],
         label="Ballots",
     )
-    votes = forms.IntegerField(min_value=0)
+    votes = forms.IntegerField(min_value=0, max_value=MAX_FIGURE)
 
     def __init__(self, *args, candidates: QuerySet[Candidate], **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -358,7 +369,9 @@ class SubmitForm(_VersionedForm):
 SIGN_OFF_ATTESTATION = "I attest that this worksheet is the true result of the recount in this county"
 
 
-class SignOffForm(forms.Form):
+class SignOffForm(_VersionedForm):
+    """The sign-off of the worksheet as the official read it (its version)."""
+
     official_name = forms.CharField(max_length=200, label="Official's name")
     official_title = forms.CharField(max_length=200, required=False, label="Title")
     attestation = forms.BooleanField(required=False, label=SIGN_OFF_ATTESTATION)

@@ -671,7 +671,7 @@ def _worksheet_page(
             "submit_form": SubmitForm(initial=version),
         }
     if context["may_sign_off"]:
-        context["sign_off_form"] = sign_off_form or SignOffForm()
+        context["sign_off_form"] = sign_off_form or SignOffForm(initial=version)
     if context["may_reopen"]:
         context["reopen_form"] = reopen_form or ReopenForm()
     if context["may_schedule"]:
@@ -800,12 +800,13 @@ def sign_off(request: HttpRequest, pk: int) -> HttpResponse:
         signed = worksheet_sign_off(
             county_recount=county_recount,
             by=request.user,
+            version=form.cleaned_data["version"],
             official_name=form.cleaned_data["official_name"],
             official_title=form.cleaned_data["official_title"],
             attested=form.cleaned_data["attestation"],
         )
     except RecountError as error:
-        return _worksheet_refused(request, county_recount, error, None, sign_off_form=form)
+        return _worksheet_refused(request, county_recount, error, form.cleaned_data["version"], sign_off_form=form)
     counted = (
         " Every county is signed off: the case is counted." if signed.request.status == RequestStatus.COUNTED else ""
     )

@@ -9,7 +9,7 @@ import time_machine
 
 from elections.enums import DeclaredStatus, ElectionKind, VoteType
 from elections.importers.openelections import import_openelections_csv
-from elections.models import Certification, Result
+from elections.models import Certification, Jurisdiction, Result, StaffMembership
 from elections.services import certification_record
 from recounts.counting import (
     LateBallots,
@@ -104,9 +104,11 @@ def count(county_recount, by, recounted: dict[tuple[str, str], int], *, reason=D
 
 
 def sign_off(county_recount, by, when) -> CountyRecount:
+    county_recount.refresh_from_db()
     return worksheet_sign_off(
         county_recount=county_recount,
         by=by,
+        version=county_recount.version,
         official_name=by.get_full_name() or by.username,
         official_title="Superintendent",
         attested=True,
@@ -303,13 +305,23 @@ def test_secretary_of_state_directs_every_county_and_one_is_overdue(state_race):
     directed = Notice.objects.filter(kind=NoticeKind.RECOUNT_DIRECTED)
     assert set(directed.values_list("recipient__username", flat=True)) == {"fulton", "cobb", "gwinnett", "baker"}
     by_county = {part.county.name: part for part in parts}
-    county_count_schedule(
-        county_recount=by_county["Cobb"],
-        by=staff["Cobb"],
-        count_place="Cobb County Civic Center",
-        count_starts_at=at(2017, 12, 14, 9, 0),
-    )
-    assert Notice.objects.filter(kind=NoticeKind.COUNT_NOTICE, recipient__username="baker").count() == 1
+    with pytest.raises(RecountError, match="Set the place and time of Cobb County's count first"):
+        count(by_county["Cobb"], staff["Cobb"], {}, when=at(2017, 12, 14, 9, 0))
+    with pytest.raises(RecountError, match="must start within the Secretary of State's window"):
+        county_count_schedule(
+            county_recount=by_county["Cobb"],
+            by=staff["Cobb"],
+            count_place="Civic Center",
+            count_starts_at=at(2017, 12, 19, 9),
+        )
+    for name, part in by_county.items():
+        county_count_schedule(
+            county_recount=part,
+            by=staff[name],
+            count_place=f"{name} County Civic Center",
+            count_starts_at=at(2017, 12, 14, 9, 0),
+        )
+    assert Notice.objects.filter(kind=NoticeKind.COUNT_NOTICE, recipient__username="baker").count() == 3
     for name in ("Fulton", "Cobb"):
         count(by_county[name], staff[name], {}, when=at(2017, 12, 15, 12, 0))
         sign_off(by_county[name], staff[name], at(2017, 12, 15, 13, 0))
@@ -590,8 +602,11 @@ def test_another_county_s_staff_cannot_decide_order_or_count(superintendents):
     contest = build_atlanta_runoff()
     request = file(contest.candidates.get(name="Mary Norwood"), at(2017, 12, 12, 10, 0))
     cobb = make_superintendent_staff(username="cobb", county_name="Cobb", superintendent=True)
-    with pytest.raises(RecountError, match=re.escape("Only the authority the request is addressed to can decide it.")):
-        request_deny(request=request, by=cobb, reason=DenialReason.NOT_ELIGIBLE)
+    for outsider in (cobb, make_superintendent_staff(username="fulton-clerk", county_name="Fulton")):
+        with pytest.raises(
+            RecountError, match=re.escape("Only the authority the request is addressed to (its superintendent)")
+        ):
+            request_deny(request=request, by=outsider, reason=DenialReason.NOT_ELIGIBLE)
     with pytest.raises(
         RecountError, match=re.escape("The request is not addressed to the superintendent of Cobb County.")
     ):
@@ -671,3 +686,62 @@ def test_the_place_and_time_cannot_change_once_counting_has_begun(fulton_part, s
         )
     fulton_part.refresh_from_db()
     assert (fulton_part.count_place, fulton_part.count_starts_at) == ("Fulton Annex", at(2017, 12, 13, 8, 0))
+
+
+def test_a_worksheet_without_a_scanner_test_is_not_submitted(fulton_part, superintendents):
+    fulton = superintendents["Fulton"]
+    entries = {tally.pk: TallyEntry(recounted=tally.original) for tally in fulton_part.tallies.all()}
+    tapes = {tally.candidate_id: tally.original for tally in fulton_part.tallies.all()}
+    worksheet_save(
+        county_recount=fulton_part, by=fulton, version=fulton_part.version, entries=entries, tabulator_tapes=tapes
+    )
+    fulton_part.refresh_from_db()
+
+    with pytest.raises(RecountError) as error:
+        worksheet_submit(county_recount=fulton_part, by=fulton, version=fulton_part.version)
+
+    assert str(error.value) == (
+        "The worksheet cannot be submitted yet: Test at least one scanner with its test deck first (Rule 183-1-15-.03)."
+    )
+
+
+def test_a_sign_off_of_a_worksheet_changed_since_it_was_read_is_refused(fulton_part, superintendents):
+    fulton = superintendents["Fulton"]
+    submitted = count(fulton_part, fulton, {}, when=at(2017, 12, 13, 18, 0))
+    read = submitted.version
+    worksheet_reopen(county_recount=submitted, by=fulton, reason="A box was found")
+    submitted.refresh_from_db()
+    worksheet_submit(county_recount=submitted, by=fulton, version=submitted.version)
+
+    with pytest.raises(RecountError, match="was saved by fulton on"):
+        worksheet_sign_off(
+            county_recount=submitted, by=fulton, version=read, official_name="F", official_title="", attested=True
+        )
+    submitted.refresh_from_db()
+    assert submitted.status == CountyRecountStatus.SUBMITTED
+
+
+def test_a_city_running_its_own_election_is_not_recounted_on_an_empty_worksheet(superintendents):
+    contest = build_atlanta_runoff()
+    contest.superintendent_jurisdiction = Jurisdiction.objects.create(kind="municipality", name="Atlanta")
+    contest.save()
+    certification_record(
+        election=contest.election,
+        jurisdiction=contest.superintendent_jurisdiction,
+        certified_at=at(2017, 12, 11, 16),
+        by=None,
+    )
+    request = file(contest.candidates.get(name="Mary Norwood"), at(2017, 12, 12, 10, 0))
+    assert [a.jurisdiction.name for a in request.authorities.all()] == ["Atlanta"]
+    city = make_superintendent_staff(username="atlanta", county_name="Fulton")
+    StaffMembership.objects.create(user=city, jurisdiction=contest.superintendent_jurisdiction, superintendent=True)
+
+    with pytest.raises(RecountError, match="runs its own election, counted in its counties"):
+        recount_order(
+            request=request,
+            county=contest.superintendent_jurisdiction,
+            by=city,
+            count_place="City Hall",
+            count_starts_at=at(2017, 12, 13, 9, 0),
+        )
+    assert not CountyRecount.objects.exists()

@@ -15,6 +15,7 @@ from elections.enums import ElectionKind, Level, VoteType
 from elections.services import certification_record
 from recounts.counting import (
     TallyEntry,
+    county_count_schedule,
     recount_direct,
     recount_order,
     scanner_test_record,
@@ -63,8 +64,7 @@ def order(request: RecountRequest, by, county_name: str = "Fulton", **arguments)
         county=county,
         by=by,
         count_place=f"{county_name} County Elections Hub",
-        count_starts_at=at(2017, 12, 12, 14, 0),
-        **arguments,
+        **({"count_starts_at": at(2017, 12, 12, 14, 0)} | arguments),
     )
 
 
@@ -91,8 +91,17 @@ def fulton_part(filed, fulton_superintendent) -> CountyRecount:
 
 
 def counted(county_recount: CountyRecount, by, figures: dict[str, int] | None = None) -> CountyRecount:
-    """One passing scanner, every line entered (as certified unless `figures` says), the tapes, submitted."""
+    """One passing scanner, every line entered (as certified unless `figures` says), the tapes, submitted
+    (the place and time of the count set first when the Secretary of State directed it)."""
     county_recount.refresh_from_db()
+    if not county_recount.count_place:
+        county_count_schedule(
+            county_recount=county_recount,
+            by=by,
+            count_place="Elections office",
+            count_starts_at=county_recount.request.window_starts_at,
+        )
+        county_recount.refresh_from_db()
     scanner_test_record(
         county_recount=county_recount, by=by, version=county_recount.version, scanner="ICP-001",
         machine_marked=75, hand_marked=25, precincts=3, hand_count=100, machine_count=100,
@@ -113,8 +122,14 @@ def counted(county_recount: CountyRecount, by, figures: dict[str, int] | None = 
 
 
 def signed_off(county_recount: CountyRecount, by) -> CountyRecount:
+    county_recount.refresh_from_db()
     return worksheet_sign_off(
-        county_recount=county_recount, by=by, official_name="Fay Fulton", official_title="Superintendent", attested=True
+        county_recount=county_recount,
+        by=by,
+        version=county_recount.version,
+        official_name="Fay Fulton",
+        official_title="Superintendent",
+        attested=True,
     )
 
 
@@ -280,8 +295,11 @@ def test_order_outsiders_anonymous_and_wrong_method(
 # recounts:deny
 
 
-def test_deny_as_late_needs_the_ruling_then_records_the_reason(filed, fulton_user, fulton_client):
+def test_deny_as_late_needs_the_ruling_then_records_the_reason(
+    filed, fulton_superintendent, fulton_superintendent_client
+):
     target = url("deny", filed)
+    fulton_user, fulton_client = fulton_superintendent, fulton_superintendent_client
 
     refused = fulton_client.post(target, {"reason": DenialReason.LATE, "ruling": ""})
     denied = fulton_client.post(target, {"reason": DenialReason.LATE, "ruling": "Filed a day late."}, follow=True)
@@ -300,7 +318,8 @@ def test_deny_as_late_needs_the_ruling_then_records_the_reason(filed, fulton_use
     record = filed.history.first()
     assert (record.history_change_reason, record.history_user) == ("Denied: Made after the deadline", fulton_user)
     assert (
-        "Denied Tuesday, December 12, 2017, 10:00 a.m. Eastern by fulton Statutory reason Made after the deadline"
+        "Denied Tuesday, December 12, 2017, 10:00 a.m. Eastern by "
+        f"{fulton_user.get_full_name() or fulton_user.username} Statutory reason Made after the deadline"
         in (text_of(denied))
     )
 
@@ -588,7 +607,10 @@ def test_saving_the_worksheet_stores_every_figure_with_history(filed, fulton_par
     filed.refresh_from_db()
     assert filed.status == RequestStatus.COUNTING
     assert 'name="version" value="2"' in response.content.decode()
-    assert "Every line is counted, and each candidate’s lines add up to the tabulator tapes." in text_of(response)
+    # Every line is counted and adds up to the tapes; what is left is the scanner test.
+    assert "The arithmetic check Test at least one scanner with its test deck first (Rule 183-1-15-.03)." in text_of(
+        response
+    )
 
 
 def test_a_difference_without_a_reason_is_refused_and_the_input_kept(fulton_part, fulton_client):
@@ -802,7 +824,7 @@ def test_submit_is_refused_until_the_arithmetic_checks(fulton_part, fulton_clien
     assert messages_of(response) == [
         "The worksheet cannot be submitted yet: Keisha Lance Bottoms — Not broken down by type (Recount of the "
         "returns): no recounted figure yet. Mary Norwood — Not broken down by type (Recount of the returns): no "
-        "recounted figure yet."
+        "recounted figure yet. Test at least one scanner with its test deck first (Rule 183-1-15-.03)."
     ]
     fulton_part.refresh_from_db()
     assert fulton_part.status == CountyRecountStatus.ORDERED
@@ -821,10 +843,10 @@ def test_submit_then_sign_off_with_the_attestation(filed, fulton_part, fulton_us
     fulton_client.post(url("scanner_test", fulton_part), DECK | {"machine_count": 100, "version": 2}, follow=True)
 
     submitted = fulton_client.post(url("submit", fulton_part), {"version": 3}, follow=True)
-    unattested = fulton_client.post(url("sign_off", fulton_part), {"official_name": "Fay Fulton"})
+    unattested = fulton_client.post(url("sign_off", fulton_part), {"official_name": "Fay Fulton", "version": 4})
     signed = fulton_client.post(
         url("sign_off", fulton_part),
-        {"official_name": "Fay  Fulton", "official_title": "Superintendent", "attestation": "on"},
+        {"official_name": "Fay  Fulton", "official_title": "Superintendent", "attestation": "on", "version": 4},
         follow=True,
     )
 
@@ -857,7 +879,9 @@ def test_the_last_sign_off_makes_the_case_counted(
     dekalb_part = counted(order(filed, dekalb_superintendent, "DeKalb"), dekalb_superintendent)
 
     response = dekalb_superintendent_client.post(
-        url("sign_off", dekalb_part), {"official_name": "Dee Kalb", "attestation": "on"}, follow=True
+        url("sign_off", dekalb_part),
+        {"official_name": "Dee Kalb", "attestation": "on", "version": dekalb_part.version},
+        follow=True,
     )
 
     assert messages_of(response) == [
@@ -967,7 +991,13 @@ def test_the_case_page_shows_each_county_s_progress_documents_and_history(
 ):
     counted(fulton_part, fulton_superintendent, {"Mary Norwood": 40_673})
     signed_off(fulton_part, fulton_superintendent)
-    dekalb_part = order(filed, dekalb_superintendent, "DeKalb", finish_by=at(2017, 12, 12, 9, 0))
+    dekalb_part = order(
+        filed,
+        dekalb_superintendent,
+        "DeKalb",
+        count_starts_at=at(2017, 12, 11, 17, 0),
+        finish_by=at(2017, 12, 12, 9, 0),
+    )
 
     response = fulton_client.get(url("request", filed))
 
@@ -979,7 +1009,7 @@ def test_the_case_page_shows_each_county_s_progress_documents_and_history(
     text = text_of(response)
     assert (
         "DeKalb County Ordered overdue Tuesday, December 12, 2017, 10:00 a.m. Eastern by dekalb-superintendent "
-        "DeKalb County Elections Hub Tuesday, December 12, 2017, 2:00 p.m. Eastern "
+        "DeKalb County Elections Hub Monday, December 11, 2017, 5:00 p.m. Eastern "
         "Tuesday, December 12, 2017, 9:00 a.m. Eastern — Order (PDF) Notice of the count to Keisha Lance Bottoms, "
         "Mary Norwood (PDF)"
     ) in text
@@ -1208,6 +1238,7 @@ def test_worksheet_query_count_is_fixed(sos_user, django_assert_num_queries, cou
     )  # fmt: skip
     part = parts[0]
     staff = make_superintendent_staff(username="staff", county_name=part.county.name)
+    county_count_schedule(county_recount=part, by=staff, count_place="Courthouse", count_starts_at=at(2017, 12, 14, 9))
     for index in range(count):
         part.refresh_from_db()
         scanner_test_record(
