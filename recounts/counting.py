@@ -728,11 +728,16 @@ def returns_correct(*, request: RecountRequest, by: AbstractBaseUser) -> list[Ju
     return corrected
 
 
+def recertification_note(request: RecountRequest) -> str:
+    """The note of the certifications a case records: how its recertifications are told from others'."""
+    return f"Recertified after recount {request.receipt_number}"
+
+
 def _recertify(
     request: RecountRequest, corrected: list[Jurisdiction], *, by: AbstractBaseUser, now: datetime.datetime
 ) -> list[Certification]:
     election, contest = request.contest.election, request.contest
-    note = f"Recertified after recount {request.receipt_number}"
+    note = recertification_note(request)
     scopes: list[Jurisdiction | None] = (
         [contest.superintendent_jurisdiction] if contest.superintendent_jurisdiction_id else list(corrected)
     )

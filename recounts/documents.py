@@ -15,6 +15,7 @@ from weasyprint.urls import URLFetcher
 from elections.enums import CertificationScope, DeclaredStatus
 from elections.models import Certification
 from recounts import reports
+from recounts.counting import recertification_note
 from recounts.enums import RequestStatus
 from recounts.models import CountyRecount, RecountRequest
 
@@ -120,7 +121,11 @@ def recertification_pdf(request: RecountRequest) -> bytes:
         places |= Q(jurisdiction_id=contest.superintendent_jurisdiction_id)
     certifications = (
         Certification.objects.filter(
-            places, election_id=contest.election_id, version__gt=1, certified_at__gte=request.filed_at
+            places,
+            election_id=contest.election_id,
+            version__gt=1,
+            certified_at__gte=request.filed_at,
+            note=recertification_note(request),
         )
         .select_related("jurisdiction")
         .order_by("scope", "jurisdiction__name", "version")

@@ -9,6 +9,7 @@ from pypdf import PdfReader
 from elections.enums import DeclaredStatus, Level, VoteType
 from elections.models import Candidate
 from elections.services import candidate_declare, certification_record
+from recounts.counting import recertification_note
 from recounts.documents import count_notice_pdf, recertification_pdf, recount_directive_pdf, recount_order_pdf
 from recounts.enums import RequestStatus
 from tests.factories import (
@@ -286,6 +287,7 @@ def recount_atlanta(case, fulton_part, superintendent, clock, *, bottoms_fulton:
             jurisdiction=fulton_part.county,
             certified_at=RECERTIFIED_AT,
             by=superintendent,
+            note=recertification_note(case),
         )
     case.status = RequestStatus.RECERTIFIED if changed else RequestStatus.CONFIRMED
     case.finished_at = RECERTIFIED_AT
@@ -334,6 +336,14 @@ def test_only_the_recertifications_of_this_recount_are_listed(norwood, superinte
         (fulton, DAY_AFTER_CERTIFICATION - datetime.timedelta(hours=1)),  # a correction before the request
     ]:
         certification_record(election=election, jurisdiction=place, certified_at=at, by=None)
+    # Another contest's recount, in the same election and county, after this request was filed.
+    certification_record(
+        election=election,
+        jurisdiction=fulton,
+        certified_at=DAY_AFTER_CERTIFICATION,
+        by=None,
+        note="Recertified after recount 2017-FUL-SHERIFF-001",
+    )
     case = make_ordered_request(
         norwood, filed_at=DAY_AFTER_CERTIFICATION, decided_by=superintendent, decided_at=DECIDED_AT
     )
@@ -345,7 +355,7 @@ def test_only_the_recertifications_of_this_recount_are_listed(norwood, superinte
     lines = pdf_lines(recertification_pdf(case))
 
     assert lines[lines.index("New certifications") + 1 :] == [
-        "Fulton County version 3, Thursday, December 21, 2017, 3:30 p.m. Eastern",
+        "Fulton County version 4, Thursday, December 21, 2017, 3:30 p.m. Eastern",
     ]
 
 
