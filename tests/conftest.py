@@ -10,6 +10,13 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
+def _sessions_outlast_the_clock(settings):
+    """Tests move the clock by hours and days to reach a deadline while a client stays signed in: the
+    30-minute idle limit would sign it out. tests/test_security.py checks that limit itself."""
+    settings.SESSION_COOKIE_AGE = 365 * 24 * 60 * 60
+
+
+@pytest.fixture(autouse=True)
 def _private_files(settings, tmp_path):
     """Uploaded letters and scans go to the test's temporary directory, never into the checkout."""
     settings.PRIVATE_FILES_ROOT = tmp_path / "private"

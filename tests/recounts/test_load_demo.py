@@ -7,6 +7,7 @@ import time_machine
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.http import HttpRequest
 from django.urls import reverse
 
 from elections.enums import DeclaredStatus, Level
@@ -112,7 +113,7 @@ def test_runs_in_production_when_forced(settings):
 
 def test_contest_page_after_the_demo(client):
     load_demo()
-    client.login(username="norwood", password=DEMO_PASSWORD)
+    client.login(request=HttpRequest(), username="norwood", password=DEMO_PASSWORD)
     contest = Contest.objects.get(election__slug="atlanta-mayor-runoff-2017")
 
     response = client.get(reverse("elections:contest", args=["atlanta-mayor-runoff-2017", contest.pk]))
