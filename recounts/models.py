@@ -412,3 +412,22 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.recipient or self.email}"
+
+
+class AuditLink(models.Model):
+    """One link of the tamper-evident audit trail (`recounts.audit`): a history row or a notice, the
+    SHA-256 of its content, chained to the link before it. Appended with the row, never changed."""
+
+    sequence = models.PositiveBigIntegerField(unique=True, help_text="1, 2, 3…: the order of the chain.")
+    label = models.CharField(max_length=100, help_text="The row's model: “recounts.HistoricalRecountRequest”.")
+    object_id = models.BigIntegerField(help_text="The row's id (a history row's history_id).")
+    content_sha256 = models.CharField("content SHA-256", max_length=64)
+    previous_sha256 = models.CharField("previous link's chain SHA-256", max_length=64)
+    chain_sha256 = models.CharField("chain SHA-256", max_length=64)
+
+    class Meta:
+        ordering = ["sequence"]
+        constraints = [models.UniqueConstraint(fields=["label", "object_id"], name="audit_link_unique_row")]
+
+    def __str__(self) -> str:
+        return f"{self.sequence}: {self.label} {self.object_id}"
