@@ -878,14 +878,20 @@ class _Import:
         options = {"default_user": self.by, "default_change_reason": self.reason}
         records = {record.id: record for record in Contest.history.bulk_history_create(contests, **options) or ()}
         counties_history = HistoricalRecords.m2m_models[Contest._meta.get_field("counties")]
-        counties_history.objects.bulk_create(
-            counties_history(
-                history=records[row.contest_id],
-                id=row.id,
-                contest_id=row.contest_id,
-                jurisdiction_id=row.jurisdiction_id,
+        # Written in bulk, without simple-history's signals: linked into the audit trail here. (The
+        # import reaches up to recounts for this one call; the trail covers both apps' history.)
+        from recounts.audit import link_history
+
+        link_history(
+            counties_history.objects.bulk_create(
+                counties_history(
+                    history=records[row.contest_id],
+                    id=row.id,
+                    contest_id=row.contest_id,
+                    jurisdiction_id=row.jurisdiction_id,
+                )
+                for row in contest_counties
             )
-            for row in contest_counties
         )
         Candidate.history.bulk_history_create(candidates, **options)
 

@@ -217,11 +217,6 @@ def test_verification_reads_in_chunks_without_a_query_per_row(case, django_asser
     assert (report.entries, report.mismatch) == (entries, None)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="The importer writes Contest.counties' m2m history rows with a plain bulk_create: it must pass "
-    "them to recounts.audit.link_history (elections/importers/openelections.py, _write_history).",
-)
 def test_an_import_is_linked():
     source = io.BytesIO(b"county,precinct,office,district,party,candidate,votes\nFulton,,Mayor,,,Ada Able,10\n")
     import_openelections_csv(
