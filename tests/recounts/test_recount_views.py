@@ -1408,3 +1408,38 @@ def test_the_discrepancy_report_before_any_county_recounts_says_so(filed, norwoo
     assert norwood_client.get(url("discrepancies_csv", filed)).content.decode().splitlines() == [
         "county,candidate,vote_type,line,original,recounted,difference,reason,note"
     ]
+
+
+def directed_spread_case(sos_user, county_count: int) -> RecountRequest:
+    contest = build_spread_race(slug="spread", county_count=county_count, level=Level.STATE)
+    certification_record(election=contest.election, jurisdiction=None, certified_at=ATLANTA_CERTIFIED_AT, by=None)
+    baker = contest.candidates.get(name="Ben Baker")
+    make_candidate_account(baker, username="baker")
+    case = file(baker)
+    recount_direct(
+        request=case,
+        by=sos_user,
+        window_starts_at=at(2017, 12, 14, 9),
+        finish_by=at(2017, 12, 18, 17),
+        ruling="Granted.",
+    )
+    return case
+
+
+# Measured at 2 counties; the same at 20 (each includes the session renewed: savepoint, update, release).
+CASE_PAGE_QUERIES = 14
+DISCREPANCY_QUERIES = 12
+
+
+@pytest.mark.parametrize("county_count", [2, 20])
+def test_case_page_and_discrepancy_report_query_counts_are_fixed(
+    sos_user, sos_client, django_assert_num_queries, county_count
+):
+    """The same number of queries for a case across 2 counties and across 20."""
+    case = directed_spread_case(sos_user, county_count)
+    with django_assert_num_queries(CASE_PAGE_QUERIES):
+        page = sos_client.get(url("request", case))
+    with django_assert_num_queries(DISCREPANCY_QUERIES):
+        report = sos_client.get(url("discrepancies", case))
+
+    assert (page.status_code, report.status_code, len(page.context["counties"])) == (200, 200, county_count)
