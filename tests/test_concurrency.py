@@ -34,12 +34,12 @@ NOW = datetime.datetime(2017, 12, 12, 10, 0, tzinfo=EASTERN)
 
 pytestmark = [
     pytest.mark.concurrency,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 
 @pytest.fixture(autouse=True)
-def _postgresql_only(db):
+def _postgresql_only(reference_data):
     if connection.vendor == "postgresql":
         return
     reason = f"concurrency tests need PostgreSQL (real row locks and connections); this run is on {connection.vendor}"

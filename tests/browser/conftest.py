@@ -4,7 +4,6 @@ On a machine without Chromium these tests skip, unless RECOUNT_BROWSER_TESTS=req
 it), when they fail: a journey nobody ran is not a journey that works.
 """
 
-import importlib
 import os
 from pathlib import Path
 
@@ -46,27 +45,6 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
-
-
-# What the data migrations load (the counties, the Secretary of State group and its permissions,
-# Georgia's recount rules), loaded again for each browser test. These tests must commit (the live
-# server answers from another thread), so each ends by emptying the database; and Django's
-# serialized rollback cannot restore it here: Playwright's sync API runs the test in a greenlet
-# of its own, which gets a database connection of its own, without the serialized copy.
-REFERENCE_DATA = [
-    ("elections.migrations.0002_georgia_counties", "load"),
-    ("elections.migrations.0003_secretary_of_state_permissions", "grant"),
-    ("recounts.migrations.0002_georgia_rules", "load"),
-    ("recounts.migrations.0005_secretary_of_state_permissions", "grant"),
-]
-
-
-@pytest.fixture
-def reference_data(transactional_db):
-    from django.apps import apps
-
-    for module, function in REFERENCE_DATA:
-        getattr(importlib.import_module(module), function)(apps, None)
 
 
 @pytest.fixture
