@@ -1429,17 +1429,25 @@ def directed_spread_case(sos_user, county_count: int) -> RecountRequest:
 # Measured at 2 counties; the same at 20 (each includes the session renewed: savepoint, update, release).
 CASE_PAGE_QUERIES = 14
 DISCREPANCY_QUERIES = 12
+CSV_QUERIES = 11
+DIRECTIVE_QUERIES = 10
 
 
 @pytest.mark.parametrize("county_count", [2, 20])
 def test_case_page_and_discrepancy_report_query_counts_are_fixed(
     sos_user, sos_client, django_assert_num_queries, county_count
 ):
-    """The same number of queries for a case across 2 counties and across 20."""
+    """The same number of queries for a case across 2 counties and across 20: its page, the report, the
+    CSV and the directive."""
     case = directed_spread_case(sos_user, county_count)
     with django_assert_num_queries(CASE_PAGE_QUERIES):
         page = sos_client.get(url("request", case))
     with django_assert_num_queries(DISCREPANCY_QUERIES):
         report = sos_client.get(url("discrepancies", case))
+    with django_assert_num_queries(CSV_QUERIES):
+        csv = sos_client.get(url("discrepancies_csv", case))
+    with django_assert_num_queries(DIRECTIVE_QUERIES):
+        directive = sos_client.get(url("directive_pdf", case))
 
-    assert (page.status_code, report.status_code, len(page.context["counties"])) == (200, 200, county_count)
+    assert (page.status_code, report.status_code, csv.status_code, directive.status_code) == (200, 200, 200, 200)
+    assert len(page.context["counties"]) == county_count
