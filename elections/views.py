@@ -74,7 +74,7 @@ def contest_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "vote_rows": queries.votes_by_county_and_type(
                 contest_id=contest.pk, candidate_ids=[candidate.pk for candidate in candidates]
             ),
-            "may_invite": may_invite(request.user, standing),
+            "may_invite": may_invite(request.user, contest),
             "receives_requests": receives_requests(request.user, standing),
         },
     )

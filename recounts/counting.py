@@ -32,6 +32,7 @@ from recounts.enums import (
     TallyLine,
 )
 from recounts.models import CountyRecount, RecountRequest, RecountTally, ScannerTest
+from recounts.queries import may_decide
 from recounts.services import RecountError
 
 HISTORY_REASON_LENGTH = 100
@@ -81,14 +82,6 @@ def _authority_jurisdictions(request: RecountRequest) -> set[int]:
     return {a.jurisdiction_id for a in request.authorities.all() if a.kind == AuthorityKind.SUPERINTENDENT}
 
 
-def _may_decide(user: AbstractBaseUser, request: RecountRequest) -> bool:
-    """The Secretary of State's staff on its route; otherwise the superintendent (not merely the
-    staff) of a jurisdiction the request is addressed to."""
-    if request.route == Route.SECRETARY_OF_STATE:
-        return roles.is_secretary_of_state(user)
-    return any(roles.is_superintendent_of(user, jurisdiction) for jurisdiction in _authority_jurisdictions(request))
-
-
 def request_deny(
     *,
     request: RecountRequest,
@@ -105,7 +98,7 @@ def request_deny(
         raise RecountError("Write the ruling: a request denied as late is denied by the authority's ruling.")
     with transaction.atomic():
         request = _locked(request)
-        if not _may_decide(by, request):
+        if not may_decide(by, request):
             raise RecountError("Only the authority the request is addressed to (its superintendent) can decide it.")
         request.decided_at, request.decided_by = now, by
         request.denial_reason, request.ruling = DenialReason(reason), ruling
@@ -114,19 +107,20 @@ def request_deny(
     return request
 
 
+def ruling_needed(request: RecountRequest) -> str:
+    """Why granting the request needs the authority's written ruling (“late”, “not eligible on the
+    certified returns”, or both), or "" when it does not."""
+    problems = (
+        ("late", request.late),
+        ("not eligible on the certified returns", not request.eligible),
+    )
+    return " and ".join(problem for problem, applies in problems if applies)
+
+
 def _needs_ruling(request: RecountRequest, ruling: str) -> None:
-    problems = [
-        problem
-        for problem, applies in (
-            ("late", request.late),
-            ("not eligible on the certified returns", not request.eligible),
-        )
-        if applies
-    ]
-    if problems and not ruling:
-        raise RecountError(
-            f"The request is {' and '.join(problems)}: write the ruling that grants it nevertheless, or deny it."
-        )
+    needed = ruling_needed(request)
+    if needed and not ruling:
+        raise RecountError(f"The request is {needed}: write the ruling that grants it nevertheless, or deny it.")
 
 
 def _prepare_tallies(county_recount: CountyRecount, *, by: AbstractBaseUser) -> None:
@@ -762,7 +756,7 @@ def case_finish(
     now = now or timezone.now()
     with transaction.atomic():
         request = _locked(request)
-        if not _may_decide(by, request):
+        if not may_decide(by, request):
             raise RecountError(
                 "Only the authority the request is addressed to (its superintendent) can finish the case."
             )

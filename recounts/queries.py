@@ -355,11 +355,10 @@ def requests_visible_to(user: roles.User) -> QuerySet[RecountRequest]:
     return RecountRequest.objects.filter(pk__in=RecountRequest.objects.filter(who).values("pk"))
 
 
-def may_invite(user: roles.User, standing: ContestStanding) -> bool:
-    """Secretary of State staff, or staff of a superintendent the contest is voted in (as
-    `services.candidate_invite` checks)."""
-    contest = standing.contest
-    places = {county.pk for county in standing.counties} | {
+def may_invite(user: roles.User, contest: Contest) -> bool:
+    """Secretary of State staff, or staff of a superintendent the contest is voted in (its counties, its
+    home county, or the city that runs it): who may invite its candidates (`services.candidate_invite`)."""
+    places = {county.pk for county in contest.counties.all()} | {
         pk for pk in (contest.superintendent_jurisdiction_id, contest.home_county_id) if pk
     }
     return roles.is_secretary_of_state(user) or bool(places & roles.staff_jurisdiction_ids(user))
@@ -733,12 +732,13 @@ def cases_visible_to(user: roles.User) -> QuerySet[RecountRequest]:
 
 
 def may_decide(user: roles.User, request: RecountRequest) -> bool:
-    """Whether the user works for the authority that decides the request (as the services check):
-    the Secretary of State's staff on its route, otherwise staff of a superintendent it is addressed to."""
+    """Whether the user decides the request (denies it, finishes the case): the Secretary of State's
+    staff on its route; otherwise the superintendent (not merely the staff) of a jurisdiction it is
+    addressed to. The services check this; the pages offer the decision by it."""
     if request.route == Route.SECRETARY_OF_STATE:
         return roles.is_secretary_of_state(user)
     addressed = {authority.jurisdiction_id for authority in request.authorities.all() if authority.jurisdiction_id}
-    return bool(addressed & roles.staff_jurisdiction_ids(user))
+    return bool(addressed & roles.superintendent_jurisdiction_ids(user))
 
 
 def orderable_jurisdictions(user: roles.User, request: RecountRequest) -> list[Jurisdiction]:

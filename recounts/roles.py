@@ -39,8 +39,18 @@ def is_candidate_account(user: User, candidate: Candidate) -> bool:
     return user.is_authenticated and user.is_active and candidate.accounts.filter(pk=user.pk).exists()
 
 
-def is_superintendent_of(user: User, jurisdiction_id: int) -> bool:
-    """The superintendent of the jurisdiction (or the official acting as one), not merely their staff."""
+def superintendent_jurisdiction_ids(user: User) -> frozenset[int]:
+    """The counties (or cities) whose superintendent the user is (or the official acting as one)."""
     if not user.is_authenticated or not user.is_active:
-        return False
-    return user.memberships.filter(jurisdiction_id=jurisdiction_id, superintendent=True).exists()
+        return frozenset()
+    cached = getattr(user, "_recount_superintendent_of", None)
+    if cached is None:
+        cached = user._recount_superintendent_of = frozenset(
+            user.memberships.filter(superintendent=True).values_list("jurisdiction_id", flat=True)
+        )
+    return cached
+
+
+def is_superintendent_of(user: User, jurisdiction_id: int) -> bool:
+    """The superintendent of the jurisdiction, not merely their staff."""
+    return jurisdiction_id in superintendent_jurisdiction_ids(user)

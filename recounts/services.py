@@ -36,7 +36,14 @@ from recounts.enums import (
 )
 from recounts.exports import standing_json
 from recounts.models import RecountRequest, RequestAuthority
-from recounts.queries import CandidateStanding, ContestStanding, contest_standing, superintendents_of
+from recounts.queries import (
+    CandidateStanding,
+    ContestStanding,
+    contest_standing,
+    may_invite,
+    receives_requests,
+    superintendents_of,
+)
 
 PDF_MAGIC = b"%PDF-"
 READ_CHUNK = 1 << 16
@@ -343,12 +350,7 @@ def request_record_received(
         when = timezone.localtime(received_at)
         raise RecountError(f"The request cannot have been received in the future ({when:%B %-d, %Y at %-I:%M %p %Z}).")
     standing = contest_standing(candidate.contest)
-    allowed = (
-        roles.is_secretary_of_state(by)
-        if standing.route == Route.SECRETARY_OF_STATE
-        else bool({j.pk for j in superintendents_of(standing)} & roles.staff_jurisdiction_ids(by))
-    )
-    if not allowed:
+    if not receives_requests(by, standing):
         raise RecountError("Only staff of the authority the request is addressed to can record it.")
     return _record(
         candidate=candidate,
@@ -412,11 +414,7 @@ def candidate_invite(
     """
     if candidate.write_in_aggregate:
         raise RecountError(f"“{candidate.name}” sums write-in votes for many people; it cannot have an account.")
-    contest = candidate.contest
-    places = set(contest.counties.values_list("pk", flat=True)) | {
-        pk for pk in (contest.superintendent_jurisdiction_id, contest.home_county_id) if pk
-    }
-    if not (roles.is_secretary_of_state(by) or places & roles.staff_jurisdiction_ids(by)):
+    if not may_invite(by, candidate.contest):
         raise RecountError("Only the Secretary of State's staff or a superintendent of this contest can invite.")
     try:
         email = validate_email_address(email)

@@ -39,6 +39,9 @@ from recounts.counting import (
     worksheet_sign_off,
     worksheet_submit,
 )
+from recounts.counting import (
+    ruling_needed as grant_needs_ruling,
+)
 from recounts.documents import (
     count_notice_pdf,
     recertification_pdf,
@@ -334,18 +337,8 @@ def _deciding(request: HttpRequest, recount_request: RecountRequest) -> RecountR
 
 
 def _ruling_needed(recount_request: RecountRequest) -> str:
-    """Why granting the request needs the authority's ruling (“late”, …), or "" when it does not."""
-    if recount_request.status != RequestStatus.FILED:
-        return ""
-    problems = [
-        problem
-        for problem, applies in (
-            ("late", recount_request.late),
-            ("not eligible on the certified returns", not recount_request.eligible),
-        )
-        if applies
-    ]
-    return " and ".join(problems)
+    """Why granting the request needs the authority's ruling, while it can still be granted."""
+    return grant_needs_ruling(recount_request) if recount_request.status == RequestStatus.FILED else ""
 
 
 def _case_page(
@@ -407,8 +400,11 @@ def _case_page(
 @require_POST
 @login_required
 def order(request: HttpRequest, pk: int, county: int) -> HttpResponse:
-    """The superintendent orders the recount in their county (the superintendent's route)."""
-    recount_request = _deciding(request, _visible_case(request, pk))
+    """The superintendent orders the recount in their county (the superintendent's route). Their staff
+    reach the service, which says why only the superintendent may."""
+    recount_request = _visible_case(request, pk)
+    if not queries.orderable_jurisdictions(request.user, recount_request):
+        raise PermissionDenied("Only a superintendent the request is addressed to can order the recount.")
     place = get_object_or_404(Jurisdiction, pk=county)
     form = RecountOrderForm(request.POST, prefix=f"order-{place.pk}", ruling_needed=_ruling_needed(recount_request))
     if form.is_valid():

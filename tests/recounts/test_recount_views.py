@@ -161,12 +161,13 @@ def test_the_superintendent_is_offered_the_order_and_the_denial(filed, fulton_su
     assert 'type="datetime-local"' in html
 
 
-def test_staff_who_are_not_the_superintendent_may_deny_but_not_order(filed, fulton_client):
+def test_staff_who_are_not_the_superintendent_may_neither_deny_nor_order(filed, fulton_client):
+    """The page offers what the services allow: deciding is the superintendent's (counting.request_deny)."""
     response = fulton_client.get(url("request", filed))
 
     text = text_of(response)
     assert "Only the superintendent of Fulton County can order the recount there." in text
-    assert "Deny the request" in text
+    assert "Deny the request" not in text
 
 
 def test_the_candidate_and_the_secretary_of_state_are_not_offered_the_decision(filed, norwood_client, sos_client):
@@ -324,8 +325,8 @@ def test_deny_as_late_needs_the_ruling_then_records_the_reason(
     )
 
 
-def test_deny_with_an_unknown_reason_is_a_form_error(filed, fulton_client):
-    response = fulton_client.post(url("deny", filed), {"reason": "bored"})
+def test_deny_with_an_unknown_reason_is_a_form_error(filed, fulton_superintendent_client):
+    response = fulton_superintendent_client.post(url("deny", filed), {"reason": "bored"})
 
     assert response.context["deny_form"].errors == {
         "reason": ["Select a valid choice. bored is not one of the available choices."]
