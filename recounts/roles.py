@@ -54,3 +54,11 @@ def superintendent_jurisdiction_ids(user: User) -> frozenset[int]:
 def is_superintendent_of(user: User, jurisdiction_id: int) -> bool:
     """The superintendent of the jurisdiction, not merely their staff."""
     return jurisdiction_id in superintendent_jurisdiction_ids(user)
+
+
+def needs_second_factor(user: User) -> bool:
+    """Who must pass two-factor sign-in: administrators, Secretary of State staff and every
+    superintendent's staff. A candidate may choose to."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or user.is_staff or is_staff_of_an_authority(user)

@@ -40,4 +40,9 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("inbox/", views.inbox, name="inbox"),
     path("notices/", views.notices, name="notices"),
+    path("account/two-factor/", views.two_factor, name="two_factor"),
+    path("account/two-factor/verify/", views.two_factor_verify, name="two_factor_verify"),
+    path("account/two-factor/set-up/", views.two_factor_setup, name="two_factor_setup"),
+    path("account/two-factor/recovery-codes/", views.recovery_codes, name="recovery_codes"),
+    path("account/two-factor/turn-off/", views.two_factor_off, name="two_factor_off"),
 ]

@@ -5,11 +5,13 @@ Thin: each view reads through `recounts.queries` (which also decides who sees wh
 calls one service, then sends a message and redirects, or renders.
 """
 
+import base64
 import hashlib
 import io
 import logging
 import re
 
+import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AbstractBaseUser
@@ -21,8 +23,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
+from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_encode
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django_otp import login as otp_login
+from django_otp import user_has_device
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from elections.models import Candidate, Jurisdiction
 from recounts import queries, reports, roles
@@ -51,6 +57,7 @@ from recounts.documents import (
 )
 from recounts.enums import CountyRecountStatus, RequestChannel, RequestStatus, Route, TallyLine
 from recounts.forms import (
+    AuthenticatorForm,
     CountScheduleForm,
     InviteForm,
     LateBallotsForm,
@@ -61,6 +68,7 @@ from recounts.forms import (
     RequestFileForm,
     RequestRecordForm,
     ScannerTestForm,
+    SecondFactorForm,
     SignOffForm,
     SubmitForm,
     WithdrawForm,
@@ -75,6 +83,17 @@ from recounts.services import (
     request_file,
     request_record_received,
     request_withdraw,
+)
+from recounts.two_factor import (
+    SecondFactorError,
+    authenticator_confirm,
+    authenticator_key_new,
+    has_authenticator,
+    may_turn_off,
+    recovery_codes_left,
+    recovery_codes_renew,
+    second_factor_check,
+    second_factor_remove,
 )
 
 logger = logging.getLogger(__name__)
@@ -883,3 +902,134 @@ def cases(request: HttpRequest) -> HttpResponse:
             "places": roles.staff_jurisdiction_ids(request.user),
         },
     )
+
+
+# Two-factor sign-in. `recounts.middleware` sends a signed-in session here until it passes its second
+# factor; these pages are reached before that, so each checks where the account stands itself.
+
+PENDING_KEY = "two_factor_pending_key"
+
+
+def _next_page(request: HttpRequest) -> str:
+    """Where to go once the second factor is passed: the page asked for, if it is one of ours."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return reverse("recounts:start")
+
+
+def _second_factor_passed(request: HttpRequest, device) -> None:
+    otp_login(request, device)
+    # A new session id for the stronger session, so that one seen before the code is worth nothing.
+    request.session.cycle_key()
+
+
+def _recovery_codes_page(request: HttpRequest, codes: list[str], *, next_page: str) -> HttpResponse:
+    shown = [f"{code[:4]}-{code[4:]}" for code in codes]
+    return render(request, "registration/recovery_codes.html", {"codes": shown, "next": next_page})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def two_factor_verify(request: HttpRequest) -> HttpResponse:
+    """The second step of signing in: a code from the app, or a recovery code."""
+    if request.user.is_verified() or not user_has_device(request.user):
+        return redirect(_next_page(request))
+    form = SecondFactorForm(request.POST or None)
+    if form.is_valid():
+        try:
+            device = second_factor_check(user=request.user, code=form.cleaned_data["code"])
+        except SecondFactorError as error:
+            form.add_error("code", str(error))
+        else:
+            _second_factor_passed(request, device)
+            if isinstance(device, StaticDevice):
+                left = recovery_codes_left(request.user)
+                messages.warning(
+                    request,
+                    f"You signed in with a recovery code; {left} left. Each works once: make new ones under "
+                    "Two-factor sign-in when you run low.",
+                )
+            return redirect(_next_page(request))
+    return render(request, "registration/two_factor_verify.html", {"form": form, "next": _next_page(request)})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def two_factor_setup(request: HttpRequest) -> HttpResponse:
+    """Adds an authenticator app: shows a new secret (QR code and text), turns it on once the app's
+    code matches, and shows the recovery codes once."""
+    if has_authenticator(request.user):
+        messages.info(request, "This account already has an authenticator app.")
+        return redirect("recounts:two_factor")
+    key = request.session.get(PENDING_KEY) or authenticator_key_new()
+    request.session[PENDING_KEY] = key
+    form = AuthenticatorForm(request.POST or None)
+    if form.is_valid():
+        try:
+            device, codes = authenticator_confirm(user=request.user, key=key, code=form.cleaned_data["code"])
+        except SecondFactorError as error:
+            form.add_error("code", str(error))
+        else:
+            del request.session[PENDING_KEY]
+            _second_factor_passed(request, device)
+            return _recovery_codes_page(request, codes, next_page=_next_page(request))
+    preview = TOTPDevice(user=request.user, key=key)
+    secret = base64.b32encode(preview.bin_key).decode()
+    context = {
+        "form": form,
+        "next": _next_page(request),
+        "qr_svg": segno.make(preview.config_url, error="m").svg_inline(scale=5, title="QR code of the key"),
+        "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+        "required": roles.needs_second_factor(request.user),
+    }
+    return render(request, "registration/two_factor_setup.html", context)
+
+
+@require_safe
+@login_required
+def two_factor(request: HttpRequest) -> HttpResponse:
+    """Where an account stands: its authenticator app, its recovery codes, and the ways to change them."""
+    context = {
+        "authenticator": has_authenticator(request.user),
+        "codes_left": recovery_codes_left(request.user),
+        "enrolled": user_has_device(request.user),
+        "required": roles.needs_second_factor(request.user),
+        "may_turn_off": may_turn_off(request.user),
+        "renew_form": SecondFactorForm(auto_id="renew_%s"),
+        "off_form": SecondFactorForm(auto_id="off_%s"),
+    }
+    return render(request, "registration/two_factor.html", context)
+
+
+@require_POST
+@login_required
+def recovery_codes(request: HttpRequest) -> HttpResponse:
+    """A new set of recovery codes, confirmed by a current code."""
+    form = SecondFactorForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.errors["code"][0])
+        return redirect("recounts:two_factor")
+    try:
+        codes = recovery_codes_renew(user=request.user, code=form.cleaned_data["code"])
+    except SecondFactorError as error:
+        messages.error(request, str(error))
+        return redirect("recounts:two_factor")
+    return _recovery_codes_page(request, codes, next_page=reverse("recounts:two_factor"))
+
+
+@require_POST
+@login_required
+def two_factor_off(request: HttpRequest) -> HttpResponse:
+    """A candidate turns two-factor sign-in off, confirmed by a current code."""
+    form = SecondFactorForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.errors["code"][0])
+        return redirect("recounts:two_factor")
+    try:
+        second_factor_remove(user=request.user, code=form.cleaned_data["code"])
+    except SecondFactorError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Two-factor sign-in is off: your password alone signs you in.")
+    return redirect("recounts:two_factor")

@@ -55,3 +55,33 @@ def reference_data(transactional_db):
 
     for module, function in REFERENCE_DATA:
         getattr(importlib.import_module(module), function)(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_the_second_factor(monkeypatch):
+    """`Client.force_login` stands in for the password step of signing in; here it stands in for the
+    second step too, as a real sign-in would end: an account that needs or has a second factor gets a
+    confirmed authenticator and a session that passed it. The enforcement itself
+    (`recounts.middleware`) runs on every request as in production; tests/test_two_factor.py signs in
+    through the real pages, and the permission matrix checks every page without the second step."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY, user_has_device
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from recounts import roles
+
+    password_only = Client.force_login
+
+    def force_login(client, user, backend=None):
+        password_only(client, user, backend)
+        fresh = type(user).objects.get(pk=user.pk)  # the roles cache their answer on the user object
+        if not (roles.needs_second_factor(fresh) or user_has_device(fresh)):
+            return
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        device = device or TOTPDevice.objects.create(user=user, name="Test authenticator", confirmed=True)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+    monkeypatch.setattr(Client, "password_only_login", password_only, raising=False)

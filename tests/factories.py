@@ -6,12 +6,15 @@ whole contest from a table of votes; `build_atlanta_runoff` is the article's rac
 
 import datetime
 import io
+import time
 from collections.abc import Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 import time_machine
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from pypdf import PdfWriter
 from simple_history.utils import bulk_create_with_history
 
@@ -226,6 +229,29 @@ def make_candidate_account(candidate: Candidate, *, username: str, **fields):
     user = make_user(username=username, email=f"{username}@example.test", **fields)
     candidate.accounts.add(user)
     return user
+
+
+def make_authenticator(user) -> TOTPDevice:
+    """A confirmed authenticator app for the account, as the setup page leaves it."""
+    return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+
+
+def authenticator_code(key: str, *, used_step: int = -1) -> str:
+    """What an authenticator app shows now for the secret `key` (hex, as django-otp stores it). When the
+    code of this time step was used (`used_step`, a device's `last_t`), the next step's: django-otp
+    accepts one step either side of its clock."""
+    totp = TOTP(bytes.fromhex(key))
+    totp.time = time.time()
+    now = totp.t()
+    totp.drift = max(now, used_step + 1) - now
+    if totp.drift > 1:
+        raise AssertionError("The codes of this time step and the next were used; a test must wait 30 seconds.")
+    return f"{totp.token():06d}"
+
+
+def device_code(device: TOTPDevice) -> str:
+    device.refresh_from_db()
+    return authenticator_code(device.key, used_step=device.last_t)
 
 
 def make_ordered_request(

@@ -22,6 +22,9 @@ Each cell is a status code, or the name of the URL a 302 leads to (`LOGIN`: the 
     dekb  – DeKalb superintendent's staff
     sos   – Secretary of State's staff
     admin – a superuser with no role in the recount desk
+Staff and the admin must sign in with a second factor: their clients are signed in with it
+(`force_login`, tests/conftest.py). `test_a_session_without_its_second_factor_reaches_only_the_pages_that_pass_it`
+asks every URL again of sessions that gave only their password.
 """
 
 import datetime
@@ -43,6 +46,7 @@ from tests.factories import (
     build_race,
     county,
     georgia_counties,
+    make_authenticator,
     make_candidate_account,
     make_pdf_bytes,
     make_secretary_of_state_staff,
@@ -116,6 +120,15 @@ EXPECTED: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("elections:detail", "cobb"):              (LOGIN, 404, 200, 404, 404, 200, 404),
     ("elections:contest", "atlanta"):          (LOGIN, 200, 404, 200, 200, 200, 404),
     ("elections:contest", "cobb"):             (LOGIN, 404, 200, 404, 404, 200, 404),
+    # Two-factor sign-in: one's own. Staff have an authenticator (signed in with it): the setup page
+    # sends them to their settings, and the code page on to where a login lands; the candidates have
+    # none: they may set one up, and have no code to enter.
+    ("recounts:two_factor", "-"):              (LOGIN, 200, 200, 200, 200, 200, 200),
+    ("recounts:two_factor_setup", "-"):        (LOGIN, 200, 200, "recounts:two_factor", "recounts:two_factor",
+                                                "recounts:two_factor", "recounts:two_factor"),
+    ("recounts:two_factor_verify", "-"):       (LOGIN, *["recounts:start"] * 6),
+    ("recounts:recovery_codes", "-"):          (405,  405, 405, 405, 405, 405, 405),
+    ("recounts:two_factor_off", "-"):          (405,  405, 405, 405, 405, 405, 405),
 }
 # fmt: on
 
@@ -247,7 +260,7 @@ def answer(client: Client, url: str) -> int | str:
         return response.status_code
     if response.url == f"{reverse('login')}?next={url}":
         return LOGIN
-    for name in ("recounts:mine", "elections:list", "admin:index"):
+    for name in ("recounts:mine", "recounts:start", "recounts:two_factor", "elections:list", "admin:index"):
         if response.url == reverse(name):
             return name
     return f"302 to {response.url}"
@@ -266,4 +279,31 @@ def test_each_role_gets_the_answer_in_the_table(world):
             got = answer(clients[role], url)
             if got != want:
                 wrong.append(f"{name} ({target}) {url} as {role}: expected {want}, got {got}")
+    assert wrong == []
+
+
+def test_a_session_without_its_second_factor_reaches_only_the_pages_that_pass_it(world):
+    """Signed in with a password only: staff without a second factor are sent to set one up, accounts
+    with one (a candidate who opted in, staff who set one up) to enter a code, from every page (the
+    admin's too) but that one and sign-out. Candidate B, with none and no duty, is the table's."""
+    make_authenticator(world.users["a"])
+    make_authenticator(world.users["fult"])
+    gates = {
+        "a": "recounts:two_factor_verify",
+        "fult": "recounts:two_factor_verify",
+        "dekb": "recounts:two_factor_setup",
+        "sos": "recounts:two_factor_setup",
+        "admin": "recounts:two_factor_setup",
+    }
+    wrong = []
+    for role, gate in gates.items():
+        client = Client()
+        client.password_only_login(world.users[role])
+        urls = [(name, reverse(name, kwargs=world.kwargs(name, target))) for name, target in EXPECTED]
+        for name, url in [*urls, ("admin:index", reverse("admin:index"))]:
+            response = client.get(url)
+            want = {gate: 200, "logout": 405}.get(name, f"{reverse(gate)}?next={url}")
+            got = response.status_code if response.status_code != 302 else response.url
+            if got != want:
+                wrong.append(f"{url} as {role}: expected {want}, got {got}")
     assert wrong == []

@@ -28,9 +28,9 @@ def clerk(clerk, sos_group):
 
 
 # A fixed number of queries per page, whatever the number of counties, candidates and contests:
-# session + user, the reader's role (Secretary of State group), then the page's own reads, then
-# the navbar's question (is the account a candidate's?).
-PAGE_QUERIES = 2 + 3 + 1 + 1  # 3: the session renewed (savepoint, update, release)
+# session + user + the device that passed the second factor, the reader's role (Secretary of State
+# group), then the page's own reads, then the navbar's question (is the account a candidate's?).
+PAGE_QUERIES = 3 + 3 + 1 + 1  # 3: the session renewed (savepoint, update, release)
 LIST_QUERIES = PAGE_QUERIES + 1  # elections with contest counts
 # election, contests (+ election, home county, superintendent jurisdiction), counties, candidates with totals, rules,
 # closed days, certifications

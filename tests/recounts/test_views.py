@@ -30,7 +30,9 @@ from tests.factories import (
     EASTERN,
     build_atlanta_runoff,
     build_race,
+    device_code,
     georgia_counties,
+    make_authenticator,
     make_candidate_account,
     make_pdf_bytes,
     make_secretary_of_state_staff,
@@ -90,10 +92,17 @@ def fulton_race(slug: str, account, *, name: str = "Race") -> Candidate:
 
 
 def test_login_lands_on_the_page_of_the_role(norwood_user, fulton_user):
+    """A candidate lands on their contests; staff pass their second factor first, then land on the elections."""
+    device = make_authenticator(fulton_user)
     for username, page in [("norwood", reverse("recounts:mine")), ("fulton", reverse("elections:list"))]:
         client = Client()
         response = client.post(reverse("login"), {"username": username, "password": "staff-password-1"})
         assert (response.status_code, response.url) == (302, reverse("recounts:start"))
+        if username == "fulton":
+            verify = f"{reverse('recounts:two_factor_verify')}?next={reverse('recounts:start')}"
+            assert client.get(reverse("recounts:start")).url == verify
+            response = client.post(verify, {"code": device_code(device), "next": reverse("recounts:start")})
+            assert response.url == reverse("recounts:start")
         assert client.get(reverse("recounts:start")).url == page
 
 
@@ -248,10 +257,11 @@ def test_mine_wrong_method(norwood_client):
     assert norwood_client.post(reverse("recounts:mine")).status_code == 405
 
 
-# session + user; the account's candidates; contests, counties, candidates with totals, rules, closed
-# days, certifications for the clock; every certification of their elections; their requests; the
-# navbar's roles (Secretary of State group, superintendent's offices, candidacies).
-MINE_QUERIES = 2 + 3 + 1 + 6 + 1 + 1 + 3  # 3: the session renewed (savepoint, update, release)
+# session + user; whether the account has a second factor (authenticator, recovery codes) and must have
+# one (Secretary of State group, superintendent's offices: the navbar asks them again, from cache); the
+# account's candidates; contests, counties, candidates with totals, rules, closed days, certifications
+# for the clock; every certification of their elections; their requests; the navbar's candidacies.
+MINE_QUERIES = 2 + 2 + 2 + 3 + 1 + 6 + 1 + 1 + 1  # 3: the session renewed (savepoint, update, release)
 
 
 @pytest.mark.parametrize("contest_count", [2, 20])
@@ -772,10 +782,10 @@ def test_inbox_wrong_method(fulton_client):
     assert fulton_client.post(reverse("recounts:inbox")).status_code == 405
 
 
-# session + user; the reader's role (Secretary of State group, superintendent's offices); the requests
-# (+ contest, election, home county, candidate) and their authorities; rules; closed days; the
+# session + user + second-factor device; the reader's role (Secretary of State group, superintendent's offices);
+# the requests (+ contest, election, home county, candidate) and their authorities; rules; closed days; the
 # navbar's candidacies.
-INBOX_QUERIES = 2 + 3 + 2 + 2 + 2 + 1  # 3: the session renewed (savepoint, update, release)
+INBOX_QUERIES = 3 + 3 + 2 + 2 + 2 + 1  # 3: the session renewed (savepoint, update, release)
 
 
 @pytest.mark.parametrize("request_count", [2, 20])

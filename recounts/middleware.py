@@ -1,0 +1,37 @@
+"""Two-factor sign-in, enforced on every page (installed after django-otp's `OTPMiddleware`).
+
+A signed-in session that has not passed its second factor reaches only the pages that let it pass
+one, and sign-out: an account with a second factor is sent to enter a code, a staff account without
+one is sent to set one up. Candidates who did not turn it on pass through.
+"""
+
+from collections.abc import Callable
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django_otp import user_has_device
+
+from recounts import roles
+
+SIGN_OUT = frozenset({"logout", "admin:logout"})
+VERIFY = "recounts:two_factor_verify"
+SET_UP = "recounts:two_factor_setup"
+
+
+class SecondFactorMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> HttpResponse | None:
+        user = request.user
+        if not user.is_authenticated or user.is_verified():
+            return None
+        page = request.resolver_match.view_name
+        if user_has_device(user):
+            return None if page in SIGN_OUT | {VERIFY} else redirect_to_login(request.get_full_path(), VERIFY)
+        if roles.needs_second_factor(user) and page not in SIGN_OUT | {SET_UP}:
+            return redirect_to_login(request.get_full_path(), SET_UP)
+        return None

@@ -1,0 +1,154 @@
+"""Two-factor sign-in on django-otp: an authenticator app (TOTP, RFC 6238) and single-use recovery codes.
+
+Staff of the Secretary of State and of every superintendent's office, and administrators, pass a
+second factor after their password before any other page (`recounts.middleware`); a candidate may
+turn it on. These are its writes and reads; the pages and `load_demo` call them.
+
+django-otp does the cryptography and its safeguards: a code is accepted once (an authenticator's
+time step only moves forward), and each wrong code pauses the device for twice as long as the one
+before (`OTP_*_THROTTLE_FACTOR` seconds, doubling). The pause is a row on the device, so a wrong
+code must be committed, never rolled back with the rest of a refused action.
+"""
+
+import re
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+from django_otp import user_has_device
+from django_otp.models import Device
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
+
+from recounts import roles
+
+AUTHENTICATOR_NAME = "Authenticator app"
+RECOVERY_CODES_NAME = "Recovery codes"
+RECOVERY_CODE_COUNT = 10
+#: What the form accepts: the app's 6 digits, or a recovery code (8 characters of base32, lower case).
+AUTHENTICATOR_CODE = re.compile(r"\d{6}")
+RECOVERY_CODE = re.compile(r"[a-z2-7]{8}")
+
+
+class SecondFactorError(Exception):
+    """A second-factor step refused, with a message the person can act on."""
+
+
+def authenticator_key_new() -> str:
+    """A fresh secret for an authenticator being set up (hex, as django-otp stores it)."""
+    return default_key()
+
+
+def has_authenticator(user: AbstractBaseUser) -> bool:
+    return TOTPDevice.objects.devices_for_user(user, confirmed=True).exists()
+
+
+def recovery_codes_left(user: AbstractBaseUser) -> int:
+    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+
+
+def may_turn_off(user: AbstractBaseUser) -> bool:
+    """Only accounts that need no second factor may give theirs up (candidates)."""
+    return user_has_device(user) and not roles.needs_second_factor(user)
+
+
+def _user_locked(user: AbstractBaseUser) -> None:
+    """Serialises the second-factor writes of one account (two setups at once make one device)."""
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+
+
+def _recovery_codes_replace(user: AbstractBaseUser) -> list[str]:
+    device, _ = StaticDevice.objects.get_or_create(user=user, name=RECOVERY_CODES_NAME, defaults={"confirmed": True})
+    device.token_set.all().delete()
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    return codes
+
+
+def authenticator_confirm(*, user: AbstractBaseUser, key: str, code: str) -> tuple[TOTPDevice, list[str]]:
+    """Turns on the authenticator whose secret the setup page showed, once the code it shows matches;
+    returns it and a fresh set of recovery codes (any earlier ones stop working)."""
+    with transaction.atomic():
+        _user_locked(user)
+        if has_authenticator(user):
+            raise SecondFactorError("This account already has an authenticator app.")
+        device = TOTPDevice.objects.create(user=user, name=AUTHENTICATOR_NAME, key=key, confirmed=False)
+        if device.verify_token(code):
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            return device, _recovery_codes_replace(user)
+        # Nothing is kept: the unconfirmed device goes with the transaction.
+        transaction.set_rollback(True)
+    raise SecondFactorError(
+        "That is not the code the app shows for this key. Check that the phone's clock is right, "
+        "then enter the code it shows now."
+    )
+
+
+def _throttled_message(device: Device) -> str | None:
+    allowed, why = device.verify_is_allowed()
+    if allowed:
+        return None
+    until = (why or {}).get("locked_until")
+    when = f"after {timezone.localtime(until):%-I:%M:%S %p}" if until else "in a little while"
+    return f"Too many wrong codes: sign-in for this account is paused. Try again {when}."
+
+
+def second_factor_check(*, user: AbstractBaseUser, code: str) -> Device:
+    """The device that accepts the code: six digits go to the authenticator app, anything else to the
+    recovery codes (a recovery code works once). A wrong code is counted against the device, and a
+    paused device accepts nothing until its pause is over."""
+    model = TOTPDevice if AUTHENTICATOR_CODE.fullmatch(code) else StaticDevice
+    with transaction.atomic():
+        device = model.objects.devices_for_user(user, confirmed=True).select_for_update().first()
+        if device is None:
+            if model is TOTPDevice:
+                raise SecondFactorError("This account has no authenticator app: enter one of its recovery codes.")
+            raise SecondFactorError("This account has no recovery codes: enter the code from the authenticator app.")
+        if message := _throttled_message(device):
+            raise SecondFactorError(message)
+        if device.verify_token(code):
+            return device
+    if model is TOTPDevice:
+        raise SecondFactorError(
+            "That code is not the one the authenticator app shows now (or it was used already). Enter the current code."
+        )
+    raise SecondFactorError("That is not one of this account's unused recovery codes.")
+
+
+def recovery_codes_renew(*, user: AbstractBaseUser, code: str) -> list[str]:
+    """A new set of recovery codes for an account with a second factor, confirmed by a current code;
+    the earlier ones stop working."""
+    second_factor_check(user=user, code=code)
+    with transaction.atomic():
+        _user_locked(user)
+        return _recovery_codes_replace(user)
+
+
+def second_factor_remove(*, user: AbstractBaseUser, code: str) -> None:
+    """Turns two-factor sign-in off for an account that does not need it, confirmed by a current code."""
+    if roles.needs_second_factor(user):
+        raise SecondFactorError(
+            "Staff accounts must keep two-factor sign-in. To replace a lost phone, ask an administrator to reset it."
+        )
+    second_factor_check(user=user, code=code)
+    with transaction.atomic():
+        _user_locked(user)
+        TOTPDevice.objects.filter(user=user).delete()
+        StaticDevice.objects.filter(user=user).delete()
+
+
+def demo_recovery_codes(*, user: AbstractBaseUser, shown: int) -> list[str]:
+    """For `load_demo` only: the first `shown` unused recovery codes of a demo login, with a new set when
+    fewer are left, so that the printed codes always let a newcomer in."""
+    with transaction.atomic():
+        _user_locked(user)
+        codes = list(
+            StaticToken.objects.filter(device__user=user, device__confirmed=True)
+            .order_by("pk")
+            .values_list("token", flat=True)
+        )
+        if len(codes) < shown:
+            codes = _recovery_codes_replace(user)
+    return codes[:shown]
