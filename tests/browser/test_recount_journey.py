@@ -16,8 +16,8 @@ from playwright.sync_api import Page, expect
 
 from elections.models import Contest
 from recounts.enums import RequestStatus
-from recounts.management.commands.load_demo import DEMO_PASSWORD
 from recounts.models import RecountRequest
+from tests.browser.signing_in import demo_log_in
 from tests.factories import file_online
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -32,15 +32,8 @@ RECOUNTED = {
 }
 
 
-def log_in(page: Page, username: str) -> None:
-    page.goto("/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-
-
 def recount_county(page: Page, request: RecountRequest, county: str) -> None:
-    log_in(page, county.lower())
+    demo_log_in(page, county.lower())
     page.goto(f"/requests/{request.pk}/")
     page.get_by_label("Place of the count").fill(f"{county} County Elections Hub")
     page.get_by_label("The count starts at").fill(timezone.localtime().strftime("%Y-%m-%dT%H:%M"))
@@ -80,14 +73,14 @@ def test_both_superintendents_recount_the_case_is_recertified_and_norwood_sees_i
 
     recount_county(page, request, "Fulton")
     recount_county(page, request, "DeKalb")
-    log_in(page, "fulton")
+    demo_log_in(page, "fulton")
     page.goto(f"/requests/{request.pk}/")
     page.get_by_role("button", name="Finish the case").click()
 
     request.refresh_from_db()
     assert (request.status, request.outcome_changed) == (RequestStatus.RECERTIFIED, False)
     page.get_by_role("button", name="Log out").click()
-    log_in(page, "norwood")
+    demo_log_in(page, "norwood")
     page.goto(f"/requests/{request.pk}/")
     expect(page.get_by_text("Recertified").first).to_be_visible()
     page.get_by_role("link", name="Discrepancy report").click()

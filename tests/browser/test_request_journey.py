@@ -14,18 +14,11 @@ from django.core.management import call_command
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
-from recounts.management.commands.load_demo import DEMO_PASSWORD
 from recounts.models import RecountRequest
+from tests.browser.signing_in import demo_log_in
 from tests.factories import make_pdf_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def log_in(page: Page, username: str) -> None:
-    page.goto("/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
 
 
 def test_norwood_files_with_a_letter_and_the_fulton_superintendent_sees_it(page: Page, tmp_path):
@@ -33,7 +26,7 @@ def test_norwood_files_with_a_letter_and_the_fulton_superintendent_sees_it(page:
     letter = tmp_path / "signed-letter.pdf"
     letter.write_bytes(make_pdf_bytes())
 
-    log_in(page, "norwood")
+    demo_log_in(page, "norwood")
     expect(page.get_by_role("heading", name="My contests")).to_be_visible()
     rehearsal = page.locator("section.card").filter(has_text="REHEARSAL COPY")
     expect(rehearsal.get_by_text("Open.")).to_be_visible()
@@ -64,7 +57,7 @@ def test_norwood_files_with_a_letter_and_the_fulton_superintendent_sees_it(page:
     assert request.letter_sha256 in receipt.replace("\n", "")
 
     page.get_by_role("button", name="Log out").click()
-    log_in(page, "fulton")
+    demo_log_in(page, "fulton")
     page.get_by_role("link", name="Inbox").click()
     row = page.get_by_role("row").filter(has_text=request.receipt_number)
     expect(row).to_contain_text("Mary Norwood")

@@ -8,6 +8,7 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.http import HttpRequest
+from django.test import Client
 from django.urls import reverse
 
 from elections.enums import DeclaredStatus, Level
@@ -27,10 +28,19 @@ def load_demo(*args: str) -> str:
     return out.getvalue()
 
 
+def printed_rows(output: str) -> list[tuple[str, str, str]]:
+    """(username, password, second factor) of each line of the printed table."""
+    rows = re.findall(r"^  .+?  (\w+)\s+(\S+)\s{2,}(.+)$", output, flags=re.MULTILINE)
+    return [row for row in rows if row[0] in LOGINS]
+
+
 def login_table(output: str) -> list[tuple[str, str]]:
     """(username, password) of each line of the printed table."""
-    rows = re.findall(r"^  .+?  (\w+)\s+(\S+)$", output, flags=re.MULTILINE)
-    return [row for row in rows if row[0] in LOGINS]
+    return [(username, password) for username, password, _ in printed_rows(output)]
+
+
+def recovery_codes(output: str) -> dict[str, list[str]]:
+    return {username: codes.split(", ") for username, _, codes in printed_rows(output) if codes != "—"}
 
 
 def row_counts() -> dict[str, int]:
@@ -89,6 +99,26 @@ def test_running_twice_creates_nothing_and_prints_the_same_logins():
 
     assert row_counts() == counts
     assert login_table(second) == login_table(first)
+
+
+def test_staff_logins_get_recovery_codes_that_sign_them_in_once():
+    output = load_demo()
+    codes = recovery_codes(output)
+    assert sorted(codes) == ["admin", "dekalb", "fulton", "sos"], "candidates sign in with the password"
+    assert all(
+        len(shown) == 3 and all(re.fullmatch(r"[a-z2-7]{4}-[a-z2-7]{4}", code) for code in shown)
+        for shown in codes.values()
+    )
+    assert recovery_codes(load_demo()) == codes, "the same unused codes again"
+
+    client = Client()
+    client.post(reverse("login"), {"username": "fulton", "password": DEMO_PASSWORD})
+    assert client.get(reverse("recounts:start")).url.startswith(reverse("recounts:two_factor_verify"))
+    client.post(reverse("recounts:two_factor_verify"), {"code": codes["fulton"][0]})
+    assert client.get(reverse("recounts:start")).url == reverse("elections:list")
+
+    shown = recovery_codes(load_demo())["fulton"]
+    assert (shown[:2], len(shown), codes["fulton"][0] in shown) == (codes["fulton"][1:], 3, False), "unused ones"
 
 
 def test_password_option():

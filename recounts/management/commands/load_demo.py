@@ -10,6 +10,10 @@ The returns go through the real OpenElections import and the certifications thro
 creates nothing new, and leaves the demo logins it made before as they are. It never takes over an
 account it did not make: a username already used by an account without the demo address stops it.
 The password is for demonstrations only; the command refuses to run in production unless forced.
+
+Staff logins must pass two-factor sign-in: each run prints three unused recovery codes for each
+(making a new set when fewer are left), so that a newcomer needs no phone; signed in, one can add an
+authenticator app or make new codes under "Two-factor sign-in". Candidates sign in with the password.
 """
 
 import datetime
@@ -31,10 +35,14 @@ from elections.importers.openelections import import_openelections_csv
 from elections.models import SECRETARY_OF_STATE_GROUP, Candidate, Certification, Contest, Election, StaffMembership
 from elections.services import certification_record, county_by_name
 from elections.templatetags.instants import in_words
+from recounts import roles
 from recounts.queries import contest_standing
+from recounts.two_factor import demo_recovery_codes
 
 # Demo only: printed at the end, never used outside a demonstration.
 DEMO_PASSWORD = "recount-demo-2017"  # noqa: S105
+# Recovery codes printed for each staff login (each signs in once).
+DEMO_RECOVERY_CODES_SHOWN = 3
 # Shown instead of the password for a demo login made by an earlier run with another password.
 UNCHANGED_NOTE = "(unchanged)"
 
@@ -123,13 +131,18 @@ class Command(BaseCommand):
                 self._certify(rehearsal.election, county_by_name(county_name), by=users[login], at=self.rehearsal_at)
             for candidate in Candidate.objects.filter(contest__in=[contest, rehearsal], name__in=CANDIDATES):
                 candidate.accounts.add(users[CANDIDATES[candidate.name]])
+            codes = {
+                login: demo_recovery_codes(user=user, shown=DEMO_RECOVERY_CODES_SHOWN)
+                for login, user in users.items()
+                if roles.needs_second_factor(get_user_model().objects.get(pk=user.pk))
+            }
         # A login from an earlier run keeps its password, which may not be this one.
         kept = {
             login
             for login in users
             if login.username in existing and not check_password(password, users[login].password)
         }
-        self._print_logins(password, contest, rehearsal, kept=kept)
+        self._print_logins(password, contest, rehearsal, kept=kept, codes=codes)
 
     @staticmethod
     def _logins() -> list[DemoLogin]:
@@ -224,7 +237,15 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"Certified {county} for {election.name} on {timezone.localtime(at):%Y-%m-%d %H:%M %Z}.")
 
-    def _print_logins(self, password: str, contest: Contest, rehearsal: Contest, *, kept: set[DemoLogin]) -> None:
+    def _print_logins(
+        self,
+        password: str,
+        contest: Contest,
+        rehearsal: Contest,
+        *,
+        kept: set[DemoLogin],
+        codes: dict[DemoLogin, list[str]],
+    ) -> None:
         logins = self._logins()
         standing = contest_standing(rehearsal)
         deadline = in_words(standing.filing_deadline, standing.rule.time_zone) if standing.filing_deadline else "—"
@@ -235,9 +256,16 @@ class Command(BaseCommand):
         lines = [
             "",
             "Demo logins (demo only: never use this password on a real server):",
-            f"  {'Role':<{role_width}}  {'Username':<{user_width}}  Password",
-            f"  {'-' * role_width}  {'-' * user_width}  {'-' * password_width}",
-            *(f"  {login.role:<{role_width}}  {login.username:<{user_width}}  {shown[login]}" for login in logins),
+            f"  {'Role':<{role_width}}  {'Username':<{user_width}}  {'Password':<{password_width}}  Second factor",
+            f"  {'-' * role_width}  {'-' * user_width}  {'-' * password_width}  {'-' * 13}",
+            *(
+                f"  {login.role:<{role_width}}  {login.username:<{user_width}}  {shown[login]:<{password_width}}  "
+                + (", ".join(f"{code[:4]}-{code[4:]}" for code in codes[login]) if login in codes else "—")
+                for login in logins
+            ),
+            "",
+            "Staff logins then ask for a second factor: enter one of the recovery codes shown (each works once;",
+            "running load_demo again shows unused ones). Signed in, “Two-factor sign-in” adds an authenticator app.",
             "",
             f"The race: {reverse('elections:contest', args=[contest.election.slug, contest.pk])}",
             f"Rehearsal copy (filing window open until {deadline}): "

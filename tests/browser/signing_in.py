@@ -1,0 +1,18 @@
+"""Signing in through the real pages, as a person would: the password, then the second factor."""
+
+from django_otp.plugins.otp_static.models import StaticToken
+from playwright.sync_api import Page
+
+from recounts.management.commands.load_demo import DEMO_PASSWORD
+
+
+def demo_log_in(page: Page, username: str) -> None:
+    """A demo login: its password, then for staff one of the recovery codes `load_demo` printed."""
+    page.goto("/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    code = StaticToken.objects.filter(device__user__username=username).values_list("token", flat=True).first()
+    if code is not None:
+        page.get_by_label("Code").fill(f"{code[:4]}-{code[4:]}")
+        page.get_by_role("button", name="Continue").click()
