@@ -1,5 +1,5 @@
 """Bad input, generated: the OpenElections importer, every form of the recount pages and a few pages
-fed malformed input (about 1,200 examples in all, see `EXAMPLES`) never fail with anything but a
+fed malformed input (about 1,300 examples in all, see `EXAMPLES`) never fail with anything but a
 message a person can act on, and never leave half a write behind.
 
 Each example runs in a savepoint rolled back at its end, so the examples are independent of one
@@ -24,6 +24,7 @@ from elections.importers.openelections import MAX_VOTES, ImportRejected, import_
 from elections.models import Candidate, Contest, Election, ImportBatch, Result
 from recounts.counting import recount_order
 from recounts.forms import (
+    AuthenticatorForm,
     CountScheduleForm,
     InviteForm,
     LateBallotsForm,
@@ -34,6 +35,7 @@ from recounts.forms import (
     RequestFileForm,
     RequestRecordForm,
     ScannerTestForm,
+    SecondFactorForm,
     SignOffForm,
     SubmitForm,
     WithdrawForm,
@@ -55,7 +57,7 @@ pytestmark = pytest.mark.django_db
 
 NOW = datetime.datetime(2017, 12, 12, 10, 0, tzinfo=EASTERN)
 
-#: Examples per test: importer 350 + 150, forms 14 × 40, pages 4 × 30 = 1,180.
+#: Examples per test: importer 350 + 150, forms 16 × 40, pages 5 × 30 = 1,290.
 EXAMPLES = {"mutated_csv": 350, "arbitrary_bytes": 150, "form": 40, "page": 30}
 
 
@@ -279,6 +281,8 @@ FORMS = [
     SignOffForm,
     ReopenForm,
     CountScheduleForm,
+    SecondFactorForm,
+    AuthenticatorForm,
 ]
 
 
@@ -316,6 +320,8 @@ PAGES = {
     "recounts:record": ("fulton", ["candidate", "channel", "received_at", "signature", "signatory", "scan"]),
     "recounts:worksheet": ("fulton", ["version", "recounted_1", "reason_1", "note_1", "tape_1"]),
     "recounts:scanner_test": ("fulton", ["version", "scanner", "machine_marked", "hand_marked", "precincts"]),
+    # A candidate turning two-factor sign-in on.
+    "recounts:two_factor_setup": ("norwood", ["code", "next"]),
 }
 
 
@@ -329,7 +335,9 @@ def test_a_page_posted_junk_never_answers_a_server_error(counting_case, page, da
         "fulton": lambda: make_superintendent_staff(username="fulton-clerk", county_name="Fulton"),
     }[who]
     part = CountyRecount.objects.get(request=counting_case, county=county("Fulton"))
-    pk = {"recounts:file": counting_case.candidate_id, "recounts:record": None}.get(page, part.pk)
+    pk = {"recounts:file": counting_case.candidate_id, "recounts:record": None, "recounts:two_factor_setup": None}.get(
+        page, part.pk
+    )
     url = reverse(page, args=[] if pk is None else [pk])
     posted = {name: data.draw(JUNK, label=name) for name in names if data.draw(st.booleans(), label=name)}
     with undone():
