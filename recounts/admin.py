@@ -1,5 +1,6 @@
 """Admin for the statute's numbers (rules) and the holiday overrides, both with their history; the
-cases and notices, seen but never edited here; and inviting a candidate to an account."""
+cases and notices, seen but never edited here; inviting a candidate to an account; and resetting an
+account's two-factor sign-in."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -10,6 +11,8 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from elections import admin as elections_admin
 from elections.admin import AttributedAdmin, ReadOnlyAdminMixin
@@ -250,3 +253,27 @@ class CandidateAdmin(elections_admin.CandidateAdmin):
             "form": form,
         }
         return TemplateResponse(request, "admin/elections/candidate/invite.html", context)
+
+
+# Two-factor sign-in: which account has which second factor, never its secret (django-otp's own admin
+# shows authenticator keys and recovery codes, which would let an administrator sign in as anyone).
+# Deleting an account's devices is the reset for a lost phone: the account sets one up again at its
+# next sign-in. Only those with django-otp's delete permission (superusers) may; Django's admin log
+# records who did.
+class SecondFactorAdmin(admin.ModelAdmin):
+    list_display = ["user", "name", "confirmed", "created_at", "last_used_at"]
+    list_filter = ["confirmed"]
+    search_fields = ["user__username", "user__email", "user__first_name", "user__last_name"]
+    fields = list_display
+    readonly_fields = list_display
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+for device_model in (TOTPDevice, StaticDevice):
+    admin.site.unregister(device_model)
+    admin.site.register(device_model, SecondFactorAdmin)

@@ -3,13 +3,18 @@
 import pytest
 import time_machine
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.models import DELETION, LogEntry
+from django.test import Client
 from django.urls import reverse
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from recounts.counting import recount_direct
 from recounts.enums import RequestStatus
 from tests.factories import (
     at,
     build_atlanta_runoff,
+    make_authenticator,
     make_secretary_of_state_staff,
     make_superintendent_staff,
 )
@@ -132,3 +137,49 @@ def test_the_overdue_filter_lists_cases_with_a_county_past_its_finish(client, st
 
     assert [case.pk for case in overdue.context["cl"].result_list] == [request.pk]
     assert list(in_time.context["cl"].result_list) == []
+
+
+# Two-factor sign-in in the admin
+
+
+def test_the_admin_lists_second_factors_without_their_secrets(admin_client):
+    fulton = make_superintendent_staff(username="fulton", county_name="Fulton")
+    device = make_authenticator(fulton)
+    codes = StaticDevice.objects.create(user=fulton, name="Recovery codes")
+    codes.token_set.create(token="abcdef23")
+
+    pages = [
+        admin_client.get(reverse("admin:otp_totp_totpdevice_changelist")),
+        admin_client.get(reverse("admin:otp_totp_totpdevice_change", args=[device.pk])),
+        admin_client.get(reverse("admin:otp_static_staticdevice_change", args=[codes.pk])),
+    ]
+
+    assert [page.status_code for page in pages] == [200, 200, 200]
+    assert all(device.key not in page.content.decode() for page in pages)
+    assert all("abcdef23" not in page.content.decode() for page in pages)
+    assert admin_client.get(reverse("admin:otp_totp_totpdevice_add")).status_code == 403
+
+
+def test_deleting_an_accounts_devices_in_the_admin_resets_its_two_factor_sign_in(admin_client, admin_user):
+    fulton = make_superintendent_staff(username="fulton", county_name="Fulton")
+    device = make_authenticator(fulton)
+
+    response = admin_client.post(reverse("admin:otp_totp_totpdevice_delete", args=[device.pk]), {"post": "yes"})
+
+    assert response.status_code == 302
+    entry = LogEntry.objects.get()
+    assert (entry.action_flag, entry.user, entry.object_repr) == (DELETION, admin_user, str(device))
+    client = Client()
+    client.post(reverse("login"), {"username": "fulton", "password": "staff-password-1"})
+    assert client.get(reverse("recounts:start")).url.startswith(reverse("recounts:two_factor_setup"))
+
+
+def test_secretary_of_state_staff_cannot_reset_a_second_factor(client):
+    fulton = make_superintendent_staff(username="fulton", county_name="Fulton")
+    device = make_authenticator(fulton)
+    client.force_login(make_secretary_of_state_staff(is_staff=True))
+
+    assert (
+        client.post(reverse("admin:otp_totp_totpdevice_delete", args=[device.pk]), {"post": "yes"}).status_code == 403
+    )
+    assert TOTPDevice.objects.filter(pk=device.pk).exists()
