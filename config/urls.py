@@ -24,6 +24,19 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(template_name="registration/set_password_done.html"),
         name="password_set_done",
     ),
+    # Changing one's password ends every other session of the account (Django's session auth hash).
+    path(
+        "account/password/",
+        auth_views.PasswordChangeView.as_view(
+            template_name="registration/password_change.html", success_url=reverse_lazy("password_change_done")
+        ),
+        name="password_change",
+    ),
+    path(
+        "account/password/done/",
+        auth_views.PasswordChangeDoneView.as_view(template_name="registration/password_change_done.html"),
+        name="password_change_done",
+    ),
     path("", include("recounts.urls")),
     path("", include("elections.urls")),
 ]

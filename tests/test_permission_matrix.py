@@ -71,6 +71,8 @@ EXPECTED: dict[tuple[str, str], tuple[int | str, ...]] = {
     # The invitation link with a token that is not valid: the "link is no longer valid" page.
     ("password_set", "-"):                     (200,  200, 200, 200, 200, 200, 200),
     ("password_set_done", "-"):                (200,  200, 200, 200, 200, 200, 200),
+    ("password_change", "-"):                  (LOGIN, 200, 200, 200, 200, 200, 200),
+    ("password_change_done", "-"):             (LOGIN, 200, 200, 200, 200, 200, 200),
     # Where a login lands: staff on the elections, candidates on their contests, the admin on the admin.
     ("recounts:start", "-"):                   (LOGIN, "recounts:mine", "recounts:mine", "elections:list",
                                                 "elections:list", "elections:list", "admin:index"),

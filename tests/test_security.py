@@ -240,3 +240,37 @@ def test_a_password_change_signs_out_every_other_session():
         f"{reverse('login')}?next={notices}",
         f"{reverse('login')}?next={notices}",
     ]
+
+
+@pytest.mark.django_db
+def test_changing_the_password_on_its_page_keeps_this_session_and_ends_the_others():
+    user = make_user()
+    here, elsewhere = Client(), Client()
+    here.force_login(user)
+    elsewhere.force_login(user)
+    notices = reverse("recounts:notices")
+
+    response = here.post(
+        reverse("password_change"),
+        {"old_password": PASSWORD, "new_password1": "a-new-long-password-2", "new_password2": "a-new-long-password-2"},
+    )
+
+    assert response.url == reverse("password_change_done")
+    assert here.get(notices).status_code == 200
+    assert elsewhere.get(notices).url == f"{reverse('login')}?next={notices}"
+
+
+@pytest.mark.django_db
+def test_a_wrong_old_password_changes_nothing():
+    user = make_user()
+    client = Client()
+    client.force_login(user)
+
+    response = client.post(
+        reverse("password_change"),
+        {"old_password": "not-it", "new_password1": "a-new-long-password-2", "new_password2": "a-new-long-password-2"},
+    )
+
+    assert "Your old password was entered incorrectly" in response.content.decode()
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)
