@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
+from recounts.views import PasswordChange
+
 admin.site.site_header = "Recount Desk administration"
 admin.site.site_title = "Recount Desk"
 admin.site.index_title = "Secretary of State and superintendents"
@@ -24,12 +26,11 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(template_name="registration/set_password_done.html"),
         name="password_set_done",
     ),
-    # Changing one's password ends every other session of the account (Django's session auth hash).
+    # Changing one's password ends every other session of the account (Django's session auth hash)
+    # and tells the account holder.
     path(
         "account/password/",
-        auth_views.PasswordChangeView.as_view(
-            template_name="registration/password_change.html", success_url=reverse_lazy("password_change_done")
-        ),
+        PasswordChange.as_view(),
         name="password_change",
     ),
     path(

@@ -31,6 +31,7 @@ from recounts.models import (
 )
 from recounts.queries import county_recounts_overdue
 from recounts.services import RecountError, candidate_invite
+from recounts.two_factor import second_factor_delete
 from recounts.views import set_password_link
 
 
@@ -272,6 +273,13 @@ class SecondFactorAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+    def delete_model(self, request: HttpRequest, obj) -> None:
+        second_factor_delete(device=obj, by=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for device in queryset.select_related("user"):
+            second_factor_delete(device=device, by=request.user)
 
 
 for device_model in (TOTPDevice, StaticDevice):

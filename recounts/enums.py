@@ -56,6 +56,7 @@ class NoticeKind(models.TextChoices):
     CASE_RECERTIFIED = "case_recertified", "Returns corrected and recertified"
     OUTCOME_CHANGED = "outcome_changed", "The recount changed the outcome"
     CANDIDATE_INVITATION = "candidate_invitation", "Invitation to a candidate"
+    SIGN_IN_CHANGED = "sign_in_changed", "Change to how the account signs in"
 
 
 class NoticeStatus(models.TextChoices):

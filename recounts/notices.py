@@ -166,6 +166,13 @@ def candidate_invited(*, user: AbstractBaseUser, candidates: list, link: str, by
     return notice
 
 
+def sign_in_changed(*, user: AbstractBaseUser, change: str, by: AbstractBaseUser | None = None) -> Notice:
+    """Tells the account holder that how the account signs in changed (and who changed it, if not them):
+    a password, two-factor sign-in turned on or off, new recovery codes, a device an administrator removed."""
+    (notice,) = _create(NoticeKind.SIGN_IN_CHANGED, [user], {"change": change, "by": by, "at": timezone.now()})
+    return notice
+
+
 @task()
 def notice_send(notice_id: int) -> str:
     """Email one notice; record whether it went. Runs once per notice, after the commit that made it."""

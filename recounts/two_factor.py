@@ -21,7 +21,7 @@ from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
-from recounts import roles
+from recounts import notices, roles
 
 AUTHENTICATOR_NAME = "Authenticator app"
 RECOVERY_CODES_NAME = "Recovery codes"
@@ -77,6 +77,7 @@ def authenticator_confirm(*, user: AbstractBaseUser, key: str, code: str) -> tup
         if device.verify_token(code):
             device.confirmed = True
             device.save(update_fields=["confirmed"])
+            notices.sign_in_changed(user=user, change="Two-factor sign-in with an authenticator app was turned on")
             return device, _recovery_codes_replace(user)
         # Nothing is kept: the unconfirmed device goes with the transaction.
         transaction.set_rollback(True)
@@ -123,6 +124,7 @@ def recovery_codes_renew(*, user: AbstractBaseUser, code: str) -> list[str]:
     second_factor_check(user=user, code=code)
     with transaction.atomic():
         _user_locked(user)
+        notices.sign_in_changed(user=user, change="New recovery codes were made; the earlier ones no longer work")
         return _recovery_codes_replace(user)
 
 
@@ -137,6 +139,17 @@ def second_factor_remove(*, user: AbstractBaseUser, code: str) -> None:
         _user_locked(user)
         TOTPDevice.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()
+        notices.sign_in_changed(user=user, change="Two-factor sign-in was turned off")
+
+
+@transaction.atomic
+def second_factor_delete(*, device: Device, by: AbstractBaseUser) -> None:
+    """An administrator removes an account's device (a lost phone): with no second factor left, a staff
+    account sets one up again at its next sign-in. The account holder is told."""
+    user = device.user
+    name = device.name
+    device.delete()
+    notices.sign_in_changed(user=user, change=f"An administrator removed your second factor “{name}”", by=by)
 
 
 def demo_recovery_codes(*, user: AbstractBaseUser, shown: int) -> list[str]:

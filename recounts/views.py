@@ -13,14 +13,16 @@ import re
 
 import segno
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_encode
@@ -75,6 +77,7 @@ from recounts.forms import (
     WorksheetForm,
 )
 from recounts.models import CountyRecount, RecountRequest, RequestAuthority
+from recounts.notices import sign_in_changed
 from recounts.services import (
     WITHDRAWABLE,
     DuplicateRequest,
@@ -1033,3 +1036,17 @@ def two_factor_off(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(request, "Two-factor sign-in is off: your password alone signs you in.")
     return redirect("recounts:two_factor")
+
+
+class PasswordChange(auth_views.PasswordChangeView):
+    """Django's page (it ends the account's other sessions); the account holder is told, by email too,
+    so that a password changed by someone else does not go unnoticed."""
+
+    template_name = "registration/password_change.html"
+    success_url = reverse_lazy("password_change_done")
+
+    def form_valid(self, form) -> HttpResponse:
+        with transaction.atomic():
+            response = super().form_valid(form)
+            sign_in_changed(user=self.request.user, change="Your password was changed")
+        return response

@@ -258,6 +258,7 @@ def test_changing_the_password_on_its_page_keeps_this_session_and_ends_the_other
     assert response.url == reverse("password_change_done")
     assert here.get(notices).status_code == 200
     assert elsewhere.get(notices).url == f"{reverse('login')}?next={notices}"
+    assert [notice.subject for notice in user.notices.all()] == ["Recount Desk sign-in: Your password was changed"]
 
 
 @pytest.mark.django_db
@@ -274,3 +275,4 @@ def test_a_wrong_old_password_changes_nothing():
     assert "Your old password was entered incorrectly" in response.content.decode()
     user.refresh_from_db()
     assert user.check_password(PASSWORD)
+    assert not user.notices.exists()

@@ -17,7 +17,9 @@ from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from recounts.enums import NoticeKind
 from recounts.forms import AuthenticatorForm, SecondFactorForm
+from recounts.models import Notice
 from recounts.two_factor import RECOVERY_CODE_COUNT, recovery_codes_left
 from tests.factories import (
     authenticator_code,
@@ -54,6 +56,15 @@ def key_on_the_page(response) -> str:
     """The key the setup page shows for typing into an app, as django-otp stores it (hex)."""
     shown = re.search(r"data-totp-key>([A-Z2-7 ]+)<", response.content.decode()).group(1)
     return base64.b32decode(shown.replace(" ", "")).hex()
+
+
+def told(user) -> list[str]:
+    """The subjects of the sign-in notices the account holder was sent, oldest first."""
+    return list(
+        Notice.objects.filter(recipient=user, kind=NoticeKind.SIGN_IN_CHANGED)
+        .order_by("pk")
+        .values_list("subject", flat=True)
+    )
 
 
 def wrong_code(device: TOTPDevice) -> str:
@@ -111,6 +122,7 @@ def test_a_staff_member_sets_up_an_authenticator_and_keeps_the_recovery_codes(fu
     assert done.context["next"] == reverse("recounts:inbox")
     device = TOTPDevice.objects.get(user=fulton)
     assert (device.confirmed, device.key) == (True, key)
+    assert told(fulton) == ["Recount Desk sign-in: Two-factor sign-in with an authenticator app was turned on"]
     assert client.get(reverse("recounts:inbox")).status_code == 200
     assert client.get(SET_UP).url == SETTINGS, "one authenticator per account"
 
@@ -190,6 +202,7 @@ def test_new_recovery_codes_replace_the_old_ones(fulton):
         code.replace("-", "") for code in new
     }
     assert not set(old) & set(new)
+    assert told(fulton) == ["Recount Desk sign-in: New recovery codes were made; the earlier ones no longer work"] * 2
 
 
 def test_new_recovery_codes_need_a_current_code(fulton):
@@ -213,6 +226,7 @@ def test_staff_cannot_turn_it_off(fulton):
 
     assert "Staff accounts must keep two-factor sign-in" in text_of(response)
     assert TOTPDevice.objects.filter(user=fulton).exists()
+    assert told(fulton) == []
     assert "Turn off two-factor sign-in" not in text_of(client.get(SETTINGS))
 
 
@@ -239,6 +253,10 @@ def test_a_candidate_signs_in_with_a_password_until_they_turn_it_on_and_after_th
         off = later.post(reverse("recounts:two_factor_off"), {"code": device_code(device)}, follow=True)
     assert "Two-factor sign-in is off: your password alone signs you in." in text_of(off)
     assert recovery_codes_left(norwood) == 0
+    assert told(norwood) == [
+        "Recount Desk sign-in: Two-factor sign-in with an authenticator app was turned on",
+        "Recount Desk sign-in: Two-factor sign-in was turned off",
+    ]
 
     assert signed_in_with_password("norwood").get(START).url == reverse("recounts:mine")
 

@@ -160,15 +160,25 @@ def test_the_admin_lists_second_factors_without_their_secrets(admin_client):
     assert admin_client.get(reverse("admin:otp_totp_totpdevice_add")).status_code == 403
 
 
-def test_deleting_an_accounts_devices_in_the_admin_resets_its_two_factor_sign_in(admin_client, admin_user):
+def test_deleting_an_accounts_devices_in_the_admin_resets_its_two_factor_sign_in(
+    admin_client, admin_user, mailoutbox, django_capture_on_commit_callbacks
+):
     fulton = make_superintendent_staff(username="fulton", county_name="Fulton")
     device = make_authenticator(fulton)
 
-    response = admin_client.post(reverse("admin:otp_totp_totpdevice_delete", args=[device.pk]), {"post": "yes"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(reverse("admin:otp_totp_totpdevice_delete", args=[device.pk]), {"post": "yes"})
 
     assert response.status_code == 302
     entry = LogEntry.objects.get()
     assert (entry.action_flag, entry.user, entry.object_repr) == (DELETION, admin_user, str(device))
+    (mail,) = mailoutbox
+    assert (mail.to, mail.subject) == (
+        ["fulton@example.test"],
+        "Recount Desk sign-in: An administrator removed your second factor “Authenticator app”",
+    )
+    assert f", by {admin_user.username}." in mail.body
+    assert "If this was not you, tell your office" in mail.body
     client = Client()
     client.post(reverse("login"), {"username": "fulton", "password": "staff-password-1"})
     assert client.get(reverse("recounts:start")).url.startswith(reverse("recounts:two_factor_setup"))
