@@ -226,6 +226,14 @@ OTP_TOTP_ISSUER = "Recount Desk"
 OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
 
+# Where to report a vulnerability in this deployment, published at /.well-known/security.txt (RFC 9116):
+# a mailto: or https: URI. `check --deploy` warns while it is not set.
+SECURITY_CONTACT = env_str("RECOUNT_SECURITY_CONTACT", "")
+if SECURITY_CONTACT and not SECURITY_CONTACT.startswith(("mailto:", "https://")):
+    raise ImproperlyConfigured(
+        f"RECOUNT_SECURITY_CONTACT must be a mailto: or https: URI (RFC 9116); got {SECURITY_CONTACT!r}."
+    )
+
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "Recount Desk <recount-desk@localhost>")
 MAILERS = {
     "default": {

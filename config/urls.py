@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
-from recounts.views import PasswordChange
+from recounts.views import PasswordChange, security_txt
 
 admin.site.site_header = "Recount Desk administration"
 admin.site.site_title = "Recount Desk"
@@ -10,6 +10,7 @@ admin.site.index_title = "Secretary of State and superintendents"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path(".well-known/security.txt", security_txt, name="security_txt"),
     # A login lands on the page of the user's role (`recounts:start`).
     path("login/", auth_views.LoginView.as_view(next_page="recounts:start"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

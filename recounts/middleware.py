@@ -1,7 +1,7 @@
 """Two-factor sign-in, enforced on every page (installed after django-otp's `OTPMiddleware`).
 
 A signed-in session that has not passed its second factor reaches only the pages that let it pass
-one, and sign-out: an account with a second factor is sent to enter a code, a staff account without
+one, sign-out and security.txt: an account with a second factor is sent to enter a code, a staff account without
 one is sent to set one up. Candidates who did not turn it on pass through.
 """
 
@@ -13,7 +13,8 @@ from django_otp import user_has_device
 
 from recounts import roles
 
-SIGN_OUT = frozenset({"logout", "admin:logout"})
+#: Open to every session: signing out, and where to report a vulnerability.
+ALWAYS_OPEN = frozenset({"logout", "admin:logout", "security_txt"})
 VERIFY = "recounts:two_factor_verify"
 SET_UP = "recounts:two_factor_setup"
 
@@ -31,7 +32,7 @@ class SecondFactorMiddleware:
             return None
         page = request.resolver_match.view_name
         if user_has_device(user):
-            return None if page in SIGN_OUT | {VERIFY} else redirect_to_login(request.get_full_path(), VERIFY)
-        if roles.needs_second_factor(user) and page not in SIGN_OUT | {SET_UP}:
+            return None if page in ALWAYS_OPEN | {VERIFY} else redirect_to_login(request.get_full_path(), VERIFY)
+        if roles.needs_second_factor(user) and page not in ALWAYS_OPEN | {SET_UP}:
             return redirect_to_login(request.get_full_path(), SET_UP)
         return None

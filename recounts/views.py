@@ -6,12 +6,14 @@ calls one service, then sends a message and redirects, or renders.
 """
 
 import base64
+import datetime
 import hashlib
 import io
 import logging
 import re
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -1050,3 +1052,19 @@ class PasswordChange(auth_views.PasswordChangeView):
             response = super().form_valid(form)
             sign_in_changed(user=self.request.user, change="Your password was changed")
         return response
+
+
+@require_safe
+def security_txt(request: HttpRequest) -> HttpResponse:
+    """Where to report a vulnerability (RFC 9116), from `RECOUNT_SECURITY_CONTACT`; valid for a year from
+    the request, since it is written afresh each time."""
+    if not settings.SECURITY_CONTACT:
+        raise Http404("This deployment has no security contact set.")
+    expires = (timezone.now() + datetime.timedelta(days=365)).astimezone(datetime.UTC)
+    lines = [
+        f"Contact: {settings.SECURITY_CONTACT}",
+        f"Expires: {expires:%Y-%m-%dT%H:%M:%SZ}",
+        "Preferred-Languages: en",
+        f"Canonical: {request.build_absolute_uri()}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

@@ -67,6 +67,7 @@ NOW = datetime.datetime(2017, 12, 12, 10, 0, tzinfo=EASTERN)
 EXPECTED: dict[tuple[str, str], tuple[int | str, ...]] = {
     #                                           anon   a    b    fult dekb sos  admin
     ("login", "-"):                            (200,  200, 200, 200, 200, 200, 200),
+    ("security_txt", "-"):                     (200,  200, 200, 200, 200, 200, 200),  # open to every session
     ("logout", "-"):                           (405,  405, 405, 405, 405, 405, 405),  # POST only (Django)
     # The invitation link with a token that is not valid: the "link is no longer valid" page.
     ("password_set", "-"):                     (200,  200, 200, 200, 200, 200, 200),
@@ -201,8 +202,9 @@ class World:
 
 
 @pytest.fixture
-def world(db, time_machine) -> World:
+def world(db, time_machine, settings) -> World:
     time_machine.move_to(NOW, tick=False)
+    settings.SECURITY_CONTACT = "mailto:security@example.org"
     atlanta = build_atlanta_runoff()
     norwood = atlanta.candidates.get(name="Mary Norwood")
     norwood.party = "Nonpartisan"
@@ -304,7 +306,7 @@ def test_a_session_without_its_second_factor_reaches_only_the_pages_that_pass_it
         urls = [(name, reverse(name, kwargs=world.kwargs(name, target))) for name, target in EXPECTED]
         for name, url in [*urls, ("admin:index", reverse("admin:index"))]:
             response = client.get(url)
-            want = {gate: 200, "logout": 405}.get(name, f"{reverse(gate)}?next={url}")
+            want = {gate: 200, "logout": 405, "security_txt": 200}.get(name, f"{reverse(gate)}?next={url}")
             got = response.status_code if response.status_code != 302 else response.url
             if got != want:
                 wrong.append(f"{url} as {role}: expected {want}, got {got}")

@@ -21,6 +21,7 @@ PRODUCTION_ENV = {
     "DJANGO_ENV": "production",
     "DJANGO_SECRET_KEY": "k3!vN8q#Zr2pLx7wT0yB5mC9dF4hJ6sA1gE-uR_oI+eW*YtQ^P",  # 50 characters, test only
     "DJANGO_ALLOWED_HOSTS": "example.org",
+    "RECOUNT_SECURITY_CONTACT": "mailto:security@example.org",
 }
 PASSWORD = "staff-password-1"
 
@@ -128,6 +129,48 @@ def test_check_deploy_reports_nothing_with_production_settings():
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip() == "System check identified no issues (0 silenced)."
+
+
+def test_check_deploy_warns_when_no_security_contact_is_set():
+    env = {key: value for key, value in PRODUCTION_ENV.items() if key != "RECOUNT_SECURITY_CONTACT"}
+
+    result = run_with(env, "manage.py", "check", "--deploy", "--fail-level", "WARNING")
+
+    assert result.returncode != 0
+    assert "(recounts.W001) No security contact is set" in result.stderr
+
+
+def test_a_security_contact_that_is_not_a_uri_stops_start_up():
+    result = run_with({"RECOUNT_SECURITY_CONTACT": "security@example.org"}, "-c", "import config.settings")
+
+    assert result.returncode != 0
+    assert "RECOUNT_SECURITY_CONTACT must be a mailto: or https: URI (RFC 9116)" in result.stderr
+
+
+# Where to report a vulnerability (RFC 9116)
+
+
+@pytest.mark.django_db
+def test_security_txt_names_the_contact_and_expires_within_a_year(client, settings, time_machine):
+    time_machine.move_to(datetime.datetime(2026, 11, 29, 12, 0, tzinfo=datetime.UTC), tick=False)
+    settings.SECURITY_CONTACT = "mailto:security@example.org"
+
+    response = client.get("/.well-known/security.txt")
+
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert response.content.decode().splitlines() == [
+        "Contact: mailto:security@example.org",
+        "Expires: 2027-11-29T12:00:00Z",
+        "Preferred-Languages: en",
+        "Canonical: http://testserver/.well-known/security.txt",
+    ]
+
+
+@pytest.mark.django_db
+def test_security_txt_is_not_served_without_a_contact(client, settings):
+    settings.SECURITY_CONTACT = ""
+
+    assert client.get("/.well-known/security.txt").status_code == 404
 
 
 # Sign-in lock-out (django-axes)
