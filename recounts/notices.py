@@ -38,21 +38,27 @@ def _candidate_accounts(request: RecountRequest) -> list[AbstractBaseUser]:
     return list(request.candidate.accounts.filter(is_active=True).order_by("username"))
 
 
+def _rendered(kind: NoticeKind, context: dict) -> tuple[str, str]:
+    """Subject and body from `recounts/notices/<kind>.txt` (first line: subject)."""
+    text = render_to_string(f"recounts/notices/{kind}.txt", context).strip()
+    subject, _, body = text.partition("\n")
+    return subject.strip()[:200], body.strip()
+
+
 def _create(
     kind: NoticeKind, recipients: Iterable[AbstractBaseUser], context: dict, request: RecountRequest | None = None
 ) -> list[Notice]:
-    """One notice per recipient, rendered from `recounts/notices/<kind>.txt` (first line: subject)."""
+    """One notice per recipient, rendered from its kind's template."""
     now = timezone.now()
     created = []
     for recipient in recipients:
-        text = render_to_string(f"recounts/notices/{kind}.txt", context | {"recipient": recipient}).strip()
-        subject, _, body = text.partition("\n")
+        subject, body = _rendered(kind, context | {"recipient": recipient})
         notice = Notice.objects.create(
             kind=kind,
             recipient=recipient,
             email=recipient.email,
-            subject=subject.strip()[:200],
-            body=body.strip(),
+            subject=subject,
+            body=body,
             request=request,
             created_at=now,
             status=NoticeStatus.QUEUED if recipient.email else NoticeStatus.FAILED,
@@ -144,13 +150,12 @@ def case_finished(request: RecountRequest) -> list[Notice]:
 
 def _to_address(kind: NoticeKind, email: str, context: dict, request: RecountRequest) -> Notice:
     """A notice to an address with no account behind it (a party chair's)."""
-    text = render_to_string(f"recounts/notices/{kind}.txt", context | {"recipient": None}).strip()
-    subject, _, body = text.partition("\n")
+    subject, body = _rendered(kind, context | {"recipient": None})
     notice = Notice.objects.create(
         kind=kind,
         email=email,
-        subject=subject.strip()[:200],
-        body=body.strip(),
+        subject=subject,
+        body=body,
         request=request,
         created_at=timezone.now(),
     )
