@@ -5,6 +5,8 @@ account's two-factor sign-in."""
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.auth import admin as auth_admin
+from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -29,9 +31,10 @@ from recounts.models import (
     RequestAuthority,
     ScannerTest,
 )
+from recounts.notices import sign_in_changed
 from recounts.queries import county_recounts_overdue
 from recounts.services import RecountError, candidate_invite
-from recounts.two_factor import second_factor_delete
+from recounts.two_factor import second_factor_reset
 from recounts.views import set_password_link
 
 
@@ -258,30 +261,63 @@ class CandidateAdmin(elections_admin.CandidateAdmin):
 
 # Two-factor sign-in: which account has which second factor, never its secret (django-otp's own admin
 # shows authenticator keys and recovery codes, which would let an administrator sign in as anyone).
-# Deleting an account's devices is the reset for a lost phone: the account sets one up again at its
-# next sign-in. Only those with django-otp's delete permission (superusers) may; Django's admin log
-# records who did.
-class SecondFactorAdmin(admin.ModelAdmin):
+# Seen only: a reset goes through the user's page (below), which removes every device at once.
+class SecondFactorAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["user", "name", "confirmed", "created_at", "last_used_at"]
     list_filter = ["confirmed"]
     search_fields = ["user__username", "user__email", "user__first_name", "user__last_name"]
     fields = list_display
     readonly_fields = list_display
 
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def delete_model(self, request: HttpRequest, obj) -> None:
-        second_factor_delete(device=obj, by=request.user)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
-        for device in queryset.select_related("user"):
-            second_factor_delete(device=device, by=request.user)
-
 
 for device_model in (TOTPDevice, StaticDevice):
     admin.site.unregister(device_model)
     admin.site.register(device_model, SecondFactorAdmin)
+
+
+# Accounts. Secretary of State staff keep user accounts (they may add and change them), but an
+# account's superuser flag and its own permissions, and the accounts of superusers, are for
+# superusers only: otherwise a change of one checkbox makes anyone an administrator. Resetting an
+# account's two-factor sign-in (a lost phone and lost recovery codes) is for superusers too.
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdmin(auth_admin.UserAdmin):
+    actions = ["reset_two_factor"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            fields += ["is_superuser", "user_permissions"]
+        return fields
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            user = self.get_object(request, unquote(id))
+            sign_in_changed(user=user, change="Your password was changed by an administrator", by=request.user)
+        return response
+
+    def has_reset_two_factor_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    @admin.action(
+        description="Reset two-factor sign-in (lost phone and recovery codes)", permissions=["reset_two_factor"]
+    )
+    def reset_two_factor(self, request: HttpRequest, queryset: QuerySet) -> None:
+        users = list(queryset.order_by("username"))
+        for user in users:
+            second_factor_reset(user=user, by=request.user)
+        self.message_user(
+            request,
+            f"Two-factor sign-in reset for {', '.join(user.get_username() for user in users)}: each sets it up "
+            "again, through a link emailed to them, at the next sign-in.",
+            messages.SUCCESS,
+        )

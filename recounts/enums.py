@@ -57,6 +57,7 @@ class NoticeKind(models.TextChoices):
     OUTCOME_CHANGED = "outcome_changed", "The recount changed the outcome"
     CANDIDATE_INVITATION = "candidate_invitation", "Invitation to a candidate"
     SIGN_IN_CHANGED = "sign_in_changed", "Change to how the account signs in"
+    TWO_FACTOR_LINK = "two_factor_link", "Link to set up two-factor sign-in"
 
 
 class NoticeStatus(models.TextChoices):

@@ -1,14 +1,16 @@
 """Two-factor sign-in, enforced on every page (installed after django-otp's `OTPMiddleware`).
 
 A signed-in session that has not passed its second factor reaches only the pages that let it pass
-one, sign-out and security.txt: an account with a second factor is sent to enter a code, a staff account without
-one is sent to set one up. Candidates who did not turn it on pass through.
+one, sign-out and security.txt: an account with a second factor is sent to enter a code, a staff
+account without one is sent to set one up (through an emailed link). Candidates who did not turn it
+on pass through.
 """
 
 from collections.abc import Callable
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django_otp import user_has_device
 
 from recounts import roles
@@ -16,7 +18,8 @@ from recounts import roles
 #: Open to every session: signing out, and where to report a vulnerability.
 ALWAYS_OPEN = frozenset({"logout", "admin:logout", "security_txt"})
 VERIFY = "recounts:two_factor_verify"
-SET_UP = "recounts:two_factor_setup"
+#: The setup page, the button that emails the enrolment link, and the link.
+SET_UP = frozenset({"recounts:two_factor_setup", "recounts:two_factor_link", "recounts:two_factor_enrol"})
 
 
 class SecondFactorMiddleware:
@@ -32,7 +35,13 @@ class SecondFactorMiddleware:
             return None
         page = request.resolver_match.view_name
         if user_has_device(user):
-            return None if page in ALWAYS_OPEN | {VERIFY} else redirect_to_login(request.get_full_path(), VERIFY)
-        if roles.needs_second_factor(user) and page not in ALWAYS_OPEN | {SET_UP}:
-            return redirect_to_login(request.get_full_path(), SET_UP)
+            return None if page in ALWAYS_OPEN | {VERIFY} else redirect_to_login(_then(request), VERIFY)
+        if roles.needs_second_factor(user) and page not in ALWAYS_OPEN | SET_UP:
+            return redirect_to_login(_then(request), "recounts:two_factor_setup")
         return None
+
+
+def _then(request: HttpRequest) -> str:
+    """Where to go on once the second factor is passed: the page asked for, unless it was a POST (a
+    form sent before signing in again is not sent a second time; a GET to it would answer 405)."""
+    return request.get_full_path() if request.method in ("GET", "HEAD") else reverse("recounts:start")

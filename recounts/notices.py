@@ -178,6 +178,12 @@ def sign_in_changed(*, user: AbstractBaseUser, change: str, by: AbstractBaseUser
     return notice
 
 
+def two_factor_link(*, user: AbstractBaseUser, link: str) -> Notice:
+    """The one-time link to set up a first second factor."""
+    (notice,) = _create(NoticeKind.TWO_FACTOR_LINK, [user], {"link": link})
+    return notice
+
+
 @task()
 def notice_send(notice_id: int) -> str:
     """Email one notice; record whether it went. Runs once per notice, after the commit that made it."""

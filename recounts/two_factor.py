@@ -2,18 +2,27 @@
 
 Staff of the Secretary of State and of every superintendent's office, and administrators, pass a
 second factor after their password before any other page (`recounts.middleware`); a candidate may
-turn it on. These are its writes and reads; the pages and `load_demo` call them.
+turn it on. These are its writes and reads; the pages, the admin and `load_demo` call them.
+
+A password alone never sets up a second factor: an account without one gets a one-time link by
+email first (`enrolment_link_send`), so that whoever only stole a password cannot enrol their own
+phone. A session that has passed its second factor may add or replace an authenticator directly.
 
 django-otp does the cryptography and its safeguards: a code is accepted once (an authenticator's
 time step only moves forward), and each wrong code pauses the device for twice as long as the one
 before (`OTP_*_THROTTLE_FACTOR` seconds, doubling). The pause is a row on the device, so a wrong
-code must be committed, never rolled back with the rest of a refused action.
+code is committed, never rolled back with the rest of a refused action.
 """
 
+import base64
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 
+import segno
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.db import transaction
 from django.utils import timezone
 from django_otp import user_has_device
@@ -22,6 +31,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
 from recounts import notices, roles
+from recounts.models import Notice
 
 AUTHENTICATOR_NAME = "Authenticator app"
 RECOVERY_CODES_NAME = "Recovery codes"
@@ -35,9 +45,7 @@ class SecondFactorError(Exception):
     """A second-factor step refused, with a message the person can act on."""
 
 
-def authenticator_key_new() -> str:
-    """A fresh secret for an authenticator being set up (hex, as django-otp stores it)."""
-    return default_key()
+# -- Reads -------------------------------------------------------------------------------------------
 
 
 def has_authenticator(user: AbstractBaseUser) -> bool:
@@ -53,6 +61,70 @@ def may_turn_off(user: AbstractBaseUser) -> bool:
     return user_has_device(user) and not roles.needs_second_factor(user)
 
 
+def recovery_code_shown(code: str) -> str:
+    """A recovery code as people read and type it: “abcd-ef23”."""
+    return f"{code[:4]}-{code[4:]}"
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    """What the setup page shows for a new authenticator's secret: a QR code, and the key as text."""
+
+    qr_svg: str
+    key_text: str
+
+
+def enrolment_for(user: AbstractBaseUser, key: str) -> Enrolment:
+    device = TOTPDevice(user=user, key=key)
+    secret = base64.b32encode(device.bin_key).decode()
+    return Enrolment(
+        qr_svg=segno.make(device.config_url, error="m").svg_inline(scale=5, title="QR code of the key"),
+        key_text=" ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+    )
+
+
+def authenticator_key_new() -> str:
+    """A fresh secret for an authenticator being set up (hex, as django-otp stores it)."""
+    return default_key()
+
+
+# -- The enrolment link ------------------------------------------------------------------------------
+
+
+class EnrolmentTokens(PasswordResetTokenGenerator):
+    """One-time tokens for the enrolment link: Django's password-reset tokens with their own salt. A
+    token stops working once the account has a second factor, or changes its password, or after
+    `PASSWORD_RESET_TIMEOUT`."""
+
+    key_salt = "recounts.two_factor.EnrolmentTokens"
+
+    def _make_hash_value(self, user: AbstractBaseUser, timestamp: int) -> str:
+        return f"{user.pk}{user.password}{timestamp}{user_has_device(user)}"
+
+
+enrolment_tokens = EnrolmentTokens()
+
+
+def enrolment_link_send(*, user: AbstractBaseUser, link_for: Callable[[str], str]) -> Notice:
+    """Emails the account a one-time link to set up its first second factor. `link_for(token)` builds
+    the absolute link (the view knows the host)."""
+    if user_has_device(user):
+        raise SecondFactorError("This account already has a second factor: enter its code instead.")
+    if not user.email:
+        raise SecondFactorError(
+            "This account has no email address to send the link to. Ask an administrator to add one."
+        )
+    with transaction.atomic():
+        return notices.two_factor_link(user=user, link=link_for(enrolment_tokens.make_token(user)))
+
+
+def enrolment_link_valid(user: AbstractBaseUser, token: str) -> bool:
+    return enrolment_tokens.check_token(user, token)
+
+
+# -- Writes ------------------------------------------------------------------------------------------
+
+
 def _user_locked(user: AbstractBaseUser) -> None:
     """Serialises the second-factor writes of one account (two setups at once make one device)."""
     get_user_model().objects.select_for_update().filter(pk=user.pk).first()
@@ -66,18 +138,28 @@ def _recovery_codes_replace(user: AbstractBaseUser) -> list[str]:
     return codes
 
 
-def authenticator_confirm(*, user: AbstractBaseUser, key: str, code: str) -> tuple[TOTPDevice, list[str]]:
+def authenticator_confirm(
+    *, user: AbstractBaseUser, key: str, code: str, replacing: bool = False
+) -> tuple[TOTPDevice, list[str]]:
     """Turns on the authenticator whose secret the setup page showed, once the code it shows matches;
-    returns it and a fresh set of recovery codes (any earlier ones stop working)."""
+    returns it and a fresh set of recovery codes (any earlier ones stop working). `replacing`: the
+    account's current authenticator (a lost or old phone) stops working in the same step. The page
+    checks that the session may do this (an enrolment link, or a second factor passed)."""
     with transaction.atomic():
         _user_locked(user)
-        if has_authenticator(user):
+        if has_authenticator(user) and not replacing:
             raise SecondFactorError("This account already has an authenticator app.")
         device = TOTPDevice.objects.create(user=user, name=AUTHENTICATOR_NAME, key=key, confirmed=False)
         if device.verify_token(code):
+            TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
             device.confirmed = True
             device.save(update_fields=["confirmed"])
-            notices.sign_in_changed(user=user, change="Two-factor sign-in with an authenticator app was turned on")
+            change = (
+                "The authenticator app was replaced; the old one no longer works"
+                if replacing
+                else "Two-factor sign-in with an authenticator app was turned on"
+            )
+            notices.sign_in_changed(user=user, change=change)
             return device, _recovery_codes_replace(user)
         # Nothing is kept: the unconfirmed device goes with the transaction.
         transaction.set_rollback(True)
@@ -96,60 +178,74 @@ def _throttled_message(device: Device) -> str | None:
     return f"Too many wrong codes: sign-in for this account is paused. Try again {when}."
 
 
-def second_factor_check(*, user: AbstractBaseUser, code: str) -> Device:
-    """The device that accepts the code: six digits go to the authenticator app, anything else to the
-    recovery codes (a recovery code works once). A wrong code is counted against the device, and a
-    paused device accepts nothing until its pause is over."""
+def _accepting_device(user: AbstractBaseUser, code: str) -> Device | None:
+    """Inside the caller's transaction: the device that accepts the code, or None for a wrong code
+    (counted against the device: the caller must commit, not roll back). Six digits go to the
+    authenticator app, anything else to the recovery codes (a recovery code works once)."""
     model = TOTPDevice if AUTHENTICATOR_CODE.fullmatch(code) else StaticDevice
-    with transaction.atomic():
-        device = model.objects.devices_for_user(user, confirmed=True).select_for_update().first()
-        if device is None:
-            if model is TOTPDevice:
-                raise SecondFactorError("This account has no authenticator app: enter one of its recovery codes.")
-            raise SecondFactorError("This account has no recovery codes: enter the code from the authenticator app.")
-        if message := _throttled_message(device):
-            raise SecondFactorError(message)
-        if device.verify_token(code):
-            return device
-    if model is TOTPDevice:
-        raise SecondFactorError(
+    device = model.objects.devices_for_user(user, confirmed=True).select_for_update().first()
+    if device is None:
+        if model is TOTPDevice:
+            raise SecondFactorError("This account has no authenticator app: enter one of its recovery codes.")
+        raise SecondFactorError("This account has no recovery codes: enter the code from the authenticator app.")
+    if message := _throttled_message(device):
+        raise SecondFactorError(message)
+    return device if device.verify_token(code) else None
+
+
+def _wrong_code(code: str) -> SecondFactorError:
+    if AUTHENTICATOR_CODE.fullmatch(code):
+        return SecondFactorError(
             "That code is not the one the authenticator app shows now (or it was used already). Enter the current code."
         )
-    raise SecondFactorError("That is not one of this account's unused recovery codes.")
+    return SecondFactorError("That is not one of this account's unused recovery codes.")
+
+
+def second_factor_check(*, user: AbstractBaseUser, code: str) -> Device:
+    """The device that accepts the code. A wrong code is counted against the device, and a paused
+    device accepts nothing until its pause is over."""
+    with transaction.atomic():
+        if device := _accepting_device(user, code):
+            return device
+    raise _wrong_code(code)
 
 
 def recovery_codes_renew(*, user: AbstractBaseUser, code: str) -> list[str]:
-    """A new set of recovery codes for an account with a second factor, confirmed by a current code;
-    the earlier ones stop working."""
-    second_factor_check(user=user, code=code)
+    """A new set of recovery codes, confirmed by a current code; the earlier ones stop working."""
     with transaction.atomic():
         _user_locked(user)
-        notices.sign_in_changed(user=user, change="New recovery codes were made; the earlier ones no longer work")
-        return _recovery_codes_replace(user)
+        if _accepting_device(user, code):
+            notices.sign_in_changed(user=user, change="New recovery codes were made; the earlier ones no longer work")
+            return _recovery_codes_replace(user)
+    raise _wrong_code(code)
 
 
 def second_factor_remove(*, user: AbstractBaseUser, code: str) -> None:
     """Turns two-factor sign-in off for an account that does not need it, confirmed by a current code."""
     if roles.needs_second_factor(user):
         raise SecondFactorError(
-            "Staff accounts must keep two-factor sign-in. To replace a lost phone, ask an administrator to reset it."
+            "Staff accounts must keep two-factor sign-in. To replace a lost phone, use “Replace the "
+            "authenticator app” with a recovery code, or ask an administrator to reset it."
         )
-    second_factor_check(user=user, code=code)
     with transaction.atomic():
         _user_locked(user)
-        TOTPDevice.objects.filter(user=user).delete()
-        StaticDevice.objects.filter(user=user).delete()
-        notices.sign_in_changed(user=user, change="Two-factor sign-in was turned off")
+        if _accepting_device(user, code):
+            TOTPDevice.objects.filter(user=user).delete()
+            StaticDevice.objects.filter(user=user).delete()
+            notices.sign_in_changed(user=user, change="Two-factor sign-in was turned off")
+            return
+    raise _wrong_code(code)
 
 
 @transaction.atomic
-def second_factor_delete(*, device: Device, by: AbstractBaseUser) -> None:
-    """An administrator removes an account's device (a lost phone): with no second factor left, a staff
-    account sets one up again at its next sign-in. The account holder is told."""
-    user = device.user
-    name = device.name
-    device.delete()
-    notices.sign_in_changed(user=user, change=f"An administrator removed your second factor “{name}”", by=by)
+def second_factor_reset(*, user: AbstractBaseUser, by: AbstractBaseUser) -> None:
+    """An administrator removes every second factor of an account (a lost phone and lost recovery
+    codes), pauses included: a staff account sets up again, through the emailed link, at its next
+    sign-in. The account holder is told."""
+    _user_locked(user)
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    notices.sign_in_changed(user=user, change="An administrator reset your two-factor sign-in", by=by)
 
 
 def demo_recovery_codes(*, user: AbstractBaseUser, shown: int) -> list[str]:

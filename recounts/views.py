@@ -5,14 +5,13 @@ Thin: each view reads through `recounts.queries` (which also decides who sees wh
 calls one service, then sends a message and redirects, or renders.
 """
 
-import base64
 import datetime
 import hashlib
 import io
 import logging
 import re
+from collections.abc import Callable
 
-import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -23,16 +22,18 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import rotate_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_encode
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_otp import login as otp_login
 from django_otp import user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from elections.models import Candidate, Jurisdiction
 from recounts import queries, reports, roles
@@ -93,8 +94,12 @@ from recounts.two_factor import (
     SecondFactorError,
     authenticator_confirm,
     authenticator_key_new,
+    enrolment_for,
+    enrolment_link_send,
+    enrolment_link_valid,
     has_authenticator,
     may_turn_off,
+    recovery_code_shown,
     recovery_codes_left,
     recovery_codes_renew,
     second_factor_check,
@@ -910,9 +915,14 @@ def cases(request: HttpRequest) -> HttpResponse:
 
 
 # Two-factor sign-in. `recounts.middleware` sends a signed-in session here until it passes its second
-# factor; these pages are reached before that, so each checks where the account stands itself.
+# factor; these pages are reached before that, so each checks where the account stands itself. They
+# show or take secrets: never cached, and the codes are hidden from error reports.
 
 PENDING_KEY = "two_factor_pending_key"
+#: The account (pk) whose authenticator this session, having confirmed a current code, may replace.
+REPLACING = "two_factor_replacing"
+#: The account (pk) whose enrolment link this session opened: it may set up a first second factor.
+ENROLMENT_OPENED = "two_factor_enrolment"
 
 
 def _next_page(request: HttpRequest) -> str:
@@ -925,16 +935,25 @@ def _next_page(request: HttpRequest) -> str:
 
 def _second_factor_passed(request: HttpRequest, device) -> None:
     otp_login(request, device)
-    # A new session id for the stronger session, so that one seen before the code is worth nothing.
+    # A new session id and CSRF token for the stronger session, as Django's login() does for the password.
     request.session.cycle_key()
+    rotate_token(request)
+
+
+def _may_set_up(request: HttpRequest) -> bool:
+    """A session may set up an authenticator once it passed a second factor, or opened the account's
+    enrolment link (a password alone never does)."""
+    return request.user.is_verified() or request.session.get(ENROLMENT_OPENED) == request.user.pk
 
 
 def _recovery_codes_page(request: HttpRequest, codes: list[str], *, next_page: str) -> HttpResponse:
-    shown = [f"{code[:4]}-{code[4:]}" for code in codes]
+    shown = [recovery_code_shown(code) for code in codes]
     return render(request, "registration/recovery_codes.html", {"codes": shown, "next": next_page})
 
 
-@require_http_methods(["GET", "POST"])
+@never_cache
+@sensitive_post_parameters("code")
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def two_factor_verify(request: HttpRequest) -> HttpResponse:
     """The second step of signing in: a code from the app, or a recovery code."""
@@ -953,44 +972,89 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
                 messages.warning(
                     request,
                     f"You signed in with a recovery code; {left} left. Each works once: make new ones under "
-                    "Two-factor sign-in when you run low.",
+                    "Account security when you run low.",
                 )
             return redirect(_next_page(request))
     return render(request, "registration/two_factor_verify.html", {"form": form, "next": _next_page(request)})
 
 
-@require_http_methods(["GET", "POST"])
+@never_cache
+@sensitive_post_parameters("code")
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
     """Adds an authenticator app: shows a new secret (QR code and text), turns it on once the app's
-    code matches, and shows the recovery codes once."""
-    if has_authenticator(request.user):
+    code matches, and shows the recovery codes once. Without a second factor passed, the account's
+    enrolment link must have been opened in this session first."""
+    replacing = request.session.get(REPLACING) == request.user.pk and request.user.is_verified()
+    if has_authenticator(request.user) and not replacing:
         messages.info(request, "This account already has an authenticator app.")
         return redirect("recounts:two_factor")
+    context = {
+        "next": _next_page(request),
+        "required": roles.needs_second_factor(request.user),
+        "replacing": replacing,
+    }
+    if not _may_set_up(request):
+        return render(request, "registration/two_factor_link.html", context | {"email": request.user.email})
     key = request.session.get(PENDING_KEY) or authenticator_key_new()
     request.session[PENDING_KEY] = key
     form = AuthenticatorForm(request.POST or None)
     if form.is_valid():
         try:
-            device, codes = authenticator_confirm(user=request.user, key=key, code=form.cleaned_data["code"])
+            device, codes = authenticator_confirm(
+                user=request.user, key=key, code=form.cleaned_data["code"], replacing=replacing
+            )
         except SecondFactorError as error:
             form.add_error("code", str(error))
         else:
-            del request.session[PENDING_KEY]
+            for done in (PENDING_KEY, ENROLMENT_OPENED, REPLACING):
+                request.session.pop(done, None)
             _second_factor_passed(request, device)
             return _recovery_codes_page(request, codes, next_page=_next_page(request))
-    preview = TOTPDevice(user=request.user, key=key)
-    secret = base64.b32encode(preview.bin_key).decode()
-    context = {
-        "form": form,
-        "next": _next_page(request),
-        "qr_svg": segno.make(preview.config_url, error="m").svg_inline(scale=5, title="QR code of the key"),
-        "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
-        "required": roles.needs_second_factor(request.user),
-    }
-    return render(request, "registration/two_factor_setup.html", context)
+    return render(
+        request,
+        "registration/two_factor_setup.html",
+        context | {"form": form, "enrolment": enrolment_for(request.user, key)},
+    )
 
 
+@require_POST
+@login_required
+def two_factor_link(request: HttpRequest) -> HttpResponse:
+    """Emails the account its one-time link to set up a second factor."""
+    try:
+        enrolment_link_send(
+            user=request.user,
+            link_for=lambda token: request.build_absolute_uri(reverse("recounts:two_factor_enrol", args=[token])),
+        )
+    except SecondFactorError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            f"We emailed a link to {request.user.email}. Open it in this browser, signed in as "
+            f"{request.user.get_username()}: it works once, within {settings.PASSWORD_RESET_TIMEOUT // 86_400} days.",
+        )
+    return redirect("recounts:two_factor_setup")
+
+
+@never_cache
+@require_safe
+@login_required
+def two_factor_enrol(request: HttpRequest, token: str) -> HttpResponse:
+    """The emailed link: lets this session set up the account's first second factor."""
+    if enrolment_link_valid(request.user, token):
+        request.session[ENROLMENT_OPENED] = request.user.pk
+    else:
+        messages.error(
+            request,
+            "This link has been used or has expired, or it was sent to another account. Ask for a new one.",
+        )
+    return redirect("recounts:two_factor_setup")
+
+
+@never_cache
 @require_safe
 @login_required
 def two_factor(request: HttpRequest) -> HttpResponse:
@@ -1002,40 +1066,58 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         "required": roles.needs_second_factor(request.user),
         "may_turn_off": may_turn_off(request.user),
         "renew_form": SecondFactorForm(auto_id="renew_%s"),
+        "replace_form": SecondFactorForm(auto_id="replace_%s"),
         "off_form": SecondFactorForm(auto_id="off_%s"),
     }
     return render(request, "registration/two_factor.html", context)
 
 
+def _with_a_current_code(request: HttpRequest, action: Callable[..., object]) -> tuple[bool, object]:
+    """Runs `action(user=, code=)` with the code posted: (True, what it returned), or on a bad or wrong
+    code (False, None), having said why."""
+    form = SecondFactorForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.errors["code"][0])
+        return False, None
+    try:
+        return True, action(user=request.user, code=form.cleaned_data["code"])
+    except SecondFactorError as error:
+        messages.error(request, str(error))
+        return False, None
+
+
+@never_cache
+@sensitive_post_parameters("code")
 @require_POST
 @login_required
 def recovery_codes(request: HttpRequest) -> HttpResponse:
     """A new set of recovery codes, confirmed by a current code."""
-    form = SecondFactorForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, form.errors["code"][0])
-        return redirect("recounts:two_factor")
-    try:
-        codes = recovery_codes_renew(user=request.user, code=form.cleaned_data["code"])
-    except SecondFactorError as error:
-        messages.error(request, str(error))
+    done, codes = _with_a_current_code(request, recovery_codes_renew)
+    if not done:
         return redirect("recounts:two_factor")
     return _recovery_codes_page(request, codes, next_page=reverse("recounts:two_factor"))
 
 
+@sensitive_post_parameters("code")
+@require_POST
+@login_required
+def authenticator_replace(request: HttpRequest) -> HttpResponse:
+    """A new phone, or a lost one: once a current code confirms it (a recovery code when the phone is
+    gone), the setup page takes the new authenticator; the old one works until then."""
+    done, _ = _with_a_current_code(request, second_factor_check)
+    if not done:
+        return redirect("recounts:two_factor")
+    request.session[REPLACING] = request.user.pk
+    return redirect("recounts:two_factor_setup")
+
+
+@sensitive_post_parameters("code")
 @require_POST
 @login_required
 def two_factor_off(request: HttpRequest) -> HttpResponse:
     """A candidate turns two-factor sign-in off, confirmed by a current code."""
-    form = SecondFactorForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, form.errors["code"][0])
-        return redirect("recounts:two_factor")
-    try:
-        second_factor_remove(user=request.user, code=form.cleaned_data["code"])
-    except SecondFactorError as error:
-        messages.error(request, str(error))
-    else:
+    done, _ = _with_a_current_code(request, second_factor_remove)
+    if done:
         messages.success(request, "Two-factor sign-in is off: your password alone signs you in.")
     return redirect("recounts:two_factor")
 
@@ -1056,15 +1138,15 @@ class PasswordChange(auth_views.PasswordChangeView):
 
 @require_safe
 def security_txt(request: HttpRequest) -> HttpResponse:
-    """Where to report a vulnerability (RFC 9116), from `RECOUNT_SECURITY_CONTACT`; valid for a year from
-    the request, since it is written afresh each time."""
+    """Where to report a vulnerability (RFC 9116), from `RECOUNT_SECURITY_CONTACT`. Written afresh for
+    each request, so it expires well within the year the RFC allows."""
     if not settings.SECURITY_CONTACT:
         raise Http404("This deployment has no security contact set.")
-    expires = (timezone.now() + datetime.timedelta(days=365)).astimezone(datetime.UTC)
+    expires = (timezone.now() + datetime.timedelta(days=180)).astimezone(datetime.UTC)
     lines = [
         f"Contact: {settings.SECURITY_CONTACT}",
         f"Expires: {expires:%Y-%m-%dT%H:%M:%SZ}",
         "Preferred-Languages: en",
-        f"Canonical: {request.build_absolute_uri()}",
+        f"Canonical: {request.build_absolute_uri(request.path)}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

@@ -130,6 +130,10 @@ EXPECTED: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("recounts:two_factor_setup", "-"):        (LOGIN, 200, 200, "recounts:two_factor", "recounts:two_factor",
                                                 "recounts:two_factor", "recounts:two_factor"),
     ("recounts:two_factor_verify", "-"):       (LOGIN, *["recounts:start"] * 6),
+    # The emailed enrolment link, with a token that is not valid: back to the setup page.
+    ("recounts:two_factor_enrol", "-"):        (LOGIN, *["recounts:two_factor_setup"] * 6),
+    ("recounts:two_factor_link", "-"):         (405,  405, 405, 405, 405, 405, 405),
+    ("recounts:authenticator_replace", "-"):   (405,  405, 405, 405, 405, 405, 405),
     ("recounts:recovery_codes", "-"):          (405,  405, 405, 405, 405, 405, 405),
     ("recounts:two_factor_off", "-"):          (405,  405, 405, 405, 405, 405, 405),
 }
@@ -183,6 +187,7 @@ class World:
         contest = candidate.contest if candidate else None
         by_name = {
             "password_set": lambda: {"uidb64": "Mg", "token": "not-a-valid-token"},
+            "recounts:two_factor_enrol": lambda: {"token": "not-a-valid-token"},
             "recounts:file": lambda: {"pk": candidate.pk},
             "recounts:invite": lambda: {"pk": candidate.pk},
             "recounts:order": lambda: {"pk": request.pk, "county": county("Fulton").pk},
@@ -264,7 +269,8 @@ def answer(client: Client, url: str) -> int | str:
         return response.status_code
     if response.url == f"{reverse('login')}?next={url}":
         return LOGIN
-    for name in ("recounts:mine", "recounts:start", "recounts:two_factor", "elections:list", "admin:index"):
+    names = ("recounts:mine", "recounts:start", "recounts:two_factor", "recounts:two_factor_setup", "elections:list")
+    for name in (*names, "admin:index"):
         if response.url == reverse(name):
             return name
     return f"302 to {response.url}"
@@ -284,6 +290,11 @@ def test_each_role_gets_the_answer_in_the_table(world):
             if got != want:
                 wrong.append(f"{name} ({target}) {url} as {role}: expected {want}, got {got}")
     assert wrong == []
+
+
+#: Besides the setup page, what a session without a second factor may reach on the way to one: the
+#: button that emails the enrolment link (POST only) and the link (not valid here: back to setup).
+SET_UP_STEPS = {"recounts:two_factor_link": 405, "recounts:two_factor_enrol": reverse("recounts:two_factor_setup")}
 
 
 def test_a_session_without_its_second_factor_reaches_only_the_pages_that_pass_it(world):
@@ -307,6 +318,8 @@ def test_a_session_without_its_second_factor_reaches_only_the_pages_that_pass_it
         for name, url in [*urls, ("admin:index", reverse("admin:index"))]:
             response = client.get(url)
             want = {gate: 200, "logout": 405, "security_txt": 200}.get(name, f"{reverse(gate)}?next={url}")
+            if gate == "recounts:two_factor_setup" and name in SET_UP_STEPS:
+                want = SET_UP_STEPS[name]
             got = response.status_code if response.status_code != 302 else response.url
             if got != want:
                 wrong.append(f"{url} as {role}: expected {want}, got {got}")

@@ -152,15 +152,16 @@ def test_a_security_contact_that_is_not_a_uri_stops_start_up():
 
 @pytest.mark.django_db
 def test_security_txt_names_the_contact_and_expires_within_a_year(client, settings, time_machine):
+    """RFC 9116: an expiry less than a year ahead; the canonical address without what a visitor appended."""
     time_machine.move_to(datetime.datetime(2026, 11, 29, 12, 0, tzinfo=datetime.UTC), tick=False)
     settings.SECURITY_CONTACT = "mailto:security@example.org"
 
-    response = client.get("/.well-known/security.txt")
+    response = client.get("/.well-known/security.txt?utm=%3Cx%3E")
 
     assert response["Content-Type"] == "text/plain; charset=utf-8"
     assert response.content.decode().splitlines() == [
         "Contact: mailto:security@example.org",
-        "Expires: 2027-11-29T12:00:00Z",
+        "Expires: 2027-05-28T12:00:00Z",
         "Preferred-Languages: en",
         "Canonical: http://testserver/.well-known/security.txt",
     ]

@@ -12,6 +12,7 @@ import re
 
 import pytest
 import time_machine
+from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticToken
@@ -20,7 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from recounts.enums import NoticeKind
 from recounts.forms import AuthenticatorForm, SecondFactorForm
 from recounts.models import Notice
-from recounts.two_factor import RECOVERY_CODE_COUNT, recovery_codes_left
+from recounts.two_factor import RECOVERY_CODE_COUNT, enrolment_link_valid, recovery_codes_left
 from tests.factories import (
     authenticator_code,
     build_atlanta_runoff,
@@ -75,6 +76,13 @@ def recovery_codes_on_the_page(response) -> list[str]:
     return re.findall(r"<li>([a-z2-7]{4}-[a-z2-7]{4})</li>", response.content.decode())
 
 
+def enrolment_link_opened(client: Client, user) -> None:
+    """Asks for the enrolment link, as the setup page's button does, and opens the link the notice holds."""
+    client.post(reverse("recounts:two_factor_link"))
+    body = Notice.objects.filter(recipient=user, kind=NoticeKind.TWO_FACTOR_LINK).latest("pk").body
+    client.get(re.search(r"http://testserver(/\S+)", body).group(1))
+
+
 @pytest.fixture
 def fulton(db):
     return make_superintendent_staff(username="fulton", county_name="Fulton", superintendent=True)
@@ -102,8 +110,64 @@ def test_staff_without_a_second_factor_are_sent_to_set_one_up_from_any_page(make
     assert client.get(SET_UP).status_code == 200
 
 
+def test_a_password_alone_cannot_set_up_a_second_factor(fulton):
+    client = signed_in_with_password("fulton")
+    page = client.get(SET_UP)
+    assert "A password alone cannot set up two-factor sign-in" in text_of(page)
+    assert "data-totp-key" not in page.content.decode()
+
+    refused = client.post(SET_UP, {"code": "123456"})
+
+    assert "Email me the link" in text_of(refused)
+    assert not TOTPDevice.objects.filter(user=fulton).exists()
+
+
+def test_the_enrolment_link_is_emailed_to_the_account(fulton, mailoutbox, django_capture_on_commit_callbacks):
+    client = signed_in_with_password("fulton")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("recounts:two_factor_link"), follow=True)
+
+    assert "We emailed a link to fulton@example.test. Open it in this browser" in text_of(response)
+    (mail,) = mailoutbox
+    assert (mail.to, mail.subject) == (["fulton@example.test"], "Set up two-factor sign-in for Recount Desk")
+    link = re.search(r"http://testserver(/account/two-factor/set-up/\S+/)", mail.body).group(1)
+    assert client.get(link).url == SET_UP
+    assert "data-totp-key" in client.get(SET_UP).content.decode()
+
+
+def test_an_enrolment_link_works_only_for_its_account_and_only_once(fulton):
+    make_superintendent_staff(username="dekalb", county_name="DeKalb")
+    client = signed_in_with_password("fulton")
+    client.post(reverse("recounts:two_factor_link"))
+    link = re.search(r"http://testserver(/\S+)", Notice.objects.get(kind=NoticeKind.TWO_FACTOR_LINK).body).group(1)
+    token = link.rstrip("/").rsplit("/", 1)[1]
+
+    thief = signed_in_with_password("dekalb")
+    response = thief.get(link, follow=True)
+    assert "This link has been used or has expired, or it was sent to another account" in text_of(response)
+    assert "data-totp-key" not in response.content.decode()
+
+    client.get(link)
+    client.post(SET_UP, {"code": authenticator_code(key_on_the_page(client.get(SET_UP)))})
+    assert TOTPDevice.objects.filter(user=fulton, confirmed=True).exists()
+    assert not enrolment_link_valid(fulton, token), "spent once the account has a second factor"
+
+
+def test_an_account_without_an_email_address_is_told_to_ask_for_one(db):
+    make_superintendent_staff(username="clerk", county_name="Fulton")
+    get_user_model().objects.filter(username="clerk").update(email="")
+    client = signed_in_with_password("clerk")
+
+    assert "This account has no email address. Ask an administrator to add one." in text_of(client.get(SET_UP))
+    response = client.post(reverse("recounts:two_factor_link"), follow=True)
+    assert "This account has no email address to send the link to" in text_of(response)
+    assert not Notice.objects.exists()
+
+
 def test_a_staff_member_sets_up_an_authenticator_and_keeps_the_recovery_codes(fulton):
     client = signed_in_with_password("fulton")
+    enrolment_link_opened(client, fulton)
     page = client.get(f"{SET_UP}?next={reverse('recounts:inbox')}")
     assert "Staff accounts sign in with a password and a code from an authenticator app" in text_of(page)
     assert '<svg width="' in page.content.decode()  # the QR code, drawn inline
@@ -123,6 +187,7 @@ def test_a_staff_member_sets_up_an_authenticator_and_keeps_the_recovery_codes(fu
     device = TOTPDevice.objects.get(user=fulton)
     assert (device.confirmed, device.key) == (True, key)
     assert told(fulton) == ["Recount Desk sign-in: Two-factor sign-in with an authenticator app was turned on"]
+    assert "no-store" in done["Cache-Control"], "the codes are not kept in any cache"
     assert client.get(reverse("recounts:inbox")).status_code == 200
     assert client.get(SET_UP).url == SETTINGS, "one authenticator per account"
 
@@ -210,10 +275,83 @@ def test_new_recovery_codes_need_a_current_code(fulton):
     client = signed_in_with_password("fulton")
     client.post(VERIFY, {"code": device_code(device)})
 
-    response = client.post(reverse("recounts:recovery_codes"), {"code": "12345"}, follow=True)
+    malformed = client.post(reverse("recounts:recovery_codes"), {"code": "12345"}, follow=True)
+    with time_machine.travel(datetime.timedelta(seconds=30)):
+        wrong_app_code = client.post(reverse("recounts:recovery_codes"), {"code": wrong_code(device)}, follow=True)
+    with time_machine.travel(datetime.timedelta(seconds=60)):
+        wrong_recovery_code = client.post(reverse("recounts:recovery_codes"), {"code": "abcd-ef23"}, follow=True)
 
-    assert "Enter the 6 digits your authenticator app shows, or a recovery code" in text_of(response)
+    assert "Enter the 6 digits your authenticator app shows, or a recovery code" in text_of(malformed)
+    assert "That code is not the one the authenticator app shows now" in text_of(wrong_app_code)
+    assert "This account has no recovery codes" in text_of(wrong_recovery_code)
     assert recovery_codes_left(fulton) == 0
+    assert told(fulton) == []
+
+
+def test_a_lost_phone_is_replaced_with_a_recovery_code(fulton):
+    old = make_authenticator(fulton)
+    client = signed_in_with_password("fulton")
+    client.post(VERIFY, {"code": device_code(old)})
+    with time_machine.travel(datetime.timedelta(seconds=30)):
+        codes = recovery_codes_on_the_page(client.post(reverse("recounts:recovery_codes"), {"code": device_code(old)}))
+
+    # The phone is gone: a recovery code confirms, and the new phone is set up at once.
+    response = client.post(reverse("recounts:authenticator_replace"), {"code": codes[0]}, follow=True)
+    assert response.redirect_chain == [(SET_UP, 302)]
+    assert "The old authenticator app keeps working until the new one is set up here." in text_of(response)
+    key = key_on_the_page(response)
+    assert key != old.key
+    done = client.post(SET_UP, {"code": authenticator_code(key)})
+
+    assert len(recovery_codes_on_the_page(done)) == RECOVERY_CODE_COUNT
+    assert TOTPDevice.objects.get(user=fulton).key == key, "the old authenticator is gone"
+    assert client.get(SETTINGS).status_code == 200, "still signed in, with the new authenticator"
+    assert told(fulton) == [
+        "Recount Desk sign-in: New recovery codes were made; the earlier ones no longer work",
+        "Recount Desk sign-in: The authenticator app was replaced; the old one no longer works",
+    ]
+
+
+def test_replacing_needs_a_second_factor_passed_in_this_session(fulton):
+    """The setup page never takes a new authenticator for an account that has one, unless this session
+    confirmed a current code for it."""
+    device = make_authenticator(fulton)
+    client = signed_in_with_password("fulton")
+    client.post(VERIFY, {"code": device_code(device)})
+
+    assert client.get(SET_UP).url == SETTINGS
+
+
+def test_replacing_the_authenticator_needs_a_current_code(fulton):
+    device = make_authenticator(fulton)
+    client = signed_in_with_password("fulton")
+    client.post(VERIFY, {"code": device_code(device)})
+
+    with time_machine.travel(datetime.timedelta(seconds=30)):
+        response = client.post(reverse("recounts:authenticator_replace"), {"code": wrong_code(device)}, follow=True)
+
+    assert response.redirect_chain == [(SETTINGS, 302)]
+    assert "That code is not the one the authenticator app shows now" in text_of(response)
+    assert TOTPDevice.objects.filter(pk=device.pk).exists()
+
+
+def test_passing_the_second_factor_renews_the_csrf_token(fulton):
+    device = make_authenticator(fulton)
+    client = signed_in_with_password("fulton")
+    client.get(VERIFY)
+    before = client.cookies["csrftoken"].value
+
+    client.post(VERIFY, {"code": device_code(device)})
+
+    assert client.cookies["csrftoken"].value != before
+
+
+def test_a_form_sent_before_the_second_factor_is_not_the_page_returned_to(fulton):
+    """A POST caught at the gate goes on to the start page after the code, not to a page that takes only POSTs."""
+    make_authenticator(fulton)
+    client = signed_in_with_password("fulton")
+
+    assert client.post(reverse("recounts:recovery_codes"), {"code": "123456"}).url == f"{VERIFY}?next={START}"
 
 
 def test_staff_cannot_turn_it_off(fulton):
@@ -240,6 +378,7 @@ def test_a_candidate_signs_in_with_a_password_until_they_turn_it_on_and_after_th
     assert client.get(START).url == reverse("recounts:mine")
     assert "Two-factor sign-in is off" in text_of(client.get(SETTINGS))
 
+    enrolment_link_opened(client, norwood)
     key = key_on_the_page(client.get(SET_UP))
     assert "Staff accounts sign in" not in text_of(client.get(SET_UP))
     assert len(recovery_codes_on_the_page(client.post(SET_UP, {"code": authenticator_code(key)}))) == 10

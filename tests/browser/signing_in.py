@@ -4,6 +4,7 @@ from django_otp.plugins.otp_static.models import StaticToken
 from playwright.sync_api import Page
 
 from recounts.management.commands.load_demo import DEMO_PASSWORD
+from recounts.two_factor import recovery_code_shown
 
 
 def demo_log_in(page: Page, username: str) -> None:
@@ -14,5 +15,5 @@ def demo_log_in(page: Page, username: str) -> None:
     page.get_by_role("button", name="Log in").click()
     code = StaticToken.objects.filter(device__user__username=username).values_list("token", flat=True).first()
     if code is not None:
-        page.get_by_label("Code").fill(f"{code[:4]}-{code[4:]}")
+        page.get_by_label("Code").fill(recovery_code_shown(code))
         page.get_by_role("button", name="Continue").click()

@@ -2,6 +2,7 @@ import base64
 import re
 
 import pytest
+from django.core import mail
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 
@@ -22,13 +23,23 @@ def log_in(page: Page) -> None:
 
 def test_a_superintendent_sets_up_two_factor_sign_in_reads_the_contest_standing_and_logs_out(page: Page):
     build_atlanta_runoff()
-    fulton = make_user(username="fulton", password="fulton-password-1", first_name="Fran", last_name="Fulton")
+    fulton = make_user(
+        username="fulton",
+        password="fulton-password-1",
+        first_name="Fran",
+        last_name="Fulton",
+        email="fulton@example.test",
+    )
     StaffMembership.objects.create(user=fulton, jurisdiction=county("Fulton"), title="Superintendent")
 
-    # The first sign-in: the password, then an authenticator app to set up (the test is the app: it
-    # reads the key typed under the QR code and computes the code the app would show).
+    # The first sign-in: the password, then a link by email, then an authenticator app to set up (the
+    # test is the app: it reads the key typed under the QR code and computes the code the app would show).
     log_in(page)
     expect(page.get_by_role("heading", name="Set up two-factor sign-in")).to_be_visible()
+    page.get_by_role("button", name="Email me the link").click()
+    expect(page.get_by_text("We emailed a link to fulton@example.test")).to_be_visible()
+    (email,) = mail.outbox
+    page.goto(re.search(r"https?://\S+/account/two-factor/set-up/\S+/", email.body).group(0))
     expect(page.get_by_role("img", name="QR code of the key")).to_be_visible()
     key = base64.b32decode(page.locator("[data-totp-key]").inner_text().replace(" ", "")).hex()
     page.get_by_label("Code from the app").fill(authenticator_code(key))

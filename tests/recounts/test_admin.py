@@ -3,7 +3,6 @@
 import pytest
 import time_machine
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.contrib.admin.models import DELETION, LogEntry
 from django.test import Client
 from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -160,22 +159,32 @@ def test_the_admin_lists_second_factors_without_their_secrets(admin_client):
     assert admin_client.get(reverse("admin:otp_totp_totpdevice_add")).status_code == 403
 
 
-def test_deleting_an_accounts_devices_in_the_admin_resets_its_two_factor_sign_in(
+def reset(client, *users):
+    return client.post(
+        reverse("admin:auth_user_changelist"),
+        {"action": "reset_two_factor", ACTION_CHECKBOX_NAME: [user.pk for user in users]},
+        follow=True,
+    )
+
+
+def test_an_administrator_resets_an_accounts_two_factor_sign_in_in_one_step(
     admin_client, admin_user, mailoutbox, django_capture_on_commit_callbacks
 ):
     fulton = make_superintendent_staff(username="fulton", county_name="Fulton")
-    device = make_authenticator(fulton)
+    make_authenticator(fulton)
+    codes = StaticDevice.objects.create(user=fulton, name="Recovery codes")
+    codes.token_set.create(token="abcdef23")
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = admin_client.post(reverse("admin:otp_totp_totpdevice_delete", args=[device.pk]), {"post": "yes"})
+        response = reset(admin_client, fulton)
 
-    assert response.status_code == 302
-    entry = LogEntry.objects.get()
-    assert (entry.action_flag, entry.user, entry.object_repr) == (DELETION, admin_user, str(device))
+    assert "Two-factor sign-in reset for fulton: each sets it up again" in response.content.decode()
+    assert not TOTPDevice.objects.filter(user=fulton).exists()
+    assert not StaticDevice.objects.filter(user=fulton).exists()
     (mail,) = mailoutbox
     assert (mail.to, mail.subject) == (
         ["fulton@example.test"],
-        "Recount Desk sign-in: An administrator removed your second factor “Authenticator app”",
+        "Recount Desk sign-in: An administrator reset your two-factor sign-in",
     )
     assert f", by {admin_user.username}." in mail.body
     assert "If this was not you, tell your office" in mail.body
@@ -184,12 +193,75 @@ def test_deleting_an_accounts_devices_in_the_admin_resets_its_two_factor_sign_in
     assert client.get(reverse("recounts:start")).url.startswith(reverse("recounts:two_factor_setup"))
 
 
+def test_the_device_pages_delete_nothing(admin_client):
+    device = make_authenticator(make_superintendent_staff(username="fulton", county_name="Fulton"))
+
+    response = admin_client.post(reverse("admin:otp_totp_totpdevice_delete", args=[device.pk]), {"post": "yes"})
+
+    assert response.status_code == 403
+    assert TOTPDevice.objects.filter(pk=device.pk).exists()
+
+
 def test_secretary_of_state_staff_cannot_reset_a_second_factor(client):
     fulton = make_superintendent_staff(username="fulton", county_name="Fulton")
     device = make_authenticator(fulton)
     client.force_login(make_secretary_of_state_staff(is_staff=True))
 
-    assert (
-        client.post(reverse("admin:otp_totp_totpdevice_delete", args=[device.pk]), {"post": "yes"}).status_code == 403
-    )
+    page = client.get(reverse("admin:auth_user_changelist")).content.decode()
+    response = reset(client, fulton)
+
+    assert "reset_two_factor" not in page
+    assert response.status_code == 200
     assert TOTPDevice.objects.filter(pk=device.pk).exists()
+
+
+# Accounts in the admin: Secretary of State staff keep them, but cannot make anyone an administrator
+
+
+def test_secretary_of_state_staff_cannot_make_anyone_a_superuser(client):
+    sos = make_secretary_of_state_staff(is_staff=True)
+    fulton = make_superintendent_staff(username="fulton", county_name="Fulton")
+    client.force_login(sos)
+    url = reverse("admin:auth_user_change", args=[sos.pk])
+
+    form = client.get(url).context["adminform"].form
+    data = {name: form.initial.get(name) for name in form.fields if form.initial.get(name) is not None}
+    data |= {"is_superuser": "on", "is_staff": "on", "is_active": "on", "date_joined_0": "2017-12-01",
+             "date_joined_1": "09:00:00", "groups": [group.pk for group in sos.groups.all()]}  # fmt: skip
+    client.post(url, data)
+
+    sos.refresh_from_db()
+    assert not sos.is_superuser
+    assert (
+        "is_superuser"
+        not in client.get(reverse("admin:auth_user_change", args=[fulton.pk])).context["adminform"].form.fields
+    )
+
+
+def test_secretary_of_state_staff_cannot_change_an_administrators_account(client, admin_user):
+    client.force_login(make_secretary_of_state_staff(is_staff=True))
+
+    change = client.get(reverse("admin:auth_user_change", args=[admin_user.pk]))
+    password = client.post(
+        reverse("admin:auth_user_password_change", args=[admin_user.pk]),
+        {"password1": "a-new-long-password-2", "password2": "a-new-long-password-2"},
+    )
+
+    assert "| View user |" in change.content.decode()  # view only
+    assert password.status_code == 403
+    admin_user.refresh_from_db()
+    assert not admin_user.check_password("a-new-long-password-2")
+
+
+def test_a_password_set_by_an_administrator_is_told_to_the_account(admin_client, admin_user):
+    fulton = make_superintendent_staff(username="fulton", county_name="Fulton")
+
+    response = admin_client.post(
+        reverse("admin:auth_user_password_change", args=[fulton.pk]),
+        {"password1": "a-new-long-password-2", "password2": "a-new-long-password-2", "usable_password": "true"},
+    )
+
+    assert response.status_code == 302
+    (notice,) = fulton.notices.all()
+    assert notice.subject == "Recount Desk sign-in: Your password was changed by an administrator"
+    assert f", by {admin_user.username}." in notice.body

@@ -13,7 +13,7 @@ The password is for demonstrations only; the command refuses to run in productio
 
 Staff logins must pass two-factor sign-in: each run prints three unused recovery codes for each
 (making a new set when fewer are left), so that a newcomer needs no phone; signed in, one can add an
-authenticator app or make new codes under "Two-factor sign-in". Candidates sign in with the password.
+authenticator app or make new codes under "Account security". Candidates sign in with the password.
 """
 
 import datetime
@@ -37,7 +37,7 @@ from elections.services import certification_record, county_by_name
 from elections.templatetags.instants import in_words
 from recounts import roles
 from recounts.queries import contest_standing
-from recounts.two_factor import demo_recovery_codes
+from recounts.two_factor import demo_recovery_codes, recovery_code_shown
 
 # Demo only: printed at the end, never used outside a demonstration.
 DEMO_PASSWORD = "recount-demo-2017"  # noqa: S105
@@ -260,12 +260,12 @@ class Command(BaseCommand):
             f"  {'-' * role_width}  {'-' * user_width}  {'-' * password_width}  {'-' * 13}",
             *(
                 f"  {login.role:<{role_width}}  {login.username:<{user_width}}  {shown[login]:<{password_width}}  "
-                + (", ".join(f"{code[:4]}-{code[4:]}" for code in codes[login]) if login in codes else "—")
+                + (", ".join(recovery_code_shown(code) for code in codes[login]) if login in codes else "—")
                 for login in logins
             ),
             "",
             "Staff logins then ask for a second factor: enter one of the recovery codes shown (each works once;",
-            "running load_demo again shows unused ones). Signed in, “Two-factor sign-in” adds an authenticator app.",
+            "running load_demo again shows unused ones). Signed in, “Account security” adds an authenticator app.",
             "",
             f"The race: {reverse('elections:contest', args=[contest.election.slug, contest.pk])}",
             f"Rehearsal copy (filing window open until {deadline}): "
