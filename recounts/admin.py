@@ -7,7 +7,9 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import admin as auth_admin
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.contrib.auth.models import Permission
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -31,7 +33,7 @@ from recounts.models import (
     RequestAuthority,
     ScannerTest,
 )
-from recounts.notices import sign_in_changed
+from recounts.notices import email_changed, sign_in_changed
 from recounts.queries import county_recounts_overdue
 from recounts.services import RecountError, candidate_invite
 from recounts.two_factor import second_factor_reset
@@ -275,12 +277,26 @@ for device_model in (TOTPDevice, StaticDevice):
     admin.site.register(device_model, SecondFactorAdmin)
 
 
-# Accounts. Secretary of State staff keep user accounts (they may add and change them), but an
-# account's superuser flag and its own permissions, and the accounts of superusers, are for
-# superusers only: otherwise a change of one checkbox makes anyone an administrator. Resetting an
-# account's two-factor sign-in (a lost phone and lost recovery codes) is for superusers too.
+# Accounts. Secretary of State staff keep user accounts (they may add and change them), but nothing
+# that would let them make an administrator or take over an account: for anyone but a superuser, an
+# account's superuser flag, groups and own permissions are read-only; an account that has signed in
+# keeps its email address and password (its holder changes the password; a superuser resets); when it
+# joined and last signed in are read-only for everyone; and an
+# account with a permission the editor lacks (an administrator's, say) is view-only. A change of email
+# address is told to the old address and the new one.
 User = get_user_model()
 admin.site.unregister(User)
+
+
+def _holds_more(account, editor) -> bool:
+    """Whether the account is a superuser or holds a permission the editor lacks (whether or not the
+    account is active: re-activating it is a change too)."""
+    if account.is_superuser:
+        return True
+    held = Permission.objects.filter(Q(user=account) | Q(group__user=account)).values_list(
+        "content_type__app_label", "codename"
+    )
+    return not {f"{app}.{codename}" for app, codename in held} <= editor.get_all_permissions()
 
 
 @admin.register(User)
@@ -288,20 +304,31 @@ class UserAdmin(auth_admin.UserAdmin):
     actions = ["reset_two_factor"]
 
     def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
-        fields = list(super().get_readonly_fields(request, obj))
+        # When an account joined and last signed in are facts, not settings (and "has signed in" guards
+        # its email and password below).
+        fields = [*super().get_readonly_fields(request, obj), "last_login", "date_joined"]
         if not request.user.is_superuser:
-            fields += ["is_superuser", "user_permissions"]
+            fields += ["is_superuser", "groups", "user_permissions"]
+            if obj is not None and obj.last_login is not None:
+                fields.append("email")
         return fields
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+        if obj is not None and not request.user.is_superuser and _holds_more(obj, request.user):
             return False
         return super().has_change_permission(request, obj)
 
+    def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "email" in form.changed_data:
+            email_changed(user=obj, old=form.initial.get("email", ""), by=request.user)
+
     def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
+        user = self.get_object(request, unquote(id))
+        if user is not None and user.last_login is not None and not request.user.is_superuser:
+            raise PermissionDenied("Only an administrator may set the password of an account that has signed in.")
         response = super().user_change_password(request, id, form_url)
         if request.method == "POST" and response.status_code == 302:
-            user = self.get_object(request, unquote(id))
             sign_in_changed(user=user, change="Your password was changed by an administrator", by=request.user)
         return response
 

@@ -148,9 +148,9 @@ def case_finished(request: RecountRequest) -> list[Notice]:
     return sent
 
 
-def _to_address(kind: NoticeKind, email: str, context: dict, request: RecountRequest) -> Notice:
-    """A notice to an address with no account behind it (a party chair's)."""
-    subject, body = _rendered(kind, context | {"recipient": None})
+def _to_address(kind: NoticeKind, email: str, context: dict, request: RecountRequest | None) -> Notice:
+    """A notice to an address with no account behind it (a party chair's, an account's former one)."""
+    subject, body = _rendered(kind, {"recipient": None} | context)
     notice = Notice.objects.create(
         kind=kind,
         email=email,
@@ -176,6 +176,17 @@ def sign_in_changed(*, user: AbstractBaseUser, change: str, by: AbstractBaseUser
     a password, two-factor sign-in turned on or off, new recovery codes, a device an administrator removed."""
     (notice,) = _create(NoticeKind.SIGN_IN_CHANGED, [user], {"change": change, "by": by, "at": timezone.now()})
     return notice
+
+
+def email_changed(*, user: AbstractBaseUser, old: str, by: AbstractBaseUser) -> list[Notice]:
+    """A change of the account's email address (where its enrolment links and notices go), told to the
+    new address and the old one, so that the holder hears of it even if someone else made it."""
+    change = f"The account's email address was changed from {old or '(none)'} to {user.email or '(none)'}"
+    sent = [sign_in_changed(user=user, change=change, by=by)]
+    if old and old.lower() != user.email.lower():
+        context = {"change": change, "by": by, "at": timezone.now(), "recipient": user}
+        sent.append(_to_address(NoticeKind.SIGN_IN_CHANGED, old, context, None))
+    return sent
 
 
 def two_factor_link(*, user: AbstractBaseUser, link: str) -> Notice:

@@ -31,6 +31,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
 from recounts import notices, roles
+from recounts.enums import NoticeKind
 from recounts.models import Notice
 
 AUTHENTICATOR_NAME = "Authenticator app"
@@ -92,14 +93,21 @@ def authenticator_key_new() -> str:
 
 
 class EnrolmentTokens(PasswordResetTokenGenerator):
-    """One-time tokens for the enrolment link: Django's password-reset tokens with their own salt. A
-    token stops working once the account has a second factor, or changes its password, or after
-    `PASSWORD_RESET_TIMEOUT`."""
+    """Tokens for the enrolment link: Django's password-reset tokens with their own salt. A token stops
+    working once the account has a second factor, after any change to how it signs in (each is a
+    notice: a password, a second factor set up, turned off or reset), when its email address changes,
+    and after `PASSWORD_RESET_TIMEOUT`."""
 
     key_salt = "recounts.two_factor.EnrolmentTokens"
 
     def _make_hash_value(self, user: AbstractBaseUser, timestamp: int) -> str:
-        return f"{user.pk}{user.password}{timestamp}{user_has_device(user)}"
+        last_change = (
+            Notice.objects.filter(recipient=user, kind=NoticeKind.SIGN_IN_CHANGED)
+            .order_by("-pk")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        return f"{user.pk}{user.password}{user.email}{timestamp}{user_has_device(user)}{last_change}"
 
 
 enrolment_tokens = EnrolmentTokens()
@@ -182,14 +190,19 @@ def _accepting_device(user: AbstractBaseUser, code: str) -> Device | None:
     """Inside the caller's transaction: the device that accepts the code, or None for a wrong code
     (counted against the device: the caller must commit, not roll back). Six digits go to the
     authenticator app, anything else to the recovery codes (a recovery code works once)."""
-    model = TOTPDevice if AUTHENTICATOR_CODE.fullmatch(code) else StaticDevice
-    device = model.objects.devices_for_user(user, confirmed=True).select_for_update().first()
+    devices = {
+        model: model.objects.devices_for_user(user, confirmed=True).select_for_update().first()
+        for model in (TOTPDevice, StaticDevice)
+    }
+    # A pause on either device pauses both: a wrong app code is not a free guess at the recovery codes.
+    for paused in filter(None, devices.values()):
+        if message := _throttled_message(paused):
+            raise SecondFactorError(message)
+    device = devices[TOTPDevice if AUTHENTICATOR_CODE.fullmatch(code) else StaticDevice]
     if device is None:
-        if model is TOTPDevice:
+        if AUTHENTICATOR_CODE.fullmatch(code):
             raise SecondFactorError("This account has no authenticator app: enter one of its recovery codes.")
         raise SecondFactorError("This account has no recovery codes: enter the code from the authenticator app.")
-    if message := _throttled_message(device):
-        raise SecondFactorError(message)
     return device if device.verify_token(code) else None
 
 

@@ -921,8 +921,9 @@ def cases(request: HttpRequest) -> HttpResponse:
 PENDING_KEY = "two_factor_pending_key"
 #: The account (pk) whose authenticator this session, having confirmed a current code, may replace.
 REPLACING = "two_factor_replacing"
-#: The account (pk) whose enrolment link this session opened: it may set up a first second factor.
-ENROLMENT_OPENED = "two_factor_enrolment"
+#: The enrolment link's token this session opened: while it is valid for the account, the session may
+#: set up a first second factor.
+ENROLMENT_OPENED = "two_factor_enrolment_token"
 
 
 def _next_page(request: HttpRequest) -> str:
@@ -943,7 +944,7 @@ def _second_factor_passed(request: HttpRequest, device) -> None:
 def _may_set_up(request: HttpRequest) -> bool:
     """A session may set up an authenticator once it passed a second factor, or opened the account's
     enrolment link (a password alone never does)."""
-    return request.user.is_verified() or request.session.get(ENROLMENT_OPENED) == request.user.pk
+    return request.user.is_verified() or enrolment_link_valid(request.user, request.session.get(ENROLMENT_OPENED, ""))
 
 
 def _recovery_codes_page(request: HttpRequest, codes: list[str], *, next_page: str) -> HttpResponse:
@@ -1034,7 +1035,7 @@ def two_factor_link(request: HttpRequest) -> HttpResponse:
         messages.success(
             request,
             f"We emailed a link to {request.user.email}. Open it in this browser, signed in as "
-            f"{request.user.get_username()}: it works once, within {settings.PASSWORD_RESET_TIMEOUT // 86_400} days.",
+            f"{request.user.get_username()}, within {settings.PASSWORD_RESET_TIMEOUT // 86_400} days.",
         )
     return redirect("recounts:two_factor_setup")
 
@@ -1045,7 +1046,7 @@ def two_factor_link(request: HttpRequest) -> HttpResponse:
 def two_factor_enrol(request: HttpRequest, token: str) -> HttpResponse:
     """The emailed link: lets this session set up the account's first second factor."""
     if enrolment_link_valid(request.user, token):
-        request.session[ENROLMENT_OPENED] = request.user.pk
+        request.session[ENROLMENT_OPENED] = token
     else:
         messages.error(
             request,

@@ -15,13 +15,18 @@ import time_machine
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
-from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from recounts.enums import NoticeKind
 from recounts.forms import AuthenticatorForm, SecondFactorForm
 from recounts.models import Notice
-from recounts.two_factor import RECOVERY_CODE_COUNT, enrolment_link_valid, recovery_codes_left
+from recounts.two_factor import (
+    RECOVERY_CODE_COUNT,
+    enrolment_link_valid,
+    recovery_codes_left,
+    second_factor_reset,
+)
 from tests.factories import (
     authenticator_code,
     build_atlanta_runoff,
@@ -469,3 +474,117 @@ def test_the_setup_form_takes_only_six_digits():
     form = AuthenticatorForm({"code": "abcd-ef23"})
     assert not form.is_valid()
     assert form.errors["code"] == ["Enter the 6 digits the app shows (a new code appears every 30 seconds)."]
+
+
+# The enrolment link's life
+
+
+def link_token(user) -> str:
+    body = Notice.objects.filter(recipient=user, kind=NoticeKind.TWO_FACTOR_LINK).latest("pk").body
+    return re.search(r"/account/two-factor/set-up/(\S+)/", body).group(1)
+
+
+def test_a_link_sent_before_a_reset_does_not_work_after_it(fulton, admin_user):
+    client = signed_in_with_password("fulton")
+    client.post(reverse("recounts:two_factor_link"))
+    old = link_token(fulton)
+    client.post(reverse("recounts:two_factor_enrol", args=[old]))
+    client.get(reverse("recounts:two_factor_enrol", args=[old]))
+    client.post(SET_UP, {"code": authenticator_code(key_on_the_page(client.get(SET_UP)))})
+
+    second_factor_reset(user=fulton, by=admin_user)
+
+    assert not enrolment_link_valid(fulton, old)
+    later = signed_in_with_password("fulton")
+    assert "This link has been used or has expired" in text_of(
+        later.get(f"/account/two-factor/set-up/{old}/", follow=True)
+    )
+
+
+def test_a_link_stops_working_when_the_email_address_changes(fulton):
+    client = signed_in_with_password("fulton")
+    client.post(reverse("recounts:two_factor_link"))
+    token = link_token(fulton)
+
+    fulton.email = "someone-else@example.test"
+    fulton.save()
+
+    assert not enrolment_link_valid(fulton, token)
+
+
+def test_a_session_holding_another_accounts_link_cannot_set_up(fulton):
+    """The session keeps the link's token, checked for the account signed in each time."""
+    make_superintendent_staff(username="dekalb", county_name="DeKalb")
+    signed_in_with_password("fulton").post(reverse("recounts:two_factor_link"))
+    client = signed_in_with_password("dekalb")
+    session = client.session
+    session["two_factor_enrolment_token"] = link_token(fulton)
+    session.save()
+
+    assert "data-totp-key" not in client.get(SET_UP).content.decode()
+
+
+def test_the_session_forgets_the_link_and_the_key_once_set_up(fulton):
+    client = signed_in_with_password("fulton")
+    enrolment_link_opened(client, fulton)
+    client.post(SET_UP, {"code": authenticator_code(key_on_the_page(client.get(SET_UP)))})
+
+    assert not {"two_factor_enrolment_token", "two_factor_pending_key", "two_factor_replacing"} & set(
+        client.session.keys()
+    )
+
+
+# Pauses, caches and error reports
+
+
+def test_a_wrong_app_code_pauses_the_recovery_codes_too(fulton):
+    device = make_authenticator(fulton)
+    StaticDevice.objects.create(user=fulton, name="Recovery codes").token_set.create(token="abcdef23")
+    client = signed_in_with_password("fulton")
+
+    client.post(VERIFY, {"code": wrong_code(device)})
+    response = client.post(VERIFY, {"code": "abcd-ef23"})
+
+    assert "Too many wrong codes: sign-in for this account is paused" in text_of(response)
+    assert recovery_codes_left(fulton) == 1
+
+
+def test_a_wrong_code_for_new_recovery_codes_pauses_as_at_sign_in(fulton):
+    device = make_authenticator(fulton)
+    client = signed_in_with_password("fulton")
+    client.post(VERIFY, {"code": device_code(device)})
+
+    with time_machine.travel(datetime.timedelta(seconds=30)):
+        client.post(reverse("recounts:recovery_codes"), {"code": wrong_code(device)})
+        response = client.post(reverse("recounts:recovery_codes"), {"code": device_code(device)}, follow=True)
+
+    assert "Too many wrong codes" in text_of(response)
+    assert recovery_codes_left(fulton) == 0
+
+
+def test_a_wrong_recovery_code_is_refused_when_the_account_has_some(fulton):
+    device = make_authenticator(fulton)
+    StaticDevice.objects.create(user=fulton, name="Recovery codes").token_set.create(token="abcdef23")
+    client = signed_in_with_password("fulton")
+    client.post(VERIFY, {"code": device_code(device)})
+
+    response = client.post(reverse("recounts:recovery_codes"), {"code": "zzzz-zzzz"}, follow=True)
+
+    assert "That is not one of this account's unused recovery codes" in text_of(response)
+    assert set(StaticToken.objects.filter(device__user=fulton).values_list("token", flat=True)) == {"abcdef23"}
+
+
+@pytest.mark.parametrize("page", ["recounts:two_factor_verify", "recounts:two_factor_setup", "recounts:recovery_codes"])
+def test_the_pages_that_take_codes_keep_them_out_of_caches_and_error_reports(fulton, page):
+    client = signed_in_with_password("fulton")
+    if page == "recounts:two_factor_setup":
+        enrolment_link_opened(client, fulton)
+    else:
+        device = make_authenticator(fulton)
+    if page == "recounts:recovery_codes":
+        client.post(VERIFY, {"code": device_code(device)})
+
+    response = client.post(reverse(page), {"code": "000000"})
+
+    assert tuple(response.wsgi_request.sensitive_post_parameters) == ("code",)
+    assert "no-store" in response["Cache-Control"]

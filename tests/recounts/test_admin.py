@@ -3,19 +3,22 @@
 import pytest
 import time_machine
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.auth.models import Group, Permission
 from django.test import Client
 from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from recounts.counting import recount_direct
-from recounts.enums import RequestStatus
+from recounts.enums import NoticeKind, RequestStatus
+from recounts.models import Notice
 from tests.factories import (
     at,
     build_atlanta_runoff,
     make_authenticator,
     make_secretary_of_state_staff,
     make_superintendent_staff,
+    make_user,
 )
 from tests.factories import (
     file_online as file,
@@ -215,34 +218,90 @@ def test_secretary_of_state_staff_cannot_reset_a_second_factor(client):
     assert TOTPDevice.objects.filter(pk=device.pk).exists()
 
 
-# Accounts in the admin: Secretary of State staff keep them, but cannot make anyone an administrator
+# Accounts in the admin: Secretary of State staff keep them, but cannot make anyone an administrator or
+# take over an account
 
 
-def test_secretary_of_state_staff_cannot_make_anyone_a_superuser(client):
-    sos = make_secretary_of_state_staff(is_staff=True)
-    fulton = make_superintendent_staff(username="fulton", county_name="Fulton")
-    client.force_login(sos)
-    url = reverse("admin:auth_user_change", args=[sos.pk])
-
+def change_user(client, user, **changes):
+    """Post the user's admin change form as shown, with `changes`; the response."""
+    url = reverse("admin:auth_user_change", args=[user.pk])
     form = client.get(url).context["adminform"].form
-    data = {name: form.initial.get(name) for name in form.fields if form.initial.get(name) is not None}
-    data |= {"is_superuser": "on", "is_staff": "on", "is_active": "on", "date_joined_0": "2017-12-01",
-             "date_joined_1": "09:00:00", "groups": [group.pk for group in sos.groups.all()]}  # fmt: skip
-    client.post(url, data)
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    data = {name: value for name, value in data.items() if value is not False}
+    return client.post(url, data | changes)
 
-    sos.refresh_from_db()
-    assert not sos.is_superuser
-    assert (
-        "is_superuser"
-        not in client.get(reverse("admin:auth_user_change", args=[fulton.pk])).context["adminform"].form.fields
+
+@pytest.fixture
+def sos_client(client):
+    client.force_login(make_secretary_of_state_staff(is_staff=True))
+    return client
+
+
+def test_secretary_of_state_staff_cannot_make_anyone_an_administrator_or_widen_their_permissions(sos_client):
+    fulton = make_superintendent_staff(username="fulton", county_name="Fulton")
+    group, delete_user = Group.objects.create(name="Deleters"), Permission.objects.get(codename="delete_user")
+    group.permissions.add(delete_user)
+
+    response = change_user(
+        sos_client, fulton, first_name="Fran", is_superuser="on", groups=[group.pk], user_permissions=[delete_user.pk]
     )
 
+    assert response.status_code == 302
+    fulton.refresh_from_db()
+    assert fulton.first_name == "Fran", "the change itself was saved"
+    assert (fulton.is_superuser, list(fulton.groups.all()), list(fulton.user_permissions.all())) == (False, [], [])
 
-def test_secretary_of_state_staff_cannot_change_an_administrators_account(client, admin_user):
-    client.force_login(make_secretary_of_state_staff(is_staff=True))
 
-    change = client.get(reverse("admin:auth_user_change", args=[admin_user.pk]))
-    password = client.post(
+def test_an_account_that_has_signed_in_keeps_its_email_and_password_from_secretary_of_state_staff(sos_client):
+    fulton = make_superintendent_staff(username="fulton", county_name="Fulton")
+    Client().post(reverse("login"), {"username": "fulton", "password": "staff-password-1"})
+
+    response = change_user(sos_client, fulton, email="thief@example.test", last_login_0="", last_login_1="")
+    password = sos_client.post(
+        reverse("admin:auth_user_password_change", args=[fulton.pk]),
+        {"password1": "a-new-long-password-2", "password2": "a-new-long-password-2", "usable_password": "true"},
+    )
+
+    assert response.status_code == 302
+    assert password.status_code == 403
+    fulton.refresh_from_db()
+    assert fulton.email == "fulton@example.test"
+    assert fulton.last_login is not None, "when it last signed in is not for anyone to clear"
+    assert fulton.check_password("staff-password-1")
+
+
+def test_secretary_of_state_staff_set_up_a_new_account_and_a_change_of_address_is_told_to_both(sos_client):
+    clerk = make_superintendent_staff(username="clerk", county_name="Fulton")
+
+    response = change_user(sos_client, clerk, email="clerk@fultoncountyga.gov")
+    password = sos_client.post(
+        reverse("admin:auth_user_password_change", args=[clerk.pk]),
+        {"password1": "a-new-long-password-2", "password2": "a-new-long-password-2", "usable_password": "true"},
+    )
+
+    assert (response.status_code, password.status_code) == (302, 302)
+    clerk.refresh_from_db()
+    assert clerk.email == "clerk@fultoncountyga.gov"
+    told = Notice.objects.filter(kind=NoticeKind.SIGN_IN_CHANGED, subject__contains="email address").order_by("pk")
+    assert [notice.email for notice in told] == ["clerk@fultoncountyga.gov", "clerk@example.test"]
+    assert all("from clerk@example.test to clerk@fultoncountyga.gov" in notice.subject for notice in told)
+    assert all("(clerk)" in notice.body for notice in told)
+
+
+def test_an_account_holding_more_than_the_editor_is_view_only_even_inactive(sos_client):
+    deleter = make_user(username="deleter", email="deleter@example.test", is_active=False)
+    deleter.user_permissions.add(Permission.objects.get(codename="delete_user"))
+
+    response = change_user(sos_client, deleter, is_active="on")
+
+    assert response.status_code == 403
+    deleter.refresh_from_db()
+    assert not deleter.is_active
+
+
+def test_secretary_of_state_staff_cannot_change_an_administrators_account(sos_client, admin_user):
+    change = sos_client.get(reverse("admin:auth_user_change", args=[admin_user.pk]))
+    password = sos_client.post(
         reverse("admin:auth_user_password_change", args=[admin_user.pk]),
         {"password1": "a-new-long-password-2", "password2": "a-new-long-password-2"},
     )
