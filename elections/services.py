@@ -1,7 +1,7 @@
 """Every write to elections data goes through here: certification and declared statuses."""
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -66,15 +66,9 @@ def _outcome(contest: Contest, candidates: list[Candidate], total: int) -> dict[
     return {c.pk: DeclaredStatus.RUNOFF for c in _clear_of_tie(candidates, 2)}
 
 
-@transaction.atomic
-def contests_declare_from_votes(
-    *, contests: Iterable[Contest], by: AbstractBaseUser | None, reason: str
-) -> list[Candidate]:
-    """Declare each contest's outcome from its returns (see `_outcome`); the others not declared.
-
-    One query for every contest's totals, one bulk update with history. Write-in aggregate lines
-    count in the votes cast but are never declared. Returns the candidates whose status changed.
-    """
+def _outcomes_from_votes(contests: Iterable[Contest]) -> Iterator[tuple[list[Candidate], dict[int, DeclaredStatus]]]:
+    """Each contest's candidates (write-in totals left out) and who its returns declare (`_outcome`),
+    from one query for every contest's totals. Write-in totals count in the votes cast."""
     by_contest: dict[int, list[Candidate]] = {}
     totals = (
         Candidate.objects.filter(contest__in=list(contests))
@@ -84,10 +78,27 @@ def contests_declare_from_votes(
     )
     for candidate in totals:
         by_contest.setdefault(candidate.contest_id, []).append(candidate)
-    changed = []
     for everyone in by_contest.values():
         candidates = [c for c in everyone if not c.write_in_aggregate]
-        outcome = _outcome(everyone[0].contest, candidates, sum(c.total for c in everyone))
+        yield candidates, _outcome(everyone[0].contest, candidates, sum(c.total for c in everyone))
+
+
+def contest_outcome_from_votes(contest: Contest) -> dict[int, DeclaredStatus]:
+    """Who the contest's returns declare, by candidate id (the others are not declared); writes nothing."""
+    return next((outcome for _, outcome in _outcomes_from_votes([contest])), {})
+
+
+@transaction.atomic
+def contests_declare_from_votes(
+    *, contests: Iterable[Contest], by: AbstractBaseUser | None, reason: str
+) -> list[Candidate]:
+    """Declare each contest's outcome from its returns (see `_outcome`); the others not declared.
+
+    One query for every contest's totals, one bulk update with history. Write-in aggregate lines
+    count in the votes cast but are never declared. Returns the candidates whose status changed.
+    """
+    changed = []
+    for candidates, outcome in _outcomes_from_votes(contests):
         for candidate in candidates:
             status = outcome.get(candidate.pk, DeclaredStatus.NONE)
             if candidate.declared_status != status:

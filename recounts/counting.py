@@ -20,7 +20,13 @@ from simple_history.utils import bulk_create_with_history
 
 from elections.enums import DeclaredStatus, VoteType, broken_down_types
 from elections.models import Candidate, Certification, Jurisdiction, Result
-from elections.services import ElectionsError, certification_record, contest_declare_from_votes, save_with_history
+from elections.services import (
+    ElectionsError,
+    certification_record,
+    contest_declare_from_votes,
+    contest_outcome_from_votes,
+    save_with_history,
+)
 from recounts import notices, roles, rules
 from recounts.enums import (
     AuthorityKind,
@@ -771,19 +777,23 @@ def case_finish(
             notices.case_finished(request)
             return request
         contest = request.contest
-        declared_before = _declared(contest)
+        # Declarations that are not what the certified returns declare were made by hand (a tie resolved
+        # by lot, a rule the desk does not model): the recount leaves them to an official.
+        outcome_before = contest_outcome_from_votes(contest)
+        request.declarations_kept = _declared(contest) != outcome_before
         corrected = returns_correct(request=request, by=by)
         _recertify(request, corrected, by=by, now=now)
-        contest_declare_from_votes(
-            contest=contest, by=by, reason=_reason(f"Declared again after recount {request.receipt_number}")
-        )
-        request.outcome_changed = _declared(contest) != declared_before
-        case_move(
-            request=request,
-            to=RequestStatus.RECERTIFIED,
-            by=by,
-            reason="Returns corrected and recertified" + ("; THE OUTCOME CHANGED" if request.outcome_changed else ""),
-        )
+        request.outcome_changed = contest_outcome_from_votes(contest) != outcome_before
+        if not request.declarations_kept:
+            contest_declare_from_votes(
+                contest=contest, by=by, reason=_reason(f"Declared again after recount {request.receipt_number}")
+            )
+        reason = "Returns corrected and recertified"
+        if request.outcome_changed:
+            reason += "; THE OUTCOME CHANGED"
+        if request.declarations_kept:
+            reason += "; declarations made by hand left as they were"
+        case_move(request=request, to=RequestStatus.RECERTIFIED, by=by, reason=reason)
         notices.case_finished(request)
     return request
 

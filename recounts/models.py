@@ -192,6 +192,11 @@ class RecountRequest(models.Model):
     outcome_changed = models.BooleanField(
         default=False, help_text="The corrected returns declare other candidates than the certified ones."
     )
+    declarations_kept = models.BooleanField(
+        default=False,
+        help_text="The declarations were made by hand (a tie resolved, a rule the desk does not model), not "
+        "from the returns, so the recount left them as they were: an official declares again if need be.",
+    )
     finished_at = models.DateTimeField(null=True, blank=True, help_text="Confirmed or recertified at.")
 
     history = HistoricalRecords()

@@ -521,6 +521,12 @@ def finish(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         if finished.status == RequestStatus.CONFIRMED:
             messages.success(request, "The recount confirmed the returns: the case is closed.")
+        elif finished.outcome_changed and finished.declarations_kept:
+            messages.warning(
+                request,
+                "The returns are corrected and recertified, and THE OUTCOME OF THE RETURNS CHANGED. The "
+                "declarations were made by hand and are left as they were: declare the outcome again.",
+            )
         elif finished.outcome_changed:
             messages.warning(
                 request,

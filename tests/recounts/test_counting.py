@@ -10,7 +10,7 @@ import time_machine
 from elections.enums import DeclaredStatus, ElectionKind, VoteType
 from elections.importers.openelections import import_openelections_csv
 from elections.models import Certification, Jurisdiction, Result, StaffMembership
-from elections.services import certification_record
+from elections.services import candidate_declare, certification_record
 from recounts.counting import (
     LateBallots,
     TallyEntry,
@@ -28,7 +28,7 @@ from recounts.counting import (
 )
 from recounts.enums import CountyRecountStatus, DenialReason, DiscrepancyReason, NoticeKind, RequestStatus, TallyLine
 from recounts.management.commands.load_demo import RETURNS_CSV
-from recounts.models import CountyRecount, Notice, RecountTally
+from recounts.models import CountyRecount, Notice, RecountRequest, RecountTally
 from recounts.queries import county_recounts_overdue
 from recounts.reports import discrepancies, discrepancy_csv
 from recounts.services import RecountError
@@ -544,6 +544,73 @@ def test_an_outcome_that_flips_is_flagged_and_told(superintendents):
         ("fulton", f"THE OUTCOME CHANGED: recount {request.receipt_number}, Mayor, City of Atlanta"),
     ]
     assert request.history.first().history_change_reason == "Returns corrected and recertified; THE OUTCOME CHANGED"
+
+
+def tie_resolved_by_lot(superintendent):
+    """Ada Able and Ben Baker tie in Fulton; the superintendent declares Able elected by lot."""
+    contest = build_race(
+        slug="tie",
+        office="Mayor",
+        district="City of Atlanta",
+        counties=georgia_counties("Fulton"),
+        votes={"Ada Able": [{UNSPEC: 1_000}], "Ben Baker": [{UNSPEC: 1_000}]},
+    )
+    assert set(contest.candidates.values_list("declared_status", flat=True)) == {DeclaredStatus.NONE}
+    candidate_declare(
+        candidate=contest.candidates.get(name="Ada Able"),
+        status=DeclaredStatus.ELECTED,
+        by=superintendent,
+        reason="Tie resolved by lot, December 12, 2017",
+    )
+    return contest
+
+
+def recount_of_the_tie(contest, superintendent, figures) -> RecountRequest:
+    request = file(contest.candidates.get(name="Ben Baker"), at(2017, 12, 12, 10, 0))
+    part = order(request, "Fulton", superintendent, at(2017, 12, 12, 14, 0))
+    count(part, superintendent, figures, when=at(2017, 12, 13, 18, 0))
+    sign_off(part, superintendent, at(2017, 12, 13, 19, 0))
+    case_finish(request=request, by=superintendent, now=at(2017, 12, 14, 9, 0))
+    request.refresh_from_db()
+    return request
+
+
+def test_a_tie_resolved_by_hand_stays_resolved_when_the_recount_keeps_the_tie(superintendents):
+    fulton = superintendents["Fulton"]
+    contest = tie_resolved_by_lot(fulton)
+
+    # Both lose one vote: the returns change, the tie stands.
+    request = recount_of_the_tie(contest, fulton, {("Ada Able", UNSPEC): 999, ("Ben Baker", UNSPEC): 999})
+
+    assert (request.status, request.outcome_changed, request.declarations_kept) == (
+        RequestStatus.RECERTIFIED,
+        False,
+        True,
+    )
+    assert dict(contest.candidates.values_list("name", "declared_status")) == {
+        "Ada Able": DeclaredStatus.ELECTED,
+        "Ben Baker": DeclaredStatus.NONE,
+    }
+    assert request.history.first().history_change_reason == (
+        "Returns corrected and recertified; declarations made by hand left as they were"
+    )
+    assert not Notice.objects.filter(kind=NoticeKind.OUTCOME_CHANGED).exists()
+
+
+def test_a_recount_that_breaks_a_tie_resolved_by_hand_asks_an_official_to_declare_again(superintendents):
+    fulton = superintendents["Fulton"]
+    contest = tie_resolved_by_lot(fulton)
+
+    request = recount_of_the_tie(contest, fulton, {("Ada Able", UNSPEC): 1_000, ("Ben Baker", UNSPEC): 1_003})
+
+    assert (request.outcome_changed, request.declarations_kept) == (True, True)
+    assert contest.candidates.get(name="Ada Able").declared_status == DeclaredStatus.ELECTED, "left to an official"
+    flagged = Notice.objects.filter(kind=NoticeKind.OUTCOME_CHANGED).first()
+    assert "The declarations in force were made by hand" in flagged.body
+    assert "an official must declare the outcome again" in flagged.body
+    assert request.history.first().history_change_reason == (
+        "Returns corrected and recertified; THE OUTCOME CHANGED; declarations made by hand left as they were"
+    )
 
 
 # -- Decisions ------------------------------------------------------------------------------------

@@ -383,6 +383,20 @@ def test_an_outcome_that_flips_is_said_loudly(case, fulton_part, superintendent,
     ]
 
 
+def test_declarations_made_by_hand_and_left_are_said_so(case, fulton_part, superintendent, clock, bottoms, norwood):
+    recount_atlanta(case, fulton_part, superintendent, clock, bottoms_fulton=42_487, norwood_fulton=41_168)
+    case.outcome_changed = case.declarations_kept = True
+    case.save()
+
+    text = " ".join(pdf_lines(recertification_pdf(case)))
+
+    assert (
+        "THE RECOUNT CHANGED THE OUTCOME OF THE RETURNS: the declarations in force (Keisha Lance Bottoms "
+        "(elected)) were made by hand, not from the returns, and are left as they were. An official must "
+        "declare the outcome of the corrected returns."
+    ) in text
+
+
 def test_a_recount_without_a_difference_confirms_the_returns(case, fulton_part, superintendent, clock):
     recount_atlanta(case, fulton_part, superintendent, clock, bottoms_fulton=42_887, norwood_fulton=40_668)
 
