@@ -318,6 +318,10 @@ class UserAdmin(auth_admin.UserAdmin):
             return False
         return super().has_change_permission(request, obj)
 
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        """Accounts are made inactive, never deleted: history and the audit trail name who did what."""
+        return False
+
     def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
         super().save_model(request, obj, form, change)
         if change and "email" in form.changed_data:

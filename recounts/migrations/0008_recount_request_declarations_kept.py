@@ -4,20 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('recounts', '0007_notice_kinds_for_sign_in'),
+        ("recounts", "0007_notice_kinds_for_sign_in"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalrecountrequest',
-            name='declarations_kept',
-            field=models.BooleanField(default=False, help_text='The declarations were made by hand (a tie resolved, a rule the desk does not model), not from the returns, so the recount left them as they were: an official declares again if need be.'),
+            model_name="historicalrecountrequest",
+            name="declarations_kept",
+            field=models.BooleanField(
+                default=False,
+                help_text="The declarations were made by hand (a tie resolved, a rule the desk does not model), not from the returns, so the recount left them as they were: an official declares again if need be.",
+            ),
         ),
         migrations.AddField(
-            model_name='recountrequest',
-            name='declarations_kept',
-            field=models.BooleanField(default=False, help_text='The declarations were made by hand (a tie resolved, a rule the desk does not model), not from the returns, so the recount left them as they were: an official declares again if need be.'),
+            model_name="recountrequest",
+            name="declarations_kept",
+            field=models.BooleanField(
+                default=False,
+                help_text="The declarations were made by hand (a tie resolved, a rule the desk does not model), not from the returns, so the recount left them as they were: an official declares again if need be.",
+            ),
         ),
     ]

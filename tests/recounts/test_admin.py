@@ -324,3 +324,13 @@ def test_a_password_set_by_an_administrator_is_told_to_the_account(admin_client,
     (notice,) = fulton.notices.all()
     assert notice.subject == "Recount Desk sign-in: Your password was changed by an administrator"
     assert f", by {admin_user.username}." in notice.body
+
+
+def test_no_one_deletes_an_account_in_the_admin(admin_client):
+    """History rows and the audit chain name their user: an account is made inactive instead."""
+    fulton = make_superintendent_staff(username="fulton", county_name="Fulton")
+
+    response = admin_client.post(reverse("admin:auth_user_delete", args=[fulton.pk]), {"post": "yes"})
+
+    assert response.status_code == 403
+    assert type(fulton).objects.filter(pk=fulton.pk).exists()
