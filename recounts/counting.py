@@ -772,30 +772,51 @@ def case_finish(
             )
         county_recounts = list(request.county_recounts.prefetch_related("tallies"))
         request.finished_at = now
+        contest = request.contest
+        returns_before = contest_outcome_from_votes(contest)
         if not any(_differs(county_recount) for county_recount in county_recounts):
+            request.finish_declarations = declarations_record(contest, returns_before, returns_before)
             case_move(request=request, to=RequestStatus.CONFIRMED, by=by, reason="The recount confirmed the returns")
             notices.case_finished(request)
             return request
-        contest = request.contest
-        # Declarations that are not what the certified returns declare were made by hand (a tie resolved
-        # by lot, a rule the desk does not model): the recount leaves them to an official.
-        outcome_before = contest_outcome_from_votes(contest)
-        request.declarations_kept = _declared(contest) != outcome_before
+        # Declarations in force that are not what the certified returns declare by Georgia's rule were
+        # made by hand (a tie resolved by lot) or under a rule the desk does not model (a city charter's):
+        # the recount does not overwrite them.
+        from_returns = _declared(contest) == returns_before
         corrected = returns_correct(request=request, by=by)
         _recertify(request, corrected, by=by, now=now)
-        request.outcome_changed = contest_outcome_from_votes(contest) != outcome_before
-        if not request.declarations_kept:
+        returns_after = contest_outcome_from_votes(contest)
+        if from_returns:
             contest_declare_from_votes(
                 contest=contest, by=by, reason=_reason(f"Declared again after recount {request.receipt_number}")
             )
+        request.outcome_changed = returns_after != returns_before
+        # Kept declarations that now agree with the corrected returns need no one; others need an official.
+        request.declarations_kept = _declared(contest) != returns_after
+        request.finish_declarations = declarations_record(contest, returns_before, returns_after)
         reason = "Returns corrected and recertified"
-        if request.outcome_changed:
-            reason += "; THE OUTCOME CHANGED"
         if request.declarations_kept:
-            reason += "; declarations made by hand left as they were"
+            reason += "; THE DECLARATIONS NEED AN OFFICIAL"
+        elif request.outcome_changed:
+            reason += "; THE OUTCOME CHANGED"
         case_move(request=request, to=RequestStatus.RECERTIFIED, by=by, reason=reason)
         notices.case_finished(request)
     return request
+
+
+def declarations_record(contest, returns_before: dict[int, str], returns_after: dict[int, str]) -> dict:
+    """What a finished case keeps of the declarations, by candidate name: those in force, and who the
+    certified and the corrected returns declare by Georgia's rule (its documents say it as it was)."""
+    names = dict(contest.candidates.values_list("pk", "name"))
+
+    def named(statuses: dict[int, str]) -> list[list[str]]:
+        return sorted([names[pk], str(status)] for pk, status in statuses.items())
+
+    return {
+        "in_force": named(_declared(contest)),
+        "returns_before": named(returns_before),
+        "returns_after": named(returns_after),
+    }
 
 
 def _declared(contest) -> dict[int, str]:

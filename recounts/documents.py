@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
-from elections.enums import CertificationScope, DeclaredStatus
+from elections.enums import CertificationScope
 from elections.models import Certification
 from recounts import reports
 from recounts.counting import recertification_note
@@ -95,17 +95,14 @@ def _signed(votes: int) -> str:
     return f"{votes:+,}".replace("-", "\N{MINUS SIGN}") if votes else "0"
 
 
-def _declared(lines: list[tuple[str, str]]) -> str:
-    """“Keisha Lance Bottoms (elected)” for each (name, declared status) given; “no one” for none."""
-    return ", ".join(f"{name} ({DeclaredStatus(status).label.lower()})" for name, status in lines) or "no one"
-
-
 def _margin(margin: reports.Margin | None) -> str:
     """“Mary Norwood 821 votes behind Keisha Lance Bottoms (0.888% of the total)”."""
     if margin is None:
         return "none: no candidate is behind a declared one"
     share = "" if margin.percent is None else f" ({floatformat(margin.percent, -3)}% of the total)"
-    return f"{margin.trailing} {margin.votes:,} votes behind {margin.leading}{share}"
+    return (
+        f"{margin.trailing} {margin.votes:,} votes {'ahead of' if margin.ahead else 'behind'} {margin.leading}{share}"
+    )
 
 
 def recertification_pdf(request: RecountRequest) -> bytes:
@@ -164,19 +161,6 @@ def recertification_pdf(request: RecountRequest) -> bytes:
             "changed_counties": [str(county) for county in report.changed_counties],
             "changes": changes,
             "certifications": certifications,
-            "declared_before": _declared(
-                [
-                    (line["name"], line["declared_status"])
-                    for line in request.snapshot["contest"]["candidates"]
-                    if line["declared"]
-                ]
-            ),
-            "declared_now": _declared(
-                [
-                    (line.candidate.name, line.candidate.declared_status)
-                    for line in report.candidates
-                    if line.candidate.declared
-                ]
-            ),
+            "declarations": request.declarations_in_words,
         },
     )

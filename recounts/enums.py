@@ -55,6 +55,7 @@ class NoticeKind(models.TextChoices):
     CASE_CONFIRMED = "case_confirmed", "Recount confirmed the returns"
     CASE_RECERTIFIED = "case_recertified", "Returns corrected and recertified"
     OUTCOME_CHANGED = "outcome_changed", "The recount changed the outcome"
+    DECLARATIONS_TO_REVIEW = "declarations_to_review", "Declarations for an official to review after a recount"
     CANDIDATE_INVITATION = "candidate_invitation", "Invitation to a candidate"
     SIGN_IN_CHANGED = "sign_in_changed", "Change to how the account signs in"
     TWO_FACTOR_LINK = "two_factor_link", "Link to set up two-factor sign-in"

@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
-from elections.enums import VoteType
+from elections.enums import DeclaredStatus, VoteType
 from elections.models import Candidate, Contest, Jurisdiction
 from recounts.calendar import ClosedDayOverride
 from recounts.enums import (
@@ -136,6 +136,11 @@ def letter_path(instance: "RecountRequest", filename: str) -> str:
     return f"requests/{uuid.uuid4().hex}.pdf"
 
 
+def declared_in_words(lines: list[tuple[str, str]] | list[list[str]]) -> str:
+    """“Keisha Lance Bottoms (elected)” for each (name, declared status) given; “no one” for none."""
+    return ", ".join(f"{name} ({DeclaredStatus(status).label.lower()})" for name, status in lines) or "no one"
+
+
 class RecountRequest(models.Model):
     """A written request for a recount: the case, from filing to its end (DESIGN.md §3).
 
@@ -194,8 +199,15 @@ class RecountRequest(models.Model):
     )
     declarations_kept = models.BooleanField(
         default=False,
-        help_text="The declarations were made by hand (a tie resolved, a rule the desk does not model), not "
-        "from the returns, so the recount left them as they were: an official declares again if need be.",
+        help_text="The declarations in force were not what the returns declare by Georgia's rule (made by hand, "
+        "or under a rule the desk does not model), so the recount left them as they were, and they differ from "
+        "what the corrected returns declare: an official must confirm them or declare again.",
+    )
+    finish_declarations = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="At finish: the declarations in force, and who the certified and the corrected returns declare "
+        "by Georgia's rule ({'in_force'|'returns_before'|'returns_after': [[name, status], …]}).",
     )
     finished_at = models.DateTimeField(null=True, blank=True, help_text="Confirmed or recertified at.")
 
@@ -226,6 +238,11 @@ class RecountRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.receipt_number}: {self.candidate} ({self.contest})"
+
+    @property
+    def declarations_in_words(self) -> dict[str, str]:
+        """The finish's declarations, each as “Keisha Lance Bottoms (elected)”, or “no one”."""
+        return {key: declared_in_words(lines) for key, lines in self.finish_declarations.items()}
 
     @property
     def is_open(self) -> bool:

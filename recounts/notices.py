@@ -138,12 +138,14 @@ def count_notice(county_recount) -> list[Notice]:
 
 
 def case_finished(request: RecountRequest) -> list[Notice]:
-    """Confirmed or recertified, to the candidates and the authority's staff; a change of outcome is
-    told as such, in its own notice."""
+    """Confirmed or recertified, to the candidates and the authority's staff; a change of outcome, or
+    declarations an official must review, is told as such, in its own notice."""
     recipients = {user.pk: user for user in _contest_candidates_accounts(request) + _authority_staff(request)}
     kind = NoticeKind.CASE_RECERTIFIED if request.status == RequestStatus.RECERTIFIED else NoticeKind.CASE_CONFIRMED
     sent = _create(kind, recipients.values(), {"request": request}, request)
-    if request.outcome_changed:
+    if request.declarations_kept:
+        sent += _create(NoticeKind.DECLARATIONS_TO_REVIEW, recipients.values(), {"request": request}, request)
+    elif request.outcome_changed:
         sent += _create(NoticeKind.OUTCOME_CHANGED, recipients.values(), {"request": request}, request)
     return sent
 

@@ -60,12 +60,14 @@ class CandidateTotals:
 
 @dataclass(frozen=True, slots=True)
 class Margin:
-    """How far `trailing` is behind `leading` (the closest declared candidate), and as a percent of the total."""
+    """How far `trailing` (not declared) is from `leading` (the closest declared candidate), and as a percent
+    of the total. `ahead`: the candidate not declared has more votes (declarations made by hand, say)."""
 
     trailing: str
     leading: str
     votes: int
     percent: Decimal | None  # rounded to 3 places, for display
+    ahead: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,11 +118,13 @@ def _old_margin(request: RecountRequest) -> Margin | None:
     if own["gap"] is None:
         return None
     percent = own["gap_percent"]
+    votes = {line["name"]: line["votes"] for line in request.snapshot["contest"]["candidates"]}
     return Margin(
         trailing=own["name"],
         leading=own["against"],
         votes=own["gap"],
         percent=None if percent is None else Decimal(str(percent)),
+        ahead=votes[own["name"]] > votes[own["against"]],
     )
 
 
@@ -137,6 +141,7 @@ def _new_margin(
         for row in totals
     ]
     names = {row.candidate.pk: row.candidate.name for row in totals}
+    corrected = {row.candidate.pk: row.corrected for row in totals}
     measured = [line for line in rules.eligibility(lines, threshold_percent) if line.gap is not None]
     # The requesting candidate's gap; when the recount declared them, the contest's closest gap.
     own = [line for line in measured if line.key == request.candidate_id]
@@ -149,6 +154,7 @@ def _new_margin(
             leading=names[closest.against],
             votes=closest.gap,
             percent=closest.gap_percent,
+            ahead=corrected[closest.key] > corrected[closest.against],
         )
     )
     return rules.total_votes(lines), margin

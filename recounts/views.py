@@ -521,11 +521,11 @@ def finish(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         if finished.status == RequestStatus.CONFIRMED:
             messages.success(request, "The recount confirmed the returns: the case is closed.")
-        elif finished.outcome_changed and finished.declarations_kept:
+        elif finished.declarations_kept:
             messages.warning(
                 request,
-                "The returns are corrected and recertified, and THE OUTCOME OF THE RETURNS CHANGED. The "
-                "declarations were made by hand and are left as they were: declare the outcome again.",
+                "The returns are corrected and recertified. THE DECLARATIONS NEED AN OFFICIAL: they are not what "
+                "the returns declare by Georgia's rule, and were left as they were; confirm them or declare again.",
             )
         elif finished.outcome_changed:
             messages.warning(

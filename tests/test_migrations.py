@@ -1,10 +1,14 @@
+import importlib
 import json
 import os
 from io import StringIO
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
 
+from recounts.enums import RequestStatus
+from tests.factories import ATLANTA_CERTIFIED_AT, build_atlanta_runoff, file_online
 from tests.scratch import FreshDatabase, manage
 
 
@@ -66,3 +70,27 @@ def test_one_row_per_vote_type_becomes_one_row_per_line_and_back():
             ["P1", "provisional", 2],
             ["P2", "unspecified", 5],
         ]
+
+
+@pytest.mark.django_db
+def test_cases_finished_before_the_declarations_were_kept_get_their_record(time_machine):
+    """recounts/0008 fills the record of declarations for cases finished before it: the declarations in
+    force as the returns declared them, and those of the filing snapshot before."""
+    time_machine.move_to(ATLANTA_CERTIFIED_AT, tick=False)
+    contest = build_atlanta_runoff()
+    norwood = contest.candidates.get(name="Mary Norwood")
+    request = file_online(norwood, ATLANTA_CERTIFIED_AT.replace(day=12))
+    request.status = RequestStatus.RECERTIFIED
+    request.save()
+    unfinished = file_online(contest.candidates.get(name="Keisha Lance Bottoms"), ATLANTA_CERTIFIED_AT.replace(day=12))
+
+    importlib.import_module("recounts.migrations.0008_recount_finish_declarations").record_finished(apps, None)
+
+    request.refresh_from_db()
+    unfinished.refresh_from_db()
+    assert request.finish_declarations == {
+        "in_force": [["Keisha Lance Bottoms", "elected"]],
+        "returns_before": [["Keisha Lance Bottoms", "elected"]],
+        "returns_after": [["Keisha Lance Bottoms", "elected"]],
+    }
+    assert unfinished.finish_declarations == {}

@@ -556,17 +556,18 @@ def tie_resolved_by_lot(superintendent):
         votes={"Ada Able": [{UNSPEC: 1_000}], "Ben Baker": [{UNSPEC: 1_000}]},
     )
     assert set(contest.candidates.values_list("declared_status", flat=True)) == {DeclaredStatus.NONE}
-    candidate_declare(
-        candidate=contest.candidates.get(name="Ada Able"),
-        status=DeclaredStatus.ELECTED,
-        by=superintendent,
-        reason="Tie resolved by lot, December 12, 2017",
-    )
+    declare_by_hand(contest, "Ada Able", superintendent, "Tie resolved by lot, December 12, 2017")
     return contest
 
 
-def recount_of_the_tie(contest, superintendent, figures) -> RecountRequest:
-    request = file(contest.candidates.get(name="Ben Baker"), at(2017, 12, 12, 10, 0))
+def declare_by_hand(contest, name, superintendent, reason):
+    candidate_declare(
+        candidate=contest.candidates.get(name=name), status=DeclaredStatus.ELECTED, by=superintendent, reason=reason
+    )
+
+
+def recount_in_fulton(contest, superintendent, figures, *, by="Ben Baker") -> RecountRequest:
+    request = file(contest.candidates.get(name=by), at(2017, 12, 12, 10, 0))
     part = order(request, "Fulton", superintendent, at(2017, 12, 12, 14, 0))
     count(part, superintendent, figures, when=at(2017, 12, 13, 18, 0))
     sign_off(part, superintendent, at(2017, 12, 13, 19, 0))
@@ -575,42 +576,93 @@ def recount_of_the_tie(contest, superintendent, figures) -> RecountRequest:
     return request
 
 
-def test_a_tie_resolved_by_hand_stays_resolved_when_the_recount_keeps_the_tie(superintendents):
+def declared(contest) -> dict[str, str]:
+    return dict(contest.candidates.values_list("name", "declared_status"))
+
+
+def notices_of(kind) -> list[str]:
+    return sorted(set(Notice.objects.filter(kind=kind).values_list("body", flat=True)))
+
+
+def test_declarations_made_by_hand_are_kept_and_put_to_an_official_when_the_tie_stands(superintendents):
     fulton = superintendents["Fulton"]
     contest = tie_resolved_by_lot(fulton)
 
-    # Both lose one vote: the returns change, the tie stands.
-    request = recount_of_the_tie(contest, fulton, {("Ada Able", UNSPEC): 999, ("Ben Baker", UNSPEC): 999})
+    # Both lose one vote: the returns change, the tie stands, the lot's winner is not undone.
+    request = recount_in_fulton(contest, fulton, {("Ada Able", UNSPEC): 999, ("Ben Baker", UNSPEC): 999})
 
     assert (request.status, request.outcome_changed, request.declarations_kept) == (
         RequestStatus.RECERTIFIED,
         False,
         True,
     )
-    assert dict(contest.candidates.values_list("name", "declared_status")) == {
-        "Ada Able": DeclaredStatus.ELECTED,
-        "Ben Baker": DeclaredStatus.NONE,
+    assert declared(contest) == {"Ada Able": DeclaredStatus.ELECTED, "Ben Baker": DeclaredStatus.NONE}
+    assert request.finish_declarations == {
+        "in_force": [["Ada Able", "elected"]],
+        "returns_before": [],
+        "returns_after": [],
     }
     assert request.history.first().history_change_reason == (
-        "Returns corrected and recertified; declarations made by hand left as they were"
+        "Returns corrected and recertified; THE DECLARATIONS NEED AN OFFICIAL"
     )
+    (body,) = notices_of(NoticeKind.DECLARATIONS_TO_REVIEW)
+    assert "Declared: Ada Able (elected)." in body
+    assert "the certified returns declared no one; the corrected returns declare no one" in body
     assert not Notice.objects.filter(kind=NoticeKind.OUTCOME_CHANGED).exists()
 
 
-def test_a_recount_that_breaks_a_tie_resolved_by_hand_asks_an_official_to_declare_again(superintendents):
+def test_a_recount_that_breaks_a_tie_resolved_by_lot_the_other_way_leaves_it_to_an_official(superintendents):
     fulton = superintendents["Fulton"]
     contest = tie_resolved_by_lot(fulton)
 
-    request = recount_of_the_tie(contest, fulton, {("Ada Able", UNSPEC): 1_000, ("Ben Baker", UNSPEC): 1_003})
+    request = recount_in_fulton(contest, fulton, {("Ada Able", UNSPEC): 1_000, ("Ben Baker", UNSPEC): 1_003})
 
     assert (request.outcome_changed, request.declarations_kept) == (True, True)
-    assert contest.candidates.get(name="Ada Able").declared_status == DeclaredStatus.ELECTED, "left to an official"
-    flagged = Notice.objects.filter(kind=NoticeKind.OUTCOME_CHANGED).first()
-    assert "The declarations in force were made by hand" in flagged.body
-    assert "an official must declare the outcome again" in flagged.body
-    assert request.history.first().history_change_reason == (
-        "Returns corrected and recertified; THE OUTCOME CHANGED; declarations made by hand left as they were"
+    assert declared(contest)["Ada Able"] == DeclaredStatus.ELECTED, "left to an official"
+    (body,) = notices_of(NoticeKind.DECLARATIONS_TO_REVIEW)
+    assert "the certified returns declared no one; the corrected returns declare Ben Baker (elected)" in body
+    assert "An official must confirm the declarations or declare again." in body
+
+
+def test_a_recount_that_breaks_a_tie_the_way_the_lot_did_needs_no_one(superintendents):
+    fulton = superintendents["Fulton"]
+    contest = tie_resolved_by_lot(fulton)
+
+    request = recount_in_fulton(contest, fulton, {("Ada Able", UNSPEC): 1_003, ("Ben Baker", UNSPEC): 1_000})
+
+    assert (request.outcome_changed, request.declarations_kept) == (True, False)
+    assert declared(contest) == {"Ada Able": DeclaredStatus.ELECTED, "Ben Baker": DeclaredStatus.NONE}
+    assert not Notice.objects.filter(kind=NoticeKind.DECLARATIONS_TO_REVIEW).exists()
+    (body,) = notices_of(NoticeKind.OUTCOME_CHANGED)
+    assert "declare Ada Able (elected); the certified returns declared no one" in body
+
+
+def test_a_winner_declared_under_another_rule_is_kept_and_reviewed_when_the_lead_changes(superintendents):
+    """A city charter elects by plurality; Georgia's rule would send Able and Baker to a runoff. The
+    recount puts Baker ahead: the returns still declare the same runoff, but the plurality winner changed."""
+    fulton = superintendents["Fulton"]
+    contest = build_race(
+        slug="charter",
+        kind=ElectionKind.GENERAL,
+        office="Mayor",
+        district="City of Atlanta",
+        counties=georgia_counties("Fulton"),
+        votes={"Ada Able": [{UNSPEC: 1_000}], "Ben Baker": [{UNSPEC: 995}], "Cy Cole": [{UNSPEC: 600}]},
     )
+    assert declared(contest)["Ada Able"] == DeclaredStatus.RUNOFF
+    candidate_declare(
+        candidate=contest.candidates.get(name="Ben Baker"), status=DeclaredStatus.NONE, by=fulton, reason="Charter"
+    )
+    declare_by_hand(contest, "Ada Able", fulton, "Elected by plurality under the city charter")
+
+    request = recount_in_fulton(
+        contest, fulton, {("Ada Able", UNSPEC): 995, ("Ben Baker", UNSPEC): 1_000, ("Cy Cole", UNSPEC): 600}
+    )
+
+    assert (request.outcome_changed, request.declarations_kept) == (False, True)
+    assert declared(contest)["Ada Able"] == DeclaredStatus.ELECTED
+    assert notices_of(NoticeKind.DECLARATIONS_TO_REVIEW)
+    assert discrepancies(request).new_margin.ahead, "Baker is ahead of the declared winner"
 
 
 # -- Decisions ------------------------------------------------------------------------------------

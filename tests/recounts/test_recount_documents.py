@@ -8,8 +8,8 @@ from pypdf import PdfReader
 
 from elections.enums import DeclaredStatus, Level, VoteType
 from elections.models import Candidate
-from elections.services import candidate_declare, certification_record
-from recounts.counting import recertification_note
+from elections.services import candidate_declare, certification_record, contest_outcome_from_votes
+from recounts.counting import declarations_record, recertification_note
 from recounts.documents import count_notice_pdf, recertification_pdf, recount_directive_pdf, recount_order_pdf
 from recounts.enums import RequestStatus
 from tests.factories import (
@@ -291,6 +291,9 @@ def recount_atlanta(case, fulton_part, superintendent, clock, *, bottoms_fulton:
         )
     case.status = RequestStatus.RECERTIFIED if changed else RequestStatus.CONFIRMED
     case.finished_at = RECERTIFIED_AT
+    # As case_finish keeps it (the results themselves are not corrected here: the outcome stands).
+    outcome = contest_outcome_from_votes(case.contest)
+    case.finish_declarations = declarations_record(case.contest, outcome, outcome)
     case.save()
 
 
@@ -364,6 +367,11 @@ def test_an_outcome_that_flips_is_said_loudly(case, fulton_part, superintendent,
     candidate_declare(candidate=norwood, status=DeclaredStatus.ELECTED, by=None, reason="Recount (test)")
     candidate_declare(candidate=bottoms, status=DeclaredStatus.NONE, by=None, reason="Recount (test)")
     case.outcome_changed = True
+    case.finish_declarations = {
+        "in_force": [["Mary Norwood", "elected"]],
+        "returns_before": [["Keisha Lance Bottoms", "elected"]],
+        "returns_after": [["Mary Norwood", "elected"]],
+    }
     case.save()
 
     lines = pdf_lines(recertification_pdf(case))
@@ -383,18 +391,37 @@ def test_an_outcome_that_flips_is_said_loudly(case, fulton_part, superintendent,
     ]
 
 
-def test_declarations_made_by_hand_and_left_are_said_so(case, fulton_part, superintendent, clock, bottoms, norwood):
+def test_declarations_an_official_must_review_are_said_so(case, fulton_part, superintendent, clock):
     recount_atlanta(case, fulton_part, superintendent, clock, bottoms_fulton=42_487, norwood_fulton=41_168)
-    case.outcome_changed = case.declarations_kept = True
+    case.declarations_kept = True
+    case.finish_declarations = {
+        "in_force": [["Keisha Lance Bottoms", "elected"]],
+        "returns_before": [["Keisha Lance Bottoms", "elected"]],
+        "returns_after": [["Mary Norwood", "elected"]],
+    }
     case.save()
 
     text = " ".join(pdf_lines(recertification_pdf(case)))
 
     assert (
-        "THE RECOUNT CHANGED THE OUTCOME OF THE RETURNS: the declarations in force (Keisha Lance Bottoms "
-        "(elected)) were made by hand, not from the returns, and are left as they were. An official must "
-        "declare the outcome of the corrected returns."
+        "THE DECLARATIONS NEED AN OFFICIAL: the declarations in force (Keisha Lance Bottoms (elected)) are not "
+        "what the returns declare by Georgia's rule (they were made by hand, or under a rule the desk does not "
+        "model), so the recount left them as they were. By that rule the certified returns declared Keisha Lance "
+        "Bottoms (elected); the corrected returns declare Mary Norwood (elected). An official must confirm the "
+        "declarations or declare again."
     ) in text
+    assert "did not change" not in text
+    assert "Mary Norwood 68 votes ahead of Keisha Lance Bottoms" in text
+
+
+def test_a_later_declaration_does_not_rewrite_the_document(case, fulton_part, superintendent, clock, norwood):
+    """The document says what stood when the case was finished, however often it is downloaded."""
+    recount_atlanta(case, fulton_part, superintendent, clock, bottoms_fulton=42_887, norwood_fulton=40_668)
+    before = pdf_lines(recertification_pdf(case))
+
+    candidate_declare(candidate=norwood, status=DeclaredStatus.ELECTED, by=None, reason="Later, by hand (test)")
+
+    assert pdf_lines(recertification_pdf(case))[:5] == before[:5]
 
 
 def test_a_recount_without_a_difference_confirms_the_returns(case, fulton_part, superintendent, clock):

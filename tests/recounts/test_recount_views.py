@@ -11,8 +11,8 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from elections.enums import ElectionKind, Level, VoteType
-from elections.services import certification_record
+from elections.enums import DeclaredStatus, ElectionKind, Level, VoteType
+from elections.services import candidate_declare, certification_record
 from recounts.counting import (
     TallyEntry,
     county_count_schedule,
@@ -465,6 +465,25 @@ def test_finishing_a_counted_case_recertifies_the_corrected_returns(
     text = text_of(response)
     assert "Recertification (PDF)" in text
     assert 'id="finish"' not in response.content.decode()
+
+
+def test_finishing_with_declarations_not_from_the_returns_asks_an_official(
+    both_counted, fulton_superintendent, fulton_superintendent_client
+):
+    contest = both_counted.contest
+    for name, status in [("Keisha Lance Bottoms", DeclaredStatus.NONE), ("Mary Norwood", DeclaredStatus.ELECTED)]:
+        candidate_declare(
+            candidate=contest.candidates.get(name=name), status=status, by=fulton_superintendent, reason="By hand"
+        )
+
+    response = fulton_superintendent_client.post(url("finish", both_counted), follow=True)
+
+    assert messages_of(response) == [
+        "The returns are corrected and recertified. THE DECLARATIONS NEED AN OFFICIAL: they are not what the "
+        "returns declare by Georgia's rule, and were left as they were; confirm them or declare again."
+    ]
+    assert "recertified the declarations need an official" in text_of(response)
+    assert contest.candidates.get(name="Mary Norwood").declared_status == DeclaredStatus.ELECTED
 
 
 def test_finishing_before_every_county_is_signed_off_says_so(fulton_part, filed, fulton_superintendent_client):
