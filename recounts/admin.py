@@ -280,10 +280,10 @@ for device_model in (TOTPDevice, StaticDevice):
 # Accounts. Secretary of State staff keep user accounts (they may add and change them), but nothing
 # that would let them make an administrator or take over an account: for anyone but a superuser, an
 # account's superuser flag, groups and own permissions are read-only; an account that has signed in
-# keeps its email address and password (its holder changes the password; a superuser resets); when it
-# joined and last signed in are read-only for everyone; and an
-# account with a permission the editor lacks (an administrator's, say) is view-only. A change of email
-# address is told to the old address and the new one.
+# keeps its email address and password (its holder changes the password; a superuser resets); and an
+# account with a permission the editor lacks (an administrator's, say) is view-only. When an account
+# joined and last signed in are read-only for everyone. A change of email address is told to the old
+# address and the new one.
 User = get_user_model()
 admin.site.unregister(User)
 
@@ -332,7 +332,8 @@ class UserAdmin(auth_admin.UserAdmin):
         if user is not None and user.last_login is not None and not request.user.is_superuser:
             raise PermissionDenied("Only an administrator may set the password of an account that has signed in.")
         response = super().user_change_password(request, id, form_url)
-        if request.method == "POST" and response.status_code == 302:
+        # Saved: Django redirects to the account's page (a refused form stays, or comes back to itself).
+        if request.method == "POST" and response.status_code == 302 and response.url != request.get_full_path():
             sign_in_changed(user=user, change="Your password was changed by an administrator", by=request.user)
         return response
 

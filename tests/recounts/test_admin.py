@@ -334,3 +334,15 @@ def test_no_one_deletes_an_account_in_the_admin(admin_client):
 
     assert response.status_code == 403
     assert type(fulton).objects.filter(pk=fulton.pk).exists()
+
+
+def test_a_password_form_sent_back_tells_no_one(admin_client):
+    fulton = make_superintendent_staff(username="fulton", county_name="Fulton")
+
+    response = admin_client.post(
+        reverse("admin:auth_user_password_change", args=[fulton.pk]),
+        {"password1": "a-new-long-password-2", "password2": "a-new-long-password-2", "usable_password": "false"},
+    )
+
+    assert response.url == reverse("admin:auth_user_password_change", args=[fulton.pk])  # conflicting data
+    assert not fulton.notices.exists()
