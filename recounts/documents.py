@@ -162,5 +162,8 @@ def recertification_pdf(request: RecountRequest) -> bytes:
             "changes": changes,
             "certifications": certifications,
             "declarations": request.declarations_in_words,
+            "declared_from_returns": (
+                request.finish_declarations["in_force"] == request.finish_declarations["returns_before"]
+            ),
         },
     )

@@ -173,22 +173,24 @@ def candidate_invited(*, user: AbstractBaseUser, candidates: list, link: str, by
     return notice
 
 
-def sign_in_changed(*, user: AbstractBaseUser, change: str, by: AbstractBaseUser | None = None) -> Notice:
+def sign_in_changed(
+    *, user: AbstractBaseUser, change: str, by: AbstractBaseUser | None = None, also_to: str = ""
+) -> list[Notice]:
     """Tells the account holder that how the account signs in changed (and who changed it, if not them):
-    a password, two-factor sign-in turned on or off, new recovery codes, a device an administrator removed."""
-    (notice,) = _create(NoticeKind.SIGN_IN_CHANGED, [user], {"change": change, "by": by, "at": timezone.now()})
-    return notice
+    a password, two-factor sign-in turned on or off, new recovery codes, a reset by an administrator, an
+    email address (`also_to`: the former address, told too)."""
+    context = {"change": change, "by": by, "at": timezone.now()}
+    sent = _create(NoticeKind.SIGN_IN_CHANGED, [user], context)
+    if also_to and also_to.lower() != user.email.lower():
+        sent.append(_to_address(NoticeKind.SIGN_IN_CHANGED, also_to, context | {"recipient": user}, None))
+    return sent
 
 
 def email_changed(*, user: AbstractBaseUser, old: str, by: AbstractBaseUser) -> list[Notice]:
     """A change of the account's email address (where its enrolment links and notices go), told to the
     new address and the old one, so that the holder hears of it even if someone else made it."""
     change = f"The account's email address was changed from {old or '(none)'} to {user.email or '(none)'}"
-    sent = [sign_in_changed(user=user, change=change, by=by)]
-    if old and old.lower() != user.email.lower():
-        context = {"change": change, "by": by, "at": timezone.now(), "recipient": user}
-        sent.append(_to_address(NoticeKind.SIGN_IN_CHANGED, old, context, None))
-    return sent
+    return sign_in_changed(user=user, change=change, by=by, also_to=old)
 
 
 def two_factor_link(*, user: AbstractBaseUser, link: str) -> Notice:

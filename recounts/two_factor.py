@@ -138,6 +138,12 @@ def _user_locked(user: AbstractBaseUser) -> None:
     get_user_model().objects.select_for_update().filter(pk=user.pk).first()
 
 
+def _devices_delete(user: AbstractBaseUser) -> None:
+    """Every second factor of the account, their pauses with them."""
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+
+
 def _recovery_codes_replace(user: AbstractBaseUser) -> list[str]:
     device, _ = StaticDevice.objects.get_or_create(user=user, name=RECOVERY_CODES_NAME, defaults={"confirmed": True})
     device.token_set.all().delete()
@@ -190,18 +196,19 @@ def _accepting_device(user: AbstractBaseUser, code: str) -> Device | None:
     """Inside the caller's transaction: the device that accepts the code, or None for a wrong code
     (counted against the device: the caller must commit, not roll back). Six digits go to the
     authenticator app, anything else to the recovery codes (a recovery code works once)."""
-    devices = {
-        model: model.objects.devices_for_user(user, confirmed=True).select_for_update().first()
+    app, codes = (
+        model.objects.devices_for_user(user, confirmed=True).select_for_update().first()
         for model in (TOTPDevice, StaticDevice)
-    }
+    )
     # A pause on either device pauses both: a wrong app code is not a free guess at the recovery codes.
-    for paused in filter(None, devices.values()):
+    for paused in filter(None, (app, codes)):
         if message := _throttled_message(paused):
             raise SecondFactorError(message)
-    device = devices[TOTPDevice if AUTHENTICATOR_CODE.fullmatch(code) else StaticDevice]
+    by_app = AUTHENTICATOR_CODE.fullmatch(code) is not None
+    device = app if by_app else codes
+    if device is None and by_app:
+        raise SecondFactorError("This account has no authenticator app: enter one of its recovery codes.")
     if device is None:
-        if AUTHENTICATOR_CODE.fullmatch(code):
-            raise SecondFactorError("This account has no authenticator app: enter one of its recovery codes.")
         raise SecondFactorError("This account has no recovery codes: enter the code from the authenticator app.")
     return device if device.verify_token(code) else None
 
@@ -243,8 +250,7 @@ def second_factor_remove(*, user: AbstractBaseUser, code: str) -> None:
     with transaction.atomic():
         _user_locked(user)
         if _accepting_device(user, code):
-            TOTPDevice.objects.filter(user=user).delete()
-            StaticDevice.objects.filter(user=user).delete()
+            _devices_delete(user)
             notices.sign_in_changed(user=user, change="Two-factor sign-in was turned off")
             return
     raise _wrong_code(code)
@@ -256,8 +262,7 @@ def second_factor_reset(*, user: AbstractBaseUser, by: AbstractBaseUser) -> None
     codes), pauses included: a staff account sets up again, through the emailed link, at its next
     sign-in. The account holder is told."""
     _user_locked(user)
-    TOTPDevice.objects.filter(user=user).delete()
-    StaticDevice.objects.filter(user=user).delete()
+    _devices_delete(user)
     notices.sign_in_changed(user=user, change="An administrator reset your two-factor sign-in", by=by)
 
 
