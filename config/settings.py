@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "bootstrap",
     "django_tasks_db",
     "elections",
+    "accounts",
     "recounts",
 ]
 
@@ -99,7 +100,7 @@ MIDDLEWARE = [
     # request.user.is_verified(): whether this session passed the second factor (django-otp).
     "django_otp.middleware.OTPMiddleware",
     # Staff must pass a second factor (or set one up) before any other page; so must a candidate who turned it on.
-    "recounts.middleware.SecondFactorMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",

@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
-from recounts.views import PasswordChange, security_txt
+from accounts.views import PasswordChange
+from recounts.views.site import security_txt
 
 admin.site.site_header = "Recount Desk administration"
 admin.site.site_title = "Recount Desk"
@@ -40,5 +41,5 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("", include("recounts.urls")),
-    path("", include("elections.urls")),
+    path("", include("accounts.urls")),
 ]

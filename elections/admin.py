@@ -17,7 +17,6 @@ from elections.models import (
     ImportBatch,
     Jurisdiction,
     Result,
-    StaffMembership,
 )
 from elections.services import ElectionsError, candidate_declare, certification_check, certification_record
 
@@ -71,15 +70,6 @@ class JurisdictionAdmin(AttributedAdmin):
     search_fields = ["name", "fips", "superintendent_office"]
 
 
-@admin.register(StaffMembership)
-class StaffMembershipAdmin(AttributedAdmin):
-    list_display = ["user", "jurisdiction", "title"]
-    list_filter = ["jurisdiction__kind", "title"]
-    list_select_related = ["user", "jurisdiction"]
-    search_fields = ["user__username", "user__first_name", "user__last_name", "user__email", "jurisdiction__name"]
-    autocomplete_fields = ["user", "jurisdiction"]
-
-
 @admin.register(Election)
 class ElectionAdmin(AttributedAdmin):
     list_display = ["name", "date", "kind", "state", "slug"]
@@ -115,7 +105,7 @@ class ContestAdmin(AttributedAdmin):
 class CandidateAdminForm(ReasonForm):
     class Meta:
         model = Candidate
-        fields = ["contest", "name", "party", "ballot_order", "declared_status", "write_in_aggregate", "accounts"]
+        fields = ["contest", "name", "party", "ballot_order", "declared_status", "write_in_aggregate", "email"]
 
 
 @admin.register(Candidate)
@@ -125,10 +115,15 @@ class CandidateAdmin(AttributedAdmin):
     list_filter = ["declared_status", "write_in_aggregate", "contest__election__kind"]
     list_select_related = ["contest__election"]
     search_fields = ["name", "party", "contest__office", "contest__election__name"]
-    autocomplete_fields = ["contest", "accounts"]
+    autocomplete_fields = ["contest"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Candidate | None = None) -> list[str]:
-        return ["contest"] if obj is not None else []
+        return ["contest", "linked_accounts"] if obj is not None else ["linked_accounts"]
+
+    @admin.display(description="linked accounts")
+    def linked_accounts(self, candidate: Candidate) -> str:
+        """Linked by the receiving authority from the contest page, at the address of record; never here."""
+        return ", ".join(account.get_username() for account in candidate.accounts.order_by("username")) or "—"
 
     def save_model(self, request: HttpRequest, obj: Candidate, form: CandidateAdminForm, change: bool) -> None:
         if change and "declared_status" in form.changed_data:

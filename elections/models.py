@@ -20,8 +20,6 @@ from elections.enums import (
     broken_down_types,
 )
 
-SECRETARY_OF_STATE_GROUP = "Secretary of State"
-
 
 class Jurisdiction(models.Model):
     """A county (all 159 of Georgia's are loaded by migration) or a municipality."""
@@ -52,27 +50,6 @@ class Jurisdiction(models.Model):
         if self.kind == JurisdictionKind.COUNTY:
             return f"{self.name} County"
         return self.name
-
-
-class StaffMembership(models.Model):
-    """A user who works in a jurisdiction's superintendent's office."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
-    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="memberships")
-    title = models.CharField(max_length=100, blank=True, help_text="E.g. “Superintendent”, “Elections director”.")
-    superintendent = models.BooleanField(
-        default=False,
-        help_text="The superintendent (or the official acting as one): orders the recount and may reopen a "
-        "submitted worksheet.",
-    )
-
-    history = HistoricalRecords()
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "jurisdiction"], name="membership_unique")]
-
-    def __str__(self) -> str:
-        return f"{self.user} — {self.jurisdiction}"
 
 
 class Election(models.Model):
@@ -166,6 +143,11 @@ class Candidate(models.Model):
         default=False,
         help_text="A line such as “Write-ins” that sums votes for many people: counted in the total, "
         "never declared and never entitled to ask.",
+    )
+    email = models.EmailField(
+        "address of record",
+        blank=True,
+        help_text="The candidate's email address on file: the only address an account is linked to the candidate at.",
     )
     accounts = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="candidacies")
 

@@ -28,10 +28,19 @@ def _winning_status(election: Election) -> DeclaredStatus:
     return DeclaredStatus.ELECTED
 
 
+#: simple-history's `history_change_reason` column.
+HISTORY_REASON_LENGTH = 100
+
+
+def history_reason(text: str) -> str:
+    """A history row's reason: the text, cut to the column with “…” when longer."""
+    return text if len(text) <= HISTORY_REASON_LENGTH else text[: HISTORY_REASON_LENGTH - 1] + "…"
+
+
 def save_with_history(instance, *, by: AbstractBaseUser | None, reason: str) -> None:
     """Save a tracked model with its history row naming who and why."""
     instance._history_user = by
-    instance._change_reason = reason
+    instance._change_reason = history_reason(reason)
     instance.save()
 
 

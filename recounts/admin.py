@@ -1,27 +1,30 @@
-"""Admin for the statute's numbers (rules) and the holiday overrides, both with their history; the
-cases and notices, seen but never edited here; inviting a candidate to an account; and resetting an
-account's two-factor sign-in."""
+"""The recount desk in the admin, for the Secretary of State's staff and administrators: the statute's
+numbers (rules) and the holiday overrides, with their history; the cases and their parts, seen but
+never edited here (the actions call the services); party chairs; staff memberships, where only an
+administrator appoints a superintendent; certifications; and linking an account to a candidate.
+
+What each person may do is `recounts.permissions`: the admin offers what a rule allows, and the
+services it calls check the rule again.
+"""
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.contrib.auth import admin as auth_admin
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
-from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
-from django_otp.plugins.otp_static.models import StaticDevice
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django.utils.html import format_html
 
+from accounts.enums import StaffRole
+from accounts.models import StaffMembership
 from elections import admin as elections_admin
-from elections.admin import AttributedAdmin, ReadOnlyAdminMixin
-from elections.models import Candidate
-from recounts.counting import case_finish, recount_direct
+from elections.admin import AttributedAdmin, ReadOnlyAdminMixin, ReasonForm
+from elections.models import Candidate, Certification
+from recounts import permissions
 from recounts.models import (
     ClosedDay,
     CountyRecount,
@@ -33,15 +36,32 @@ from recounts.models import (
     RequestAuthority,
     ScannerTest,
 )
-from recounts.notices import email_changed, sign_in_changed
+from recounts.permissions import Returns
 from recounts.queries import county_recounts_overdue
-from recounts.services import RecountError, candidate_invite
-from recounts.two_factor import second_factor_reset
-from recounts.views import set_password_link
+from recounts.services.candidates import candidate_link
+from recounts.services.cases import RecountError
+from recounts.services.certifications import returns_certify
+from recounts.services.decisions import recount_direct
+from recounts.services.offices import membership_change, membership_remove, rule_for
+from recounts.services.outcomes import case_finish
+from recounts.views.candidates import set_password_link
+
+
+class RulesAdmin(AttributedAdmin):
+    """The statute's numbers and the calendar's corrections: kept by whom `manage_rules` allows."""
+
+    def _keeps(self, request: HttpRequest) -> bool:
+        return bool(permissions.decide(request.user, "manage_rules", None))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self._keeps(request) and super().has_add_permission(request)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self._keeps(request) and super().has_change_permission(request, obj)
 
 
 @admin.register(RecountRule)
-class RecountRuleAdmin(AttributedAdmin):
+class RecountRuleAdmin(RulesAdmin):
     list_display = [
         "name",
         "state",
@@ -57,7 +77,7 @@ class RecountRuleAdmin(AttributedAdmin):
 
 
 @admin.register(ClosedDay)
-class ClosedDayAdmin(AttributedAdmin):
+class ClosedDayAdmin(RulesAdmin):
     list_display = ["day", "kind", "name"]
     list_filter = ["kind"]
     search_fields = ["name", "source"]
@@ -132,6 +152,20 @@ class RecountRequestAdmin(ReadOnlyAdminMixin, AttributedAdmin):
     date_hierarchy = "filed_at"
     inlines = [RequestAuthorityInline, CountyRecountInline]
     actions = ["direct", "finish"]
+    # The letter is served by the case's own page, which checks who asks and its SHA-256.
+    exclude = ["letter"]
+    readonly_fields = ["letter_link"]
+
+    @admin.display(description="signed letter or scan")
+    def letter_link(self, request: RecountRequest) -> str:
+        if not request.letter:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a> (SHA-256 {})',
+            reverse("recounts:letter", args=[request.pk]),
+            request.letter_name,
+            request.letter_sha256,
+        )
 
     @admin.action(description="Direct the recount in every county (Secretary of State route)")
     def direct(self, request: HttpRequest, queryset: QuerySet[RecountRequest]) -> HttpResponse | None:
@@ -156,7 +190,7 @@ class RecountRequestAdmin(ReadOnlyAdminMixin, AttributedAdmin):
         }
         return TemplateResponse(request, "admin/recounts/recountrequest/direct.html", context)
 
-    @admin.action(description="Finish the counted cases: confirm, or correct and recertify the returns")
+    @admin.action(description="Close the counted cases: recertify the statewide returns (Secretary of State route)")
     def finish(self, request: HttpRequest, queryset: QuerySet[RecountRequest]) -> None:
         for case in queryset:
             try:
@@ -209,12 +243,16 @@ class NoticeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
 
 
-class InviteForm(forms.Form):
-    email = forms.EmailField(label="The candidate's email address")
+class LinkForm(forms.Form):
+    email = forms.EmailField(
+        label="The candidate's address of record",
+        required=False,
+        help_text="Needed only while the candidate has none on record: it becomes the address of record.",
+    )
 
 
-# The candidate admin lives in `elections`, which knows nothing of recount cases; inviting a
-# candidate to an account is a recount matter, so it is added here to the same admin.
+# The candidate admin lives in `elections`, which knows nothing of recount cases; linking an account to
+# a candidate is a recount matter, so it is added here to the same admin.
 admin.site.unregister(Candidate)
 
 
@@ -223,133 +261,201 @@ class CandidateAdmin(elections_admin.CandidateAdmin):
     change_form_template = "admin/elections/candidate/change_form.html"
 
     def get_urls(self) -> list:
-        invite = path(
-            "<path:object_id>/invite/",
-            self.admin_site.admin_view(self.invite_view),
-            name="elections_candidate_invite",
+        link = path(
+            "<path:object_id>/link/",
+            self.admin_site.admin_view(self.link_view),
+            name="elections_candidate_link",
         )
-        return [invite, *super().get_urls()]
+        return [link, *super().get_urls()]
 
-    def invite_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        """Open (or extend) the candidate's account and email a one-time link to set its password."""
+    def has_change_permission(self, request: HttpRequest, obj: Candidate | None = None) -> bool:
+        if obj is not None and not permissions.decide(request.user, "change_candidate", obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def render_change_form(self, request: HttpRequest, context: dict, *args, obj=None, **kwargs) -> HttpResponse:
+        context["may_link"] = obj is not None and permissions.decide(request.user, "link", obj)
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
+
+    def link_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Link an account at the candidate's address of record; it gets a one-time link to set a password."""
         candidate = self.get_object(request, unquote(object_id))
         if candidate is None or not self.has_view_permission(request, candidate):
             raise Http404("No such candidate.")
-        form = InviteForm(request.POST or None)
+        decision = permissions.decide(request.user, "link", candidate)
+        if not decision:
+            raise PermissionDenied(decision.reason)
+        form = LinkForm(request.POST or None, initial={"email": candidate.email})
         if request.method == "POST" and form.is_valid():
             try:
-                user = candidate_invite(
+                user = candidate_link(
                     candidate=candidate,
-                    email=form.cleaned_data["email"],
                     by=request.user,
+                    email=form.cleaned_data["email"],
                     link_for=lambda user: set_password_link(request, user),
                 )
             except RecountError as error:
                 form.add_error("email", str(error))
             else:
                 self.message_user(
-                    request, f"{candidate.name} is invited: a link to set a password went to {user.email}."
+                    request,
+                    f"{user.username} is linked to {candidate.name}: a link to set a password went to {user.email}.",
                 )
                 return redirect("admin:elections_candidate_change", candidate.pk)
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Invite {candidate.name} to an account",
+            "title": f"Link an account to {candidate.name}",
             "opts": self.opts,
             "original": candidate,
             "form": form,
         }
-        return TemplateResponse(request, "admin/elections/candidate/invite.html", context)
+        return TemplateResponse(request, "admin/elections/candidate/link.html", context)
 
 
-# Two-factor sign-in: which account has which second factor, never its secret (django-otp's own admin
-# shows authenticator keys and recovery codes, which would let an administrator sign in as anyone).
-# Seen only: a reset goes through the user's page (below), which removes every device at once.
-class SecondFactorAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["user", "name", "confirmed", "created_at", "last_used_at"]
-    list_filter = ["confirmed"]
-    search_fields = ["user__username", "user__email", "user__first_name", "user__last_name"]
-    fields = list_display
-    readonly_fields = list_display
+# Certifications: recorded through the rules (`certify`): the statewide returns by the Secretary of
+# State's staff; a county's by its superintendent, who does it on the election's page.
+admin.site.unregister(Certification)
 
 
-for device_model in (TOTPDevice, StaticDevice):
-    admin.site.unregister(device_model)
-    admin.site.register(device_model, SecondFactorAdmin)
+class CertificationAdminForm(elections_admin.CertificationAdminForm):
+    def __init__(self, *args, user=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        election = cleaned.get("election")
+        if election is not None and self.user is not None:
+            decision = permissions.decide(self.user, "certify", Returns(election, cleaned.get("jurisdiction")))
+            if not decision:
+                self.add_error("jurisdiction", decision.reason)
+        return cleaned
 
 
-# Accounts. Secretary of State staff keep user accounts (they may add and change them), but nothing
-# that would let them make an administrator or take over an account: for anyone but a superuser, an
-# account's superuser flag, groups and own permissions are read-only; an account that has signed in
-# keeps its email address and password (its holder changes the password; a superuser resets); and an
-# account with a permission the editor lacks (an administrator's, say) is view-only. When an account
-# joined and last signed in are read-only for everyone. A change of email address is told to the old
-# address and the new one.
-User = get_user_model()
-admin.site.unregister(User)
+@admin.register(Certification)
+class CertificationAdmin(elections_admin.CertificationAdmin):
+    form = CertificationAdminForm
+
+    def get_form(self, request: HttpRequest, obj=None, change: bool = False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+
+        class WithUser(form):
+            def __init__(self, *args, **inner) -> None:
+                super().__init__(*args, user=request.user, **inner)
+
+        return WithUser
+
+    def save_model(self, request: HttpRequest, obj: Certification, form, change: bool) -> None:
+        try:
+            recorded = returns_certify(
+                returns=Returns(obj.election, obj.jurisdiction),
+                by=request.user,
+                certified_at=obj.certified_at,
+                note=obj.note,
+            )
+        except RecountError as error:
+            raise ValidationError(str(error)) from None
+        obj.pk, obj.scope, obj.version, obj.certified_by = recorded.pk, recorded.scope, recorded.version, request.user
+        obj._state.adding, obj._state.db = False, recorded._state.db
 
 
-def _holds_more(account, editor) -> bool:
-    """Whether the account is a superuser or holds a permission the editor lacks (whether or not the
-    account is active: re-activating it is a change too)."""
-    if account.is_superuser:
-        return True
-    held = Permission.objects.filter(Q(user=account) | Q(group__user=account)).values_list(
-        "content_type__app_label", "codename"
-    )
-    return not {f"{app}.{codename}" for app, codename in held} <= editor.get_all_permissions()
+# Staff memberships. An administrator appoints a superintendent (the office's earlier one becomes a
+# designee); the Secretary of State's staff or an administrator add staff; designees are named by the
+# superintendent on their office's page, never here. Every change is told to the office's superintendent.
+class StaffMembershipForm(ReasonForm):
+    """The roles offered are those the rules let the user set here: staff for the Secretary of State's
+    staff, and the superintendent too for an administrator. Designees are named on the office's page."""
+
+    class Meta:
+        model = StaffMembership
+        fields = ["user", "jurisdiction", "title", "role"]
+
+    def __init__(self, *args, user=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.before = StaffRole(self.instance.role) if self.instance.pk else None
+        offered = {StaffRole.CLERK} if permissions.decide(user, "manage_staff", None) else set()
+        if permissions.decide(user, "appoint_superintendent", None):
+            offered.add(StaffRole.SUPERINTENDENT)
+        if self.before is not None:
+            offered.add(self.before)
+        self.fields["role"].choices = [(role.value, role.label) for role in StaffRole if role in offered]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        jurisdiction, role = cleaned.get("jurisdiction") or self.instance_jurisdiction(), cleaned.get("role")
+        if jurisdiction is None or role is None:
+            return cleaned
+        rule = rule_for(before=self.before, after=StaffRole(role))
+        target = self.instance if rule == "name_designee" else jurisdiction
+        decision = permissions.decide(self.user, rule, target)
+        if not decision:
+            self.add_error("role", decision.reason)
+        return cleaned
+
+    def instance_jurisdiction(self):
+        return self.instance.jurisdiction if self.instance.jurisdiction_id else None
+
+    def validate_constraints(self) -> None:
+        """Every constraint but one superintendent per office: an appointment replaces the office's
+        superintendent (`membership_save`), it is not refused."""
+        exclude = self._get_validation_exclusions()
+        for constraint in StaffMembership._meta.constraints:
+            if constraint.name == "membership_one_superintendent":
+                continue
+            try:
+                constraint.validate(StaffMembership, self.instance, exclude=exclude)
+            except ValidationError as error:
+                self._update_errors(error)
 
 
-@admin.register(User)
-class UserAdmin(auth_admin.UserAdmin):
-    actions = ["reset_two_factor"]
+@admin.register(StaffMembership)
+class StaffMembershipAdmin(AttributedAdmin):
+    form = StaffMembershipForm
+    list_display = ["user", "jurisdiction", "role", "title"]
+    list_filter = ["role", "jurisdiction__kind"]
+    list_select_related = ["user", "jurisdiction"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "user__email", "jurisdiction__name"]
+    autocomplete_fields = ["user", "jurisdiction"]
 
-    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
-        # When an account joined and last signed in are facts, not settings (and "has signed in" guards
-        # its email and password below).
-        fields = [*super().get_readonly_fields(request, obj), "last_login", "date_joined"]
-        if not request.user.is_superuser:
-            fields += ["is_superuser", "groups", "user_permissions"]
-            if obj is not None and obj.last_login is not None:
-                fields.append("email")
-        return fields
+    def get_form(self, request: HttpRequest, obj=None, change: bool = False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        if obj is not None and not request.user.is_superuser and _holds_more(obj, request.user):
+        class WithUser(form):
+            def __init__(self, *args, **inner) -> None:
+                super().__init__(*args, user=request.user, **inner)
+
+        return WithUser
+
+    def get_readonly_fields(self, request: HttpRequest, obj: StaffMembership | None = None) -> list[str]:
+        return ["user", "jurisdiction"] if obj is not None else []
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return bool(permissions.decide(request.user, "manage_staff", None)) and super().has_add_permission(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: StaffMembership | None = None) -> bool:
+        if obj is not None and not self._manages(request, obj):
             return False
         return super().has_change_permission(request, obj)
 
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        """Accounts are made inactive, never deleted: history and the audit trail name who did what."""
-        return False
+    def has_delete_permission(self, request: HttpRequest, obj: StaffMembership | None = None) -> bool:
+        if obj is not None and not self._manages(request, obj):
+            return False
+        return super().has_delete_permission(request, obj)
 
-    def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        if change and "email" in form.changed_data:
-            email_changed(user=obj, old=form.initial.get("email", ""), by=request.user)
+    @staticmethod
+    def _manages(request: HttpRequest, membership: StaffMembership) -> bool:
+        action = "appoint_superintendent" if membership.role == StaffRole.SUPERINTENDENT else "manage_staff"
+        return bool(permissions.decide(request.user, action, membership.jurisdiction))
 
-    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
-        user = self.get_object(request, unquote(id))
-        if user is not None and user.last_login is not None and not request.user.is_superuser:
-            raise PermissionDenied("Only an administrator may set the password of an account that has signed in.")
-        response = super().user_change_password(request, id, form_url)
-        # Saved: Django redirects to the account's page (a refused form stays, or comes back to itself).
-        if request.method == "POST" and response.status_code == 302 and response.url != request.get_full_path():
-            sign_in_changed(user=user, change="Your password was changed by an administrator", by=request.user)
-        return response
-
-    def has_reset_two_factor_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_superuser
-
-    @admin.action(
-        description="Reset two-factor sign-in (lost phone and recovery codes)", permissions=["reset_two_factor"]
-    )
-    def reset_two_factor(self, request: HttpRequest, queryset: QuerySet) -> None:
-        users = list(queryset.order_by("username"))
-        for user in users:
-            second_factor_reset(user=user, by=request.user)
-        self.message_user(
-            request,
-            f"Two-factor sign-in reset for {', '.join(user.get_username() for user in users)}: each sets it up "
-            "again, through a link emailed to them, at the next sign-in.",
-            messages.SUCCESS,
+    def save_model(self, request: HttpRequest, obj: StaffMembership, form: StaffMembershipForm, change: bool) -> None:
+        membership_change(
+            membership=obj, by=request.user, reason=form.cleaned_data["change_reason"], before=form.before
         )
+
+    def delete_model(self, request: HttpRequest, obj: StaffMembership) -> None:
+        membership_remove(membership=obj, by=request.user, reason=f"Removed in the admin by {request.user}")
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[StaffMembership]) -> None:
+        for membership in queryset:
+            self.delete_model(request, membership)

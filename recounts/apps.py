@@ -5,6 +5,9 @@ class RecountsConfig(AppConfig):
     name = "recounts"
 
     def ready(self) -> None:
-        from recounts import audit, checks  # noqa: F401 (checks: registers the deploy checks)
+        from accounts import notices as account_notices
+        from recounts import audit, checks, notices  # noqa: F401 (checks: registers the deploy checks)
 
         audit.connect()
+        # Accounts tell people through the desk's notices (accounts cannot import recounts).
+        account_notices.register(notices)

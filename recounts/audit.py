@@ -9,8 +9,9 @@ Rows saved one by one are linked from simple-history's `post_create_historical_r
 `post_create_historical_m2m_records` signals, notices from `post_save`. The bulk writers send no
 signal, and every one of them (the importer, `bulk_create_with_history`, `bulk_update_with_history`)
 goes through `HistoryManager.bulk_history_create`, which `connect` wraps to link what it returns.
-A history row written any other way (a plain `bulk_create` of an m2m history model) must be passed
-to `link_history` by its writer; `trail_verify` names any row left without a link.
+A writer of m2m history rows in bulk (the importer's contest counties) sends simple-history's own
+`post_create_historical_m2m_records` for them; any other history row must be passed to
+`link_history` by its writer. `trail_verify` names any row left without a link.
 
 A notice's delivery (status, sent_at, error) changes after it is written, by design: its hash
 covers what was said, to whom and when, not whether the email went.
@@ -44,11 +45,26 @@ CHAIN_LOCK_KEY = 0x61756469745F7472  # "audit_tr"
 NOTICE_DELIVERY_FIELDS = frozenset({"status", "sent_at", "error"})
 
 
+#: A model that moved to another app keeps the label its earlier links were written with: the chain
+#: hashes the label, so the links stay as they are and the old label reads as the model's other name.
+MOVED = {"elections.HistoricalStaffMembership": "accounts.HistoricalStaffMembership"}
+
+
 @cache
 def audited_models() -> dict[str, type[models.Model]]:
     """Every simple-history model (m2m history included) and `Notice`, by label."""
     audited = [model for model in apps.get_models() if issubclass(model, HistoricalChanges)] + [Notice]
     return {model._meta.label: model for model in sorted(audited, key=lambda model: model._meta.label)}
+
+
+def model_of(label: str) -> type[models.Model] | None:
+    """The audited model a link's label names (by its label now, or the one before it moved)."""
+    return audited_models().get(MOVED.get(label, label))
+
+
+def labels_of(label: str) -> list[str]:
+    """Every label the links of a model may carry: its own, and those from before it moved."""
+    return [label, *(old for old, new in MOVED.items() if new == label)]
 
 
 @cache
@@ -213,7 +229,7 @@ def _check_chunk(links: list[AuditLink], previous: str) -> tuple[str, int, Misma
     for link in links:
         wanted.setdefault(link.label, []).append(link.object_id)
     contents = {
-        label: _content_hashes(audited_models()[label], ids) if label in audited_models() else {}
+        label: _content_hashes(model_of(label), ids) if model_of(label) is not None else {}
         for label, ids in wanted.items()
     }
     for good, link in enumerate(links):
@@ -242,7 +258,7 @@ def _first_unlinked() -> Mismatch | None:
     """The first audited row (by model, then id) that has no link: one anti-join per model."""
     for label, model in audited_models().items():
         pk = model._meta.pk.attname
-        linked = AuditLink.objects.filter(label=label).values("object_id")
+        linked = AuditLink.objects.filter(label__in=labels_of(label)).values("object_id")
         first = model._base_manager.exclude(pk__in=linked).order_by(pk).values_list(pk, flat=True).first()
         if first is not None:
             return Mismatch(label, first, "row not linked (written without the audit trail)")
@@ -271,7 +287,7 @@ def trail_link_existing(*, chunk_size: int = CHUNK_SIZE) -> int:
         pk = model._meta.pk.attname
         while True:
             with transaction.atomic():
-                present = AuditLink.objects.filter(label=label).values("object_id")
+                present = AuditLink.objects.filter(label__in=labels_of(label)).values("object_id")
                 ids = list(
                     model._base_manager.exclude(pk__in=present).order_by(pk).values_list(pk, flat=True)[:chunk_size]
                 )

@@ -15,9 +15,9 @@ from weasyprint.urls import URLFetcher
 from elections.enums import CertificationScope
 from elections.models import Certification
 from recounts import reports
-from recounts.counting import recertification_note
 from recounts.enums import RequestStatus
 from recounts.models import CountyRecount, RecountRequest
+from recounts.services.outcomes import recertification_note
 
 
 def _render_pdf(template: str, context: dict) -> bytes:

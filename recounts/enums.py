@@ -57,6 +57,8 @@ class NoticeKind(models.TextChoices):
     OUTCOME_CHANGED = "outcome_changed", "The recount changed the outcome"
     DECLARATIONS_TO_REVIEW = "declarations_to_review", "Declarations for an official to review after a recount"
     CANDIDATE_INVITATION = "candidate_invitation", "Invitation to a candidate"
+    ACCOUNT_LINKED = "account_linked", "Another account linked to the candidate"
+    STAFF_CHANGED = "staff_changed", "Change of a superintendent's staff"
     SIGN_IN_CHANGED = "sign_in_changed", "Change to how the account signs in"
     TWO_FACTOR_LINK = "two_factor_link", "Link to set up two-factor sign-in"
 
@@ -84,6 +86,8 @@ class CountyRecountStatus(models.TextChoices):
     COUNTING = "counting", "Counting"
     SUBMITTED = "submitted", "Submitted"
     APPROVED = "approved", "Signed off"
+    CONFIRMED = "confirmed", "Confirmed: no difference"
+    RECERTIFIED = "recertified", "Corrected and recertified"
 
 
 class TallyLine(models.TextChoices):

@@ -1,7 +1,6 @@
 """Forms of the recount pages: parse and validate, return domain values; the services decide."""
 
 import datetime
-import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -14,11 +13,12 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from elections.models import Candidate
-from recounts.counting import LateBallots, TallyEntry
 from recounts.enums import DenialReason, DiscrepancyReason, RequestChannel, Signatory, TallyLine
 from recounts.models import CountyRecount, RecountTally
-from recounts.services import Letter, RecountError, Signature, letter_check
-from recounts.two_factor import AUTHENTICATOR_CODE, RECOVERY_CODE
+from recounts.permissions import Returns
+from recounts.services.cases import RecountError
+from recounts.services.requests import Letter, Signature, letter_check
+from recounts.services.worksheets import LateBallots, TallyEntry
 
 #: The largest figure the database's integer columns hold (a larger one is refused, not a 500).
 MAX_FIGURE = 2_147_483_647
@@ -137,19 +137,76 @@ class RequestRecordForm(_SignedForm):
         return _checked_pdf(self.cleaned_data.get("scan"), what="The scan")
 
 
-class WithdrawForm(forms.Form):
+WITHDRAWAL_ATTESTATION = (
+    "I am the candidate, or the candidate's authorised agent named above, and I withdraw this written request"
+)
+
+
+class WithdrawForm(_SignedForm):
+    """The withdrawal, in writing as the request was: a typed signature and the attestation."""
+
+    statement = None
     reason = forms.CharField(
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Optional.",
+        help_text="Optional: why the request is withdrawn.",
     )
+    attestation = forms.BooleanField(label=WITHDRAWAL_ATTESTATION)
+
+    field_order = ["reason", "signature", "signatory", "agent_name", "attestation"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, prefix="withdraw", **kwargs)
 
 
-class InviteForm(forms.Form):
-    """One small form per candidate on the contest page (rendered there by hand: many on a page)."""
+class LinkForm(forms.Form):
+    """Link an account to a candidate at the address of record (one small form per candidate on the
+    contest page). While the candidate has no address of record, the address given becomes it."""
 
-    email = forms.EmailField(label="Email")
+    email = forms.EmailField(label="Address of record", required=False)
+
+    def __init__(self, *args, candidate: Candidate, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.candidate = candidate
+        if candidate.email:
+            self.fields["email"].initial = candidate.email
+            self.fields["email"].disabled = True
+            self.fields["email"].help_text = "On record: accounts are linked only at this address."
+        else:
+            self.fields["email"].required = True
+            self.fields["email"].help_text = "None on record yet: the address given becomes the address of record."
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"] or ""
+
+
+class ContestFilterForm(forms.Form):
+    """`?contest=` on the page that records a paper request: one contest's candidates only."""
+
+    contest = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+
+
+class CertifyForm(forms.Form):
+    """Certify an election's returns: the scope (a county, a city, statewide), when, and a note."""
+
+    scope = forms.TypedChoiceField(label="Returns of")
+    certified_at = EasternDateTimeField(label="Certified at", help_text="Eastern time; not in the future.")
+    note = forms.CharField(required=False, max_length=1_000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, scopes: list[Returns], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.scopes = {self._key(scope): scope for scope in scopes}
+        self.fields["scope"].choices = [(key, self._label(scope)) for key, scope in self.scopes.items()]
+        self.fields["scope"].coerce = self.scopes.__getitem__
+
+    @staticmethod
+    def _key(scope: Returns) -> str:
+        return str(scope.jurisdiction.pk) if scope.jurisdiction else "statewide"
+
+    @staticmethod
+    def _label(scope: Returns) -> str:
+        return str(scope.jurisdiction) if scope.jurisdiction else "Statewide (the Secretary of State)"
 
 
 # The decision: order (superintendent), direct (Secretary of State) or deny.
@@ -372,11 +429,19 @@ SIGN_OFF_ATTESTATION = "I attest that this worksheet is the true result of the r
 
 
 class SignOffForm(_VersionedForm):
-    """The sign-off of the worksheet as the official read it (its version)."""
+    """The sign-off of the worksheet as the official read it (its version), under the name of the
+    account signed in: nobody types the official's name."""
 
-    official_name = forms.CharField(max_length=200, label="Official's name")
-    official_title = forms.CharField(max_length=200, required=False, label="Title")
     attestation = forms.BooleanField(required=False, label=SIGN_OFF_ATTESTATION)
+
+
+OUTCOME_ATTESTATION = "I certify this county's returns as the recount leaves them"
+
+
+class OutcomeForm(_VersionedForm):
+    """The superintendent records the county's outcome: confirmed, or corrected and recertified."""
+
+    attestation = forms.BooleanField(label=OUTCOME_ATTESTATION)
 
 
 class ReopenForm(forms.Form):
@@ -395,45 +460,3 @@ class CountScheduleForm(forms.Form):
         max_length=300, label="Place of the count", help_text="The notice to the candidates and parties gives it."
     )
     count_starts_at = EasternDateTimeField(label="The count starts at", help_text="Eastern time.")
-
-
-def _code_typed(value: str) -> str:
-    """A code as typed, without the spaces and dashes people copy with it."""
-    return re.sub(r"[\s-]+", "", value).lower()
-
-
-class SecondFactorForm(forms.Form):
-    """A code from the authenticator app, or a recovery code."""
-
-    code = forms.CharField(
-        max_length=40,
-        label="Code",
-        help_text="The 6 digits your authenticator app shows now, or one of your recovery codes.",
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"}),
-    )
-
-    def clean_code(self) -> str:
-        code = _code_typed(self.cleaned_data["code"])
-        if AUTHENTICATOR_CODE.fullmatch(code) or RECOVERY_CODE.fullmatch(code):
-            return code
-        raise ValidationError(
-            "Enter the 6 digits your authenticator app shows, or a recovery code "
-            "(8 letters and digits, like abcd-ef23)."
-        )
-
-
-class AuthenticatorForm(forms.Form):
-    """The first code of an authenticator being set up."""
-
-    code = forms.CharField(
-        max_length=20,
-        label="Code from the app",
-        help_text="The 6 digits the app shows for Recount Desk.",
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
-    )
-
-    def clean_code(self) -> str:
-        code = _code_typed(self.cleaned_data["code"])
-        if AUTHENTICATOR_CODE.fullmatch(code):
-            return code
-        raise ValidationError("Enter the 6 digits the app shows (a new code appears every 30 seconds).")

@@ -181,6 +181,17 @@ class RecountRequest(models.Model):
     late = models.BooleanField(help_text="Filed after the deadline: recorded, never refused; the authority rules.")
     status = models.CharField(max_length=16, choices=RequestStatus, default=RequestStatus.FILED)
     withdrawal_reason = models.TextField(blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    withdrawal_signature = models.CharField(
+        max_length=200, blank=True, help_text="The full legal name, typed as the signature of the withdrawal."
+    )
+    withdrawal_signatory = models.CharField(max_length=16, choices=Signatory, blank=True)
+    withdrawal_agent_name = models.CharField(
+        max_length=200, blank=True, help_text="The authorised agent who signed the withdrawal for the candidate."
+    )
     decided_at = models.DateTimeField(null=True, blank=True, help_text="When the authority granted or denied it.")
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -275,8 +286,12 @@ class CountyRecount(models.Model):
     signed_off_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    official_name = models.CharField(max_length=200, blank=True, help_text="The official who signs off.")
-    official_title = models.CharField(max_length=200, blank=True)
+    official_name = models.CharField(
+        max_length=200, blank=True, help_text="Who signed off: the name on record of the account signed in."
+    )
+    official_title = models.CharField(
+        max_length=200, blank=True, help_text="In what capacity: the superintendent, or their designee."
+    )
     version = models.PositiveIntegerField(
         default=1, help_text="Raised by every save of the worksheet: a save made on an older version is refused."
     )

@@ -19,7 +19,8 @@ from django.tasks import task
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from elections.models import SECRETARY_OF_STATE_GROUP
+from accounts.enums import StaffRole
+from accounts.roles import SECRETARY_OF_STATE_GROUP
 from recounts.enums import AuthorityKind, NoticeKind, NoticeStatus, RequestStatus
 from recounts.models import Notice, PartyChair, RecountRequest
 
@@ -173,6 +174,27 @@ def candidate_invited(*, user: AbstractBaseUser, candidates: list, link: str, by
     return notice
 
 
+def account_linked(*, candidate, account: AbstractBaseUser, by: AbstractBaseUser, recipients: list) -> list[Notice]:
+    """Another account was linked to the candidate: told to the candidate's other accounts."""
+    context = {"candidate": candidate, "account": account, "linked_by": by}
+    return _create(NoticeKind.ACCOUNT_LINKED, recipients, context)
+
+
+def staff_changed(*, jurisdiction, change: str, by: AbstractBaseUser | None, also: list) -> list[Notice]:
+    """A change of the office's staff or superintendent, told to its superintendent and to `also` (the
+    superintendent before, when the change appoints another)."""
+    superintendents = list(
+        get_user_model()
+        .objects.filter(
+            memberships__jurisdiction=jurisdiction, memberships__role=StaffRole.SUPERINTENDENT, is_active=True
+        )
+        .order_by("username")
+    )
+    recipients = {user.pk: user for user in [*superintendents, *also]}
+    context = {"jurisdiction": jurisdiction, "change": change, "by": by, "at": timezone.now()}
+    return _create(NoticeKind.STAFF_CHANGED, recipients.values(), context)
+
+
 def sign_in_changed(
     *, user: AbstractBaseUser, change: str, by: AbstractBaseUser | None = None, also_to: str = ""
 ) -> list[Notice]:
@@ -186,11 +208,14 @@ def sign_in_changed(
     return sent
 
 
-def email_changed(*, user: AbstractBaseUser, old: str, by: AbstractBaseUser) -> list[Notice]:
-    """A change of the account's email address (where its enrolment links and notices go), told to the
-    new address and the old one, so that the holder hears of it even if someone else made it."""
-    change = f"The account's email address was changed from {old or '(none)'} to {user.email or '(none)'}"
-    return sign_in_changed(user=user, change=change, by=by, also_to=old)
+def latest_sign_in_change(user: AbstractBaseUser) -> int | None:
+    """The id of the latest notice of a change to how the account signs in (None before the first)."""
+    return (
+        Notice.objects.filter(recipient=user, kind=NoticeKind.SIGN_IN_CHANGED)
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
 
 
 def two_factor_link(*, user: AbstractBaseUser, link: str) -> Notice:
@@ -208,8 +233,9 @@ def notice_send(notice_id: int) -> str:
     try:
         send_mail(notice.subject, notice.body, None, [notice.email])
     except Exception as error:
-        notice.status, notice.error = NoticeStatus.FAILED, f"{type(error).__name__}: {error}"[:2000]
+        delivery = {"status": NoticeStatus.FAILED, "error": f"{type(error).__name__}: {error}"[:2000]}
     else:
-        notice.status, notice.sent_at, notice.error = NoticeStatus.SENT, timezone.now(), ""
-    notice.save(update_fields=["status", "sent_at", "error"])
-    return notice.status
+        delivery = {"status": NoticeStatus.SENT, "sent_at": timezone.now(), "error": ""}
+    # Delivery is not part of what the notice said (the audit trail leaves it out): written on its own.
+    Notice.objects.filter(pk=notice.pk).update(**delivery)
+    return delivery["status"]

@@ -6,7 +6,7 @@ days from the database and hand them to `recounts.rules` and `recounts.calendar`
 
 import datetime
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -18,9 +18,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import models
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
+from accounts import roles
 from elections.enums import CertificationScope, VoteType
 from elections.models import Candidate, Certification, Contest, Election, Jurisdiction
-from recounts import roles, rules
+from recounts import rules
 from recounts.calendar import BusinessCalendar, ClosedDayOverride, filing_deadline
 from recounts.enums import OPEN_STATUSES, AuthorityKind, CountyRecountStatus, RequestStatus, Route, TallyLine
 from recounts.models import (
@@ -312,16 +313,6 @@ def certification_missing(
 # contests and requests; anyone else sees nothing.
 
 
-def has_candidacies(user: roles.User) -> bool:
-    """Whether the account is linked to some candidate (cached on the user, like `recounts.roles`)."""
-    if not user.is_authenticated or not user.is_active:
-        return False
-    cached = getattr(user, "_recount_candidate", None)
-    if cached is None:
-        cached = user._recount_candidate = user.candidacies.exists()
-    return cached
-
-
 def contests_visible_to(user: roles.User) -> QuerySet[Contest]:
     if not user.is_authenticated or not user.is_active:
         return Contest.objects.none()
@@ -355,20 +346,77 @@ def requests_visible_to(user: roles.User) -> QuerySet[RecountRequest]:
     return RecountRequest.objects.filter(pk__in=RecountRequest.objects.filter(who).values("pk"))
 
 
-def may_invite(user: roles.User, contest: Contest) -> bool:
-    """Secretary of State staff, or staff of a superintendent the contest is voted in (its counties, its
-    home county, or the city that runs it): who may invite its candidates (`services.candidate_invite`)."""
-    places = {county.pk for county in contest.counties.all()} | {
-        pk for pk in (contest.superintendent_jurisdiction_id, contest.home_county_id) if pk
-    }
-    return roles.is_secretary_of_state(user) or bool(places & roles.staff_jurisdiction_ids(user))
+def _requests_by_candidate(candidate_ids: Collection[int]) -> dict[int, list[RecountRequest]]:
+    """Each candidate's requests, newest first (one query)."""
+    requests: dict[int, list[RecountRequest]] = {}
+    for request in RecountRequest.objects.filter(candidate__in=candidate_ids).order_by("-filed_at", "-pk"):
+        requests.setdefault(request.candidate_id, []).append(request)
+    return requests
 
 
-def receives_requests(user: roles.User, standing: ContestStanding) -> bool:
-    """Whether the user works for an authority the contest's requests are addressed to."""
-    if standing.route == Route.SECRETARY_OF_STATE:
-        return roles.is_secretary_of_state(user)
-    return bool({jurisdiction.pk for jurisdiction in superintendents_of(standing)} & roles.staff_jurisdiction_ids(user))
+def _attach(standing: ContestStanding, requests: dict[int, list[RecountRequest]]) -> None:
+    """Give each candidate of the standing what `recounts.permissions` reads of them (their contest's
+    standing and their requests), so that deciding for many candidates costs no query more."""
+    for line in standing.candidates:
+        line.candidate._recount_standing = standing
+        line.candidate._recount_requests = requests.get(line.candidate.pk, [])
+
+
+def with_candidates_standing(standing: ContestStanding) -> list[Candidate]:
+    """The standing's candidates, ready for `recounts.permissions` (one query)."""
+    _attach(standing, _requests_by_candidate([line.candidate.pk for line in standing.candidates]))
+    return [line.candidate for line in standing.candidates]
+
+
+def with_standing(candidates: QuerySet[Candidate]) -> list[Candidate]:
+    """The candidates, each with their contest's standing and their requests, for `recounts.permissions`:
+    a fixed number of queries, whatever the number of contests."""
+    wanted = set(candidates.values_list("pk", flat=True))
+    standings = standings_for(Contest.objects.filter(candidates__in=wanted).distinct())
+    requests = _requests_by_candidate(wanted)
+    found = []
+    for standing in standings:
+        _attach(standing, requests)
+        found += [line.candidate for line in standing.candidates if line.candidate.pk in wanted]
+    return found
+
+
+def linked_accounts(candidates: list[Candidate], *, seen_by: roles.User) -> dict[int, list[AbstractBaseUser]]:
+    """The accounts linked to each candidate, for the contest page: every candidate's for staff, only
+    their own candidate's for a candidate's account (one query)."""
+    ids = [candidate.pk for candidate in candidates]
+    if not roles.is_staff_of_an_authority(seen_by):
+        ids = list(Candidate.objects.filter(pk__in=ids, accounts=seen_by).values_list("pk", flat=True))
+    through = (
+        Candidate.accounts.through.objects.filter(candidate__in=ids).select_related("user").order_by("user__username")
+    )
+    accounts: dict[int, list[AbstractBaseUser]] = {}
+    for link in through:
+        accounts.setdefault(link.candidate_id, []).append(link.user)
+    return accounts
+
+
+def jurisdictions_of(election: Election) -> QuerySet[Jurisdiction]:
+    """The counties where the election's contests are voted, and the cities that run their own."""
+    contests = Contest.objects.filter(election=election)
+    return Jurisdiction.objects.filter(
+        Q(pk__in=contests.values("counties")) | Q(pk__in=contests.values("superintendent_jurisdiction"))
+    )
+
+
+def election_certifications(election: Election, scopes: list) -> list[Certification]:
+    """The latest certification of each scope given (`permissions.Returns`), for the certify form."""
+    latest = []
+    for scope in scopes:
+        found = (
+            Certification.objects.filter(election=election, jurisdiction=scope.jurisdiction, scope=scope.scope)
+            .select_related("jurisdiction", "certified_by")
+            .order_by("-version")
+            .first()
+        )
+        if found is not None:
+            latest.append(found)
+    return latest
 
 
 def contests_received_by(user: roles.User) -> QuerySet[Contest]:
@@ -529,6 +577,11 @@ class Candidacy:
         return next((request for request in self.requests if request.is_open), None)
 
     @property
+    def recounted(self) -> bool:
+        """Whether the candidate's recount is done (confirmed or recertified): there is no second one."""
+        return any(request.status in {RequestStatus.CONFIRMED, RequestStatus.RECERTIFIED} for request in self.requests)
+
+    @property
     def chart(self) -> ShareChart | None:
         return share_chart(self.standing, self.line)
 
@@ -551,9 +604,9 @@ def candidacies_for(user: roles.User, *, now: datetime.datetime, candidate_id: i
         election__in={standing.contest.election_id for standing in standings}
     ).select_related("jurisdiction"):
         certifications.setdefault(certification.election_id, []).append(certification)
-    requests: dict[int, list[RecountRequest]] = {}
-    for request in RecountRequest.objects.filter(candidate__in=own_ids).order_by("-filed_at", "-pk"):
-        requests.setdefault(request.candidate_id, []).append(request)
+    requests = _requests_by_candidate(own_ids)
+    for standing in standings:
+        _attach(standing, requests)
     return [
         Candidacy(
             standing=standing,
@@ -643,7 +696,15 @@ class TimelineEntry:
 #: Left out of the timeline's changes: the snapshot (shown on its own), ids of people and places (the
 #: entry names them), the worksheet's version counter and its tabulator tapes (on the worksheet).
 _TIMELINE_EXCLUDED = {
-    RecountRequest: ["snapshot", "filed_by", "decided_by", "contest", "candidate"],
+    RecountRequest: [
+        "snapshot",
+        "filed_by",
+        "decided_by",
+        "withdrawn_by",
+        "contest",
+        "candidate",
+        "finish_declarations",
+    ],
     CountyRecount: ["version", "tabulator_tapes", "request", "county", "ordered_by", "submitted_by", "signed_off_by"],
 }
 
@@ -728,38 +789,6 @@ def cases_visible_to(user: roles.User) -> QuerySet[RecountRequest]:
     return RecountRequest.objects.filter(
         Q(pk__in=requests_visible_to(user).values("pk"))
         | Q(pk__in=CountyRecount.objects.filter(county__in=places).values("request_id"))
-    )
-
-
-def may_decide(user: roles.User, request: RecountRequest) -> bool:
-    """Whether the user decides the request (denies it, finishes the case): the Secretary of State's
-    staff on its route; otherwise the superintendent (not merely the staff) of a jurisdiction it is
-    addressed to. The services check this; the pages offer the decision by it."""
-    if request.route == Route.SECRETARY_OF_STATE:
-        return roles.is_secretary_of_state(user)
-    addressed = {authority.jurisdiction_id for authority in request.authorities.all() if authority.jurisdiction_id}
-    return bool(addressed & roles.superintendent_jurisdiction_ids(user))
-
-
-def orderable_jurisdictions(user: roles.User, request: RecountRequest) -> list[Jurisdiction]:
-    """The superintendents the request is addressed to whose recount is not ordered yet and whose
-    staff the user is (the service then checks they are the superintendent). Empty unless the case
-    is still open to an order."""
-    if request.route != Route.SUPERINTENDENT or request.status not in {
-        RequestStatus.FILED,
-        RequestStatus.ORDERED,
-        RequestStatus.COUNTING,
-    }:
-        return []
-    places = roles.staff_jurisdiction_ids(user)
-    addressed = [
-        authority.jurisdiction for authority in request.authorities.all() if authority.jurisdiction_id in places
-    ]
-    if not addressed:
-        return []
-    ordered = set(request.county_recounts.values_list("county_id", flat=True))
-    return sorted(
-        (jurisdiction for jurisdiction in addressed if jurisdiction.pk not in ordered), key=lambda place: place.name
     )
 
 

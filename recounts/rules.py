@@ -229,13 +229,18 @@ CASE_MOVES: Mapping[RequestStatus, frozenset[RequestStatus]] = {
     RequestStatus.WITHDRAWN: frozenset(),
 }
 
-#: Every move one county's part may make; a submitted or signed-off worksheet reopens to counting.
+#: Every move one county's part may make; a submitted or signed-off worksheet reopens to counting, and
+#: a signed-off county's superintendent records its outcome: confirmed, or corrected and recertified.
 COUNTY_MOVES: Mapping[CountyRecountStatus, frozenset[CountyRecountStatus]] = {
     CountyRecountStatus.ORDERED: frozenset({CountyRecountStatus.SCANNER_TESTING, CountyRecountStatus.COUNTING}),
     CountyRecountStatus.SCANNER_TESTING: frozenset({CountyRecountStatus.COUNTING}),
     CountyRecountStatus.COUNTING: frozenset({CountyRecountStatus.SUBMITTED}),
     CountyRecountStatus.SUBMITTED: frozenset({CountyRecountStatus.APPROVED, CountyRecountStatus.COUNTING}),
-    CountyRecountStatus.APPROVED: frozenset({CountyRecountStatus.COUNTING}),
+    CountyRecountStatus.APPROVED: frozenset(
+        {CountyRecountStatus.COUNTING, CountyRecountStatus.CONFIRMED, CountyRecountStatus.RECERTIFIED}
+    ),
+    CountyRecountStatus.CONFIRMED: frozenset(),
+    CountyRecountStatus.RECERTIFIED: frozenset(),
 }
 
 

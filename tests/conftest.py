@@ -3,7 +3,7 @@ import importlib
 import pytest
 from django.contrib.auth.models import Group
 
-from elections.models import SECRETARY_OF_STATE_GROUP
+from accounts.roles import SECRETARY_OF_STATE_GROUP
 
 
 @pytest.fixture(autouse=True)
@@ -44,6 +44,7 @@ def pytest_report_header(config: pytest.Config) -> str:
 REFERENCE_DATA = [
     ("elections.migrations.0002_georgia_counties", "load"),
     ("elections.migrations.0003_secretary_of_state_permissions", "grant"),
+    ("accounts.migrations.0001_initial", "grant"),
     ("recounts.migrations.0002_georgia_rules", "load"),
     ("recounts.migrations.0005_secretary_of_state_permissions", "grant"),
 ]
@@ -62,13 +63,13 @@ def _force_login_passes_the_second_factor(monkeypatch):
     """`Client.force_login` stands in for the password step of signing in; here it stands in for the
     second step too, as a real sign-in would end: an account that needs or has a second factor gets a
     confirmed authenticator and a session that passed it. The enforcement itself
-    (`recounts.middleware`) runs on every request as in production; tests/test_two_factor.py signs in
+    (`accounts.middleware`) runs on every request as in production; tests/test_two_factor.py signs in
     through the real pages, and the permission matrix checks every page without the second step."""
     from django.test import Client
     from django_otp import DEVICE_ID_SESSION_KEY, user_has_device
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from recounts import roles
+    from accounts import roles
 
     password_only = Client.force_login
 

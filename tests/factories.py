@@ -18,15 +18,16 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from pypdf import PdfWriter
 from simple_history.utils import bulk_create_with_history
 
+from accounts.enums import StaffRole
+from accounts.models import StaffMembership
+from accounts.roles import SECRETARY_OF_STATE_GROUP
 from elections.enums import DeclaredStatus, ElectionKind, JurisdictionKind, Level, VoteType
 from elections.models import (
-    SECRETARY_OF_STATE_GROUP,
     Candidate,
     Contest,
     Election,
     Jurisdiction,
     Result,
-    StaffMembership,
 )
 from elections.services import certification_record, contest_declare_from_votes
 
@@ -205,15 +206,20 @@ def make_pdf_bytes(pages: int = 1) -> bytes:
     return out.getvalue()
 
 
-def make_superintendent_staff(*, username: str, county_name: str, superintendent: bool = False, **fields):
-    """A user working in the superintendent's office of a Georgia county (name without “County”); with
-    `superintendent`, the superintendent themself."""
+def make_superintendent_staff(
+    *, username: str, county_name: str, superintendent: bool = False, role: StaffRole = StaffRole.CLERK, **fields
+):
+    """A user working in the superintendent's office of a Georgia county (name without “County”), in
+    `role`; with `superintendent`, the superintendent themself. Named after the username unless names
+    are given (a sign-off is made under the name on record)."""
+    fields.setdefault("first_name", username.split("-")[0].capitalize())
+    fields.setdefault("last_name", "Official")
     user = make_user(username=username, email=f"{username}@example.test", **fields)
     StaffMembership.objects.create(
         user=user,
         jurisdiction=county(county_name),
-        title="Superintendent" if superintendent else "Elections director",
-        superintendent=superintendent,
+        title="Elections director",
+        role=StaffRole.SUPERINTENDENT if superintendent else role,
     )
     return user
 
@@ -268,7 +274,7 @@ def make_ordered_request(
     directly, for tests of what is read from a case rather than of the service that decides it.
     """
     from recounts.enums import RequestStatus
-    from recounts.services import Signature, request_file
+    from recounts.services.requests import Signature, request_file
 
     account = make_candidate_account(candidate, username=f"candidate-{candidate.pk}")
     request = request_file(candidate=candidate, by=account, signature=Signature(name=candidate.name), now=filed_at)
@@ -320,8 +326,26 @@ def at(*when: int) -> datetime.datetime:
 
 def file_online(candidate: Candidate, when: datetime.datetime):
     """The candidate's written request, filed online at `when` (an account is made if it has none)."""
-    from recounts.services import Signature, request_file
+    from recounts.services.requests import Signature, request_file
 
     user = candidate.accounts.first() or make_candidate_account(candidate, username=candidate.name.split()[-1].lower())
     with time_machine.travel(when, tick=False):
         return request_file(candidate=candidate, by=user, signature=Signature(name=candidate.name))
+
+
+def withdraw_in_writing(request, *, by, reason: str = ""):
+    """The candidate's withdrawal, signed with the candidate's name and attested, as the page sends it."""
+    from recounts.services.requests import Signature, request_withdraw
+
+    return request_withdraw(
+        request=request, by=by, signature=Signature(name=request.candidate.name), attested=True, reason=reason
+    )
+
+
+def record_outcome(county_recount, *, by, now: datetime.datetime | None = None):
+    """The county's superintendent records its outcome, on the worksheet as it is stored now."""
+    from recounts.models import CountyRecount
+    from recounts.services.outcomes import county_outcome_record
+
+    version = CountyRecount.objects.values_list("version", flat=True).get(pk=county_recount.pk)
+    return county_outcome_record(county_recount=county_recount, by=by, version=version, now=now)

@@ -15,12 +15,15 @@ from collections.abc import Callable
 import pytest
 from django.db import connection
 
+from accounts.enums import StaffRole
 from elections.models import Certification, Election
 from elections.services import ElectionsError, certification_record
-from recounts.counting import TallyEntry, recount_order, worksheet_save
 from recounts.enums import DiscrepancyReason, TallyLine
 from recounts.models import CountyRecount, RecountRequest, RecountTally
-from recounts.services import DuplicateRequest, RecountError, Signature, request_file
+from recounts.services.cases import RecountError
+from recounts.services.decisions import recount_order
+from recounts.services.requests import DuplicateRequest, Signature, request_file
+from recounts.services.worksheets import TallyEntry, worksheet_save
 from tests.factories import (
     EASTERN,
     build_atlanta_runoff,
@@ -103,7 +106,7 @@ def test_two_staff_saving_the_same_worksheet_version_one_conflicts_and_nothing_i
         signature=Signature(name="Mary Norwood"),
         now=NOW,
     )
-    superintendent = make_superintendent_staff(username="fay", county_name="Fulton", superintendent=True)
+    superintendent = make_superintendent_staff(username="fay", county_name="Fulton", role=StaffRole.SUPERINTENDENT)
     part = recount_order(
         request=request,
         county=county("Fulton"),

@@ -5,10 +5,18 @@ from io import StringIO
 
 import pytest
 from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
-from recounts.enums import RequestStatus
-from tests.factories import ATLANTA_CERTIFIED_AT, build_atlanta_runoff, file_online
+from recounts.enums import RequestChannel, RequestStatus
+from recounts.services.requests import Signature, letter_check, request_record_received
+from tests.factories import (
+    ATLANTA_CERTIFIED_AT,
+    build_atlanta_runoff,
+    file_online,
+    make_pdf_bytes,
+    make_superintendent_staff,
+)
 from tests.scratch import FreshDatabase, manage
 
 
@@ -82,7 +90,15 @@ def test_cases_finished_before_the_declarations_were_kept_get_their_record(time_
     request = file_online(norwood, ATLANTA_CERTIFIED_AT.replace(day=12))
     request.status = RequestStatus.RECERTIFIED
     request.save()
-    unfinished = file_online(contest.candidates.get(name="Keisha Lance Bottoms"), ATLANTA_CERTIFIED_AT.replace(day=12))
+    unfinished = request_record_received(
+        candidate=contest.candidates.get(name="Keisha Lance Bottoms"),
+        by=make_superintendent_staff(username="fulton-clerk", county_name="Fulton"),
+        channel=RequestChannel.PAPER,
+        received_at=ATLANTA_CERTIFIED_AT.replace(day=12),
+        signature=Signature(name="Keisha Lance Bottoms"),
+        scan=letter_check(SimpleUploadedFile("scan.pdf", make_pdf_bytes(), content_type="application/pdf")),
+        now=ATLANTA_CERTIFIED_AT.replace(day=12),
+    )
 
     importlib.import_module("recounts.migrations.0008_recount_finish_declarations").record_finished(apps, None)
 
@@ -94,3 +110,59 @@ def test_cases_finished_before_the_declarations_were_kept_get_their_record(time_
         "returns_after": [["Keisha Lance Bottoms", "elected"]],
     }
     assert unfinished.finish_declarations == {}
+
+
+MEMBERSHIPS_BEFORE = (
+    STATE
+    + """
+User = apps.get_model("auth", "User")
+Membership = apps.get_model("elections", "StaffMembership")
+county = lambda name: apps.get_model("elections", "Jurisdiction").objects.get(name=name, kind="county")
+for username, place, flag in [("fran", "Fulton", True), ("fay", "Fulton", True), ("cal", "DeKalb", False)]:
+    user = User.objects.create(username=username)
+    Membership.objects.create(user=user, jurisdiction=county(place), superintendent=flag)
+"""
+)
+ROLES_AFTER = """
+import json
+from accounts.models import StaffMembership
+from django.contrib.auth.models import Group
+rows = StaffMembership.objects.order_by("user__username").values_list("user__username", "jurisdiction__name", "role")
+held = Group.objects.get(name="Secretary of State").permissions.filter(codename__endswith="staffmembership")
+print(json.dumps({
+    "rows": [list(row) for row in rows],
+    "table": StaffMembership._meta.db_table,
+    "sos": sorted(held.values_list("content_type__app_label", "codename")),
+}))
+"""
+
+
+def test_staff_memberships_move_to_accounts_and_the_superintendent_flag_becomes_a_role():
+    """elections/0006 and accounts/0001–0002, in a scratch database: one superintendent per office (the
+    earliest flagged; a later one becomes a designee), staff otherwise; the Secretary of State group keeps
+    its permissions on the moved model; and back again."""
+    with FreshDatabase(os.environ.get("DATABASE_URL"), migrate_to=("elections", "0005_staff_superintendent")) as url:
+        manage(url, "migrate", "-v0", "recounts", "0005_secretary_of_state_permissions")
+        manage(url, "shell", "-v0", "-c", MEMBERSHIPS_BEFORE.format(migration="0005_staff_superintendent"))
+
+        manage(url, "migrate", "-v0")
+
+        assert json.loads(manage(url, "shell", "-v0", "-c", ROLES_AFTER)) == {
+            "rows": [["cal", "DeKalb", "clerk"], ["fay", "Fulton", "designee"], ["fran", "Fulton", "superintendent"]],
+            "table": "accounts_staffmembership",
+            "sos": [
+                ["accounts", "add_staffmembership"],
+                ["accounts", "change_staffmembership"],
+                ["accounts", "view_staffmembership"],
+            ],
+        }
+        manage(url, "migrate", "-v0", "accounts", "zero")
+        flags = STATE + (
+            'print(json.dumps(sorted(apps.get_model("elections", "StaffMembership").objects'
+            '.values_list("user__username", "superintendent"))))'
+        )
+        assert json.loads(manage(url, "shell", "-v0", "-c", flags.format(migration="0005_staff_superintendent"))) == [
+            ["cal", False],
+            ["fay", True],
+            ["fran", True],
+        ]

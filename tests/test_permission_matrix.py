@@ -37,9 +37,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from elections.enums import Level, VoteType
 from elections.models import Candidate
-from recounts.counting import recount_order
 from recounts.models import CountyRecount, PartyChair, RecountRequest
-from recounts.services import Signature, letter_check, request_file
+from recounts.services.decisions import recount_order
+from recounts.services.requests import Signature, letter_check, request_file
 from tests.factories import (
     EASTERN,
     build_atlanta_runoff,
@@ -75,12 +75,12 @@ EXPECTED: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("password_change", "-"):                  (LOGIN, 200, 200, 200, 200, 200, 200),
     ("password_change_done", "-"):             (LOGIN, 200, 200, 200, 200, 200, 200),
     # Where a login lands: staff on the elections, candidates on their contests, the admin on the admin.
-    ("recounts:start", "-"):                   (LOGIN, "recounts:mine", "recounts:mine", "elections:list",
-                                                "elections:list", "elections:list", "admin:index"),
+    ("recounts:start", "-"):                   (LOGIN, "recounts:mine", "recounts:mine", "recounts:elections",
+                                                "recounts:elections", "recounts:elections", "admin:index"),
     ("recounts:mine", "-"):                    (LOGIN, 200, 200, 403, 403, 403, 403),
     ("recounts:file", "atlanta"):              (LOGIN, 200, 404, 404, 404, 404, 404),
     ("recounts:file", "cobb"):                 (LOGIN, 404, 200, 404, 404, 404, 404),
-    ("recounts:invite", "atlanta"):            (405,  405, 405, 405, 405, 405, 405),
+    ("recounts:link", "atlanta"):            (405,  405, 405, 405, 405, 405, 405),
     ("recounts:record", "-"):                  (LOGIN, 403, 403, 200, 200, 200, 403),
     ("recounts:request", "atlanta"):           (LOGIN, 200, 404, 200, 200, 200, 404),
     ("recounts:request", "cobb"):              (LOGIN, 404, 200, 404, 404, 200, 404),
@@ -114,28 +114,33 @@ EXPECTED: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("recounts:order_pdf", "atlanta"):         (LOGIN, 200, 404, 200, 200, 200, 404),
     ("recounts:count_notice", "atlanta"):      (LOGIN, 200, 404, 200, 200, 200, 404),
     ("recounts:count_notice_chair", "atlanta"): (LOGIN, 200, 404, 200, 200, 200, 404),
+    ("recounts:certify", "atlanta"):           (405,  405, 405, 405, 405, 405, 405),
+    ("recounts:recertify", "atlanta"):         (405,  405, 405, 405, 405, 405, 405),
+    ("recounts:designee", "-"):                (405,  405, 405, 405, 405, 405, 405),
+    # One's own office: for those who work in a county's (or city's) office.
+    ("recounts:office", "-"):                  (LOGIN, 403, 403, 200, 200, 403, 403),
     ("recounts:cases", "-"):                   (LOGIN, 403, 403, 200, 200, 200, 403),
     ("recounts:dashboard", "-"):               (LOGIN, 403, 403, 403, 403, 200, 403),
     ("recounts:inbox", "-"):                   (LOGIN, 403, 403, 200, 200, 200, 403),
     ("recounts:notices", "-"):                 (LOGIN, 200, 200, 200, 200, 200, 200),  # one's own notices
-    ("elections:list", "-"):                   (LOGIN, "recounts:mine", "recounts:mine", 200, 200, 200, 403),
-    ("elections:detail", "atlanta"):           (LOGIN, 200, 404, 200, 200, 200, 404),
-    ("elections:detail", "cobb"):              (LOGIN, 404, 200, 404, 404, 200, 404),
-    ("elections:contest", "atlanta"):          (LOGIN, 200, 404, 200, 200, 200, 404),
-    ("elections:contest", "cobb"):             (LOGIN, 404, 200, 404, 404, 200, 404),
+    ("recounts:elections", "-"):                   (LOGIN, "recounts:mine", "recounts:mine", 200, 200, 200, 403),
+    ("recounts:election", "atlanta"):           (LOGIN, 200, 404, 200, 200, 200, 404),
+    ("recounts:election", "cobb"):              (LOGIN, 404, 200, 404, 404, 200, 404),
+    ("recounts:contest", "atlanta"):          (LOGIN, 200, 404, 200, 200, 200, 404),
+    ("recounts:contest", "cobb"):             (LOGIN, 404, 200, 404, 404, 200, 404),
     # Two-factor sign-in: one's own. Staff have an authenticator (signed in with it): the setup page
     # sends them to their settings, and the code page on to where a login lands; the candidates have
     # none: they may set one up, and have no code to enter.
-    ("recounts:two_factor", "-"):              (LOGIN, 200, 200, 200, 200, 200, 200),
-    ("recounts:two_factor_setup", "-"):        (LOGIN, 200, 200, "recounts:two_factor", "recounts:two_factor",
-                                                "recounts:two_factor", "recounts:two_factor"),
-    ("recounts:two_factor_verify", "-"):       (LOGIN, *["recounts:start"] * 6),
+    ("accounts:two_factor", "-"):              (LOGIN, 200, 200, 200, 200, 200, 200),
+    ("accounts:two_factor_setup", "-"):        (LOGIN, 200, 200, "accounts:two_factor", "accounts:two_factor",
+                                                "accounts:two_factor", "accounts:two_factor"),
+    ("accounts:two_factor_verify", "-"):       (LOGIN, *["recounts:start"] * 6),
     # The emailed enrolment link, with a token that is not valid: back to the setup page.
-    ("recounts:two_factor_enrol", "-"):        (LOGIN, *["recounts:two_factor_setup"] * 6),
-    ("recounts:two_factor_link", "-"):         (405,  405, 405, 405, 405, 405, 405),
-    ("recounts:authenticator_replace", "-"):   (405,  405, 405, 405, 405, 405, 405),
-    ("recounts:recovery_codes", "-"):          (405,  405, 405, 405, 405, 405, 405),
-    ("recounts:two_factor_off", "-"):          (405,  405, 405, 405, 405, 405, 405),
+    ("accounts:two_factor_enrol", "-"):        (LOGIN, *["accounts:two_factor_setup"] * 6),
+    ("accounts:two_factor_link", "-"):         (405,  405, 405, 405, 405, 405, 405),
+    ("accounts:authenticator_replace", "-"):   (405,  405, 405, 405, 405, 405, 405),
+    ("accounts:recovery_codes", "-"):          (405,  405, 405, 405, 405, 405, 405),
+    ("accounts:two_factor_off", "-"):          (405,  405, 405, 405, 405, 405, 405),
 }
 # fmt: on
 
@@ -187,14 +192,16 @@ class World:
         contest = candidate.contest if candidate else None
         by_name = {
             "password_set": lambda: {"uidb64": "Mg", "token": "not-a-valid-token"},
-            "recounts:two_factor_enrol": lambda: {"token": "not-a-valid-token"},
+            "accounts:two_factor_enrol": lambda: {"token": "not-a-valid-token"},
             "recounts:file": lambda: {"pk": candidate.pk},
-            "recounts:invite": lambda: {"pk": candidate.pk},
+            "recounts:certify": lambda: {"slug": contest.election.slug},
+            "recounts:designee": lambda: {"pk": 1},
+            "recounts:link": lambda: {"pk": candidate.pk},
             "recounts:order": lambda: {"pk": request.pk, "county": county("Fulton").pk},
             "recounts:count_notice": lambda: {"pk": part.pk, "candidate": self.norwood.pk},
             "recounts:count_notice_chair": lambda: {"pk": part.pk, "chair": self.chair.pk},
-            "elections:detail": lambda: {"slug": contest.election.slug},
-            "elections:contest": lambda: {"slug": contest.election.slug, "pk": contest.pk},
+            "recounts:election": lambda: {"slug": contest.election.slug},
+            "recounts:contest": lambda: {"slug": contest.election.slug, "pk": contest.pk},
         }
         if name in by_name:
             return by_name[name]()
@@ -208,6 +215,11 @@ class World:
 
 @pytest.fixture
 def world(db, time_machine, settings) -> World:
+    return build_world(time_machine, settings)
+
+
+def build_world(time_machine, settings) -> World:
+    """The world of the table (see the module's docstring), on the pinned clock."""
     time_machine.move_to(NOW, tick=False)
     settings.SECURITY_CONTACT = "mailto:security@example.org"
     atlanta = build_atlanta_runoff()
@@ -269,7 +281,13 @@ def answer(client: Client, url: str) -> int | str:
         return response.status_code
     if response.url == f"{reverse('login')}?next={url}":
         return LOGIN
-    names = ("recounts:mine", "recounts:start", "recounts:two_factor", "recounts:two_factor_setup", "elections:list")
+    names = (
+        "recounts:mine",
+        "recounts:start",
+        "accounts:two_factor",
+        "accounts:two_factor_setup",
+        "recounts:elections",
+    )
     for name in (*names, "admin:index"):
         if response.url == reverse(name):
             return name
@@ -294,7 +312,7 @@ def test_each_role_gets_the_answer_in_the_table(world):
 
 #: Besides the setup page, what a session without a second factor may reach on the way to one: the
 #: button that emails the enrolment link (POST only) and the link (not valid here: back to setup).
-SET_UP_STEPS = {"recounts:two_factor_link": 405, "recounts:two_factor_enrol": reverse("recounts:two_factor_setup")}
+SET_UP_STEPS = {"accounts:two_factor_link": 405, "accounts:two_factor_enrol": reverse("accounts:two_factor_setup")}
 
 
 def test_a_session_without_its_second_factor_reaches_only_the_pages_that_pass_it(world):
@@ -304,11 +322,11 @@ def test_a_session_without_its_second_factor_reaches_only_the_pages_that_pass_it
     make_authenticator(world.users["a"])
     make_authenticator(world.users["fult"])
     gates = {
-        "a": "recounts:two_factor_verify",
-        "fult": "recounts:two_factor_verify",
-        "dekb": "recounts:two_factor_setup",
-        "sos": "recounts:two_factor_setup",
-        "admin": "recounts:two_factor_setup",
+        "a": "accounts:two_factor_verify",
+        "fult": "accounts:two_factor_verify",
+        "dekb": "accounts:two_factor_setup",
+        "sos": "accounts:two_factor_setup",
+        "admin": "accounts:two_factor_setup",
     }
     wrong = []
     for role, gate in gates.items():
@@ -318,7 +336,7 @@ def test_a_session_without_its_second_factor_reaches_only_the_pages_that_pass_it
         for name, url in [*urls, ("admin:index", reverse("admin:index"))]:
             response = client.get(url)
             want = {gate: 200, "logout": 405, "security_txt": 200}.get(name, f"{reverse(gate)}?next={url}")
-            if gate == "recounts:two_factor_setup" and name in SET_UP_STEPS:
+            if gate == "accounts:two_factor_setup" and name in SET_UP_STEPS:
                 want = SET_UP_STEPS[name]
             got = response.status_code if response.status_code != 302 else response.url
             if got != want:

@@ -20,14 +20,17 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from accounts.enums import StaffRole
+from accounts.forms import AuthenticatorForm, SecondFactorForm
 from elections.importers.openelections import MAX_VOTES, ImportRejected, import_openelections_csv
 from elections.models import Candidate, Contest, Election, ImportBatch, Result
-from recounts.counting import recount_order
 from recounts.forms import (
-    AuthenticatorForm,
+    CertifyForm,
+    ContestFilterForm,
     CountScheduleForm,
-    InviteForm,
     LateBallotsForm,
+    LinkForm,
+    OutcomeForm,
     RecountDirectForm,
     RecountOrderForm,
     ReopenForm,
@@ -35,15 +38,16 @@ from recounts.forms import (
     RequestFileForm,
     RequestRecordForm,
     ScannerTestForm,
-    SecondFactorForm,
     SignOffForm,
     SubmitForm,
     WithdrawForm,
     WorksheetForm,
 )
 from recounts.models import CountyRecount
+from recounts.permissions import Returns
 from recounts.queries import worksheet_tallies
-from recounts.services import Signature, request_file
+from recounts.services.decisions import recount_order
+from recounts.services.requests import Signature, request_file
 from tests.factories import (
     EASTERN,
     build_atlanta_runoff,
@@ -238,7 +242,7 @@ def counting_case(db, time_machine):
     norwood = build_atlanta_runoff().candidates.get(name="Mary Norwood")
     account = make_candidate_account(norwood, username="norwood")
     request = request_file(candidate=norwood, by=account, signature=Signature(name="Mary Norwood"))
-    superintendent = make_superintendent_staff(username="fay", county_name="Fulton", superintendent=True)
+    superintendent = make_superintendent_staff(username="fay", county_name="Fulton", role=StaffRole.SUPERINTENDENT)
     recount_order(
         request=request,
         county=county("Fulton"),
@@ -261,6 +265,10 @@ def form_kwargs(name: str, case) -> dict:
         },
         "LateBallotsForm": {"candidates": candidates},
         "RecountOrderForm": {"ruling_needed": "late"},
+        "LinkForm": {"candidate": case.candidate},
+        "CertifyForm": {
+            "scopes": [Returns(case.contest.election, county("Fulton")), Returns(case.contest.election, None)]
+        },
         "RecountDirectForm": {"ruling_needed": "late"},
     }.get(name, {})
 
@@ -269,7 +277,9 @@ FORMS = [
     RequestFileForm,
     RequestRecordForm,
     WithdrawForm,
-    InviteForm,
+    LinkForm,
+    ContestFilterForm,
+    CertifyForm,
     RecountOrderForm,
     RecountDirectForm,
     RequestDenyForm,
@@ -278,6 +288,7 @@ FORMS = [
     LateBallotsForm,
     SubmitForm,
     SignOffForm,
+    OutcomeForm,
     ReopenForm,
     CountScheduleForm,
     SecondFactorForm,
@@ -320,7 +331,7 @@ PAGES = {
     "recounts:worksheet": ("fulton", ["version", "recounted_1", "reason_1", "note_1", "tape_1"]),
     "recounts:scanner_test": ("fulton", ["version", "scanner", "machine_marked", "hand_marked", "precincts"]),
     # A candidate turning two-factor sign-in on.
-    "recounts:two_factor_setup": ("norwood", ["code", "next"]),
+    "accounts:two_factor_setup": ("norwood", ["code", "next"]),
 }
 
 
@@ -334,7 +345,7 @@ def test_a_page_posted_junk_never_answers_a_server_error(counting_case, page, da
         "fulton": lambda: make_superintendent_staff(username="fulton-clerk", county_name="Fulton"),
     }[who]
     part = CountyRecount.objects.get(request=counting_case, county=county("Fulton"))
-    pk = {"recounts:file": counting_case.candidate_id, "recounts:record": None, "recounts:two_factor_setup": None}.get(
+    pk = {"recounts:file": counting_case.candidate_id, "recounts:record": None, "accounts:two_factor_setup": None}.get(
         page, part.pk
     )
     url = reverse(page, args=[] if pk is None else [pk])

@@ -18,15 +18,16 @@ from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from recounts.enums import NoticeKind
-from recounts.forms import AuthenticatorForm, SecondFactorForm
-from recounts.models import Notice
-from recounts.two_factor import (
+from accounts.enums import StaffRole
+from accounts.forms import AuthenticatorForm, SecondFactorForm
+from accounts.two_factor import (
     RECOVERY_CODE_COUNT,
     enrolment_link_valid,
     recovery_codes_left,
     second_factor_reset,
 )
+from recounts.enums import NoticeKind
+from recounts.models import Notice
 from tests.factories import (
     authenticator_code,
     build_atlanta_runoff,
@@ -42,9 +43,9 @@ pytestmark = pytest.mark.django_db
 
 PASSWORD = "staff-password-1"
 START = reverse("recounts:start")
-VERIFY = reverse("recounts:two_factor_verify")
-SET_UP = reverse("recounts:two_factor_setup")
-SETTINGS = reverse("recounts:two_factor")
+VERIFY = reverse("accounts:two_factor_verify")
+SET_UP = reverse("accounts:two_factor_setup")
+SETTINGS = reverse("accounts:two_factor")
 
 
 def signed_in_with_password(username: str) -> Client:
@@ -83,14 +84,14 @@ def recovery_codes_on_the_page(response) -> list[str]:
 
 def enrolment_link_opened(client: Client, user) -> None:
     """Asks for the enrolment link, as the setup page's button does, and opens the link the notice holds."""
-    client.post(reverse("recounts:two_factor_link"))
+    client.post(reverse("accounts:two_factor_link"))
     body = Notice.objects.filter(recipient=user, kind=NoticeKind.TWO_FACTOR_LINK).latest("pk").body
     client.get(re.search(r"http://testserver(/\S+)", body).group(1))
 
 
 @pytest.fixture
 def fulton(db):
-    return make_superintendent_staff(username="fulton", county_name="Fulton", superintendent=True)
+    return make_superintendent_staff(username="fulton", county_name="Fulton", role=StaffRole.SUPERINTENDENT)
 
 
 # Staff must set it up
@@ -100,7 +101,7 @@ def fulton(db):
     "make_staff",
     [
         lambda: make_superintendent_staff(username="clerk", county_name="Fulton"),
-        lambda: make_superintendent_staff(username="clerk", county_name="Fulton", superintendent=True),
+        lambda: make_superintendent_staff(username="clerk", county_name="Fulton", role=StaffRole.SUPERINTENDENT),
         lambda: make_secretary_of_state_staff(username="clerk"),
         lambda: make_user(username="clerk", is_staff=True, is_superuser=True),
     ],
@@ -110,7 +111,7 @@ def test_staff_without_a_second_factor_are_sent_to_set_one_up_from_any_page(make
     make_staff()
     client = signed_in_with_password("clerk")
 
-    for page in (START, reverse("recounts:inbox"), reverse("elections:list"), reverse("admin:index")):
+    for page in (START, reverse("recounts:inbox"), reverse("recounts:elections"), reverse("admin:index")):
         assert client.get(page).url == f"{SET_UP}?next={page}"
     assert client.get(SET_UP).status_code == 200
 
@@ -131,7 +132,7 @@ def test_the_enrolment_link_is_emailed_to_the_account(fulton, mailoutbox, django
     client = signed_in_with_password("fulton")
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("recounts:two_factor_link"), follow=True)
+        response = client.post(reverse("accounts:two_factor_link"), follow=True)
 
     assert "We emailed a link to fulton@example.test. Open it in this browser" in text_of(response)
     (mail,) = mailoutbox
@@ -144,7 +145,7 @@ def test_the_enrolment_link_is_emailed_to_the_account(fulton, mailoutbox, django
 def test_an_enrolment_link_works_only_for_its_account_and_only_once(fulton):
     make_superintendent_staff(username="dekalb", county_name="DeKalb")
     client = signed_in_with_password("fulton")
-    client.post(reverse("recounts:two_factor_link"))
+    client.post(reverse("accounts:two_factor_link"))
     link = re.search(r"http://testserver(/\S+)", Notice.objects.get(kind=NoticeKind.TWO_FACTOR_LINK).body).group(1)
     token = link.rstrip("/").rsplit("/", 1)[1]
 
@@ -165,7 +166,7 @@ def test_an_account_without_an_email_address_is_told_to_ask_for_one(db):
     client = signed_in_with_password("clerk")
 
     assert "This account has no email address. Ask an administrator to add one." in text_of(client.get(SET_UP))
-    response = client.post(reverse("recounts:two_factor_link"), follow=True)
+    response = client.post(reverse("accounts:two_factor_link"), follow=True)
     assert "This account has no email address to send the link to" in text_of(response)
     assert not Notice.objects.exists()
 
@@ -247,7 +248,7 @@ def test_a_recovery_code_signs_in_once(fulton):
     make_authenticator(fulton)
     codes = signed_in_with_password("fulton")
     codes.post(VERIFY, {"code": device_code(TOTPDevice.objects.get(user=fulton))})
-    renewed = codes.post(reverse("recounts:recovery_codes"), {"code": device_code(TOTPDevice.objects.get(user=fulton))})
+    renewed = codes.post(reverse("accounts:recovery_codes"), {"code": device_code(TOTPDevice.objects.get(user=fulton))})
     code = recovery_codes_on_the_page(renewed)[0]
 
     client = signed_in_with_password("fulton")
@@ -264,9 +265,9 @@ def test_new_recovery_codes_replace_the_old_ones(fulton):
     client = signed_in_with_password("fulton")
     client.post(VERIFY, {"code": device_code(device)})
     with time_machine.travel(datetime.timedelta(seconds=30)):
-        old = recovery_codes_on_the_page(client.post(reverse("recounts:recovery_codes"), {"code": device_code(device)}))
+        old = recovery_codes_on_the_page(client.post(reverse("accounts:recovery_codes"), {"code": device_code(device)}))
     with time_machine.travel(datetime.timedelta(seconds=60)):
-        new = recovery_codes_on_the_page(client.post(reverse("recounts:recovery_codes"), {"code": device_code(device)}))
+        new = recovery_codes_on_the_page(client.post(reverse("accounts:recovery_codes"), {"code": device_code(device)}))
 
     assert set(StaticToken.objects.filter(device__user=fulton).values_list("token", flat=True)) == {
         code.replace("-", "") for code in new
@@ -280,11 +281,11 @@ def test_new_recovery_codes_need_a_current_code(fulton):
     client = signed_in_with_password("fulton")
     client.post(VERIFY, {"code": device_code(device)})
 
-    malformed = client.post(reverse("recounts:recovery_codes"), {"code": "12345"}, follow=True)
+    malformed = client.post(reverse("accounts:recovery_codes"), {"code": "12345"}, follow=True)
     with time_machine.travel(datetime.timedelta(seconds=30)):
-        wrong_app_code = client.post(reverse("recounts:recovery_codes"), {"code": wrong_code(device)}, follow=True)
+        wrong_app_code = client.post(reverse("accounts:recovery_codes"), {"code": wrong_code(device)}, follow=True)
     with time_machine.travel(datetime.timedelta(seconds=60)):
-        wrong_recovery_code = client.post(reverse("recounts:recovery_codes"), {"code": "abcd-ef23"}, follow=True)
+        wrong_recovery_code = client.post(reverse("accounts:recovery_codes"), {"code": "abcd-ef23"}, follow=True)
 
     assert "Enter the 6 digits your authenticator app shows, or a recovery code" in text_of(malformed)
     assert "That code is not the one the authenticator app shows now" in text_of(wrong_app_code)
@@ -298,10 +299,10 @@ def test_a_lost_phone_is_replaced_with_a_recovery_code(fulton):
     client = signed_in_with_password("fulton")
     client.post(VERIFY, {"code": device_code(old)})
     with time_machine.travel(datetime.timedelta(seconds=30)):
-        codes = recovery_codes_on_the_page(client.post(reverse("recounts:recovery_codes"), {"code": device_code(old)}))
+        codes = recovery_codes_on_the_page(client.post(reverse("accounts:recovery_codes"), {"code": device_code(old)}))
 
     # The phone is gone: a recovery code confirms, and the new phone is set up at once.
-    response = client.post(reverse("recounts:authenticator_replace"), {"code": codes[0]}, follow=True)
+    response = client.post(reverse("accounts:authenticator_replace"), {"code": codes[0]}, follow=True)
     assert response.redirect_chain == [(SET_UP, 302)]
     assert "The old authenticator app keeps working until the new one is set up here." in text_of(response)
     key = key_on_the_page(response)
@@ -333,7 +334,7 @@ def test_replacing_the_authenticator_needs_a_current_code(fulton):
     client.post(VERIFY, {"code": device_code(device)})
 
     with time_machine.travel(datetime.timedelta(seconds=30)):
-        response = client.post(reverse("recounts:authenticator_replace"), {"code": wrong_code(device)}, follow=True)
+        response = client.post(reverse("accounts:authenticator_replace"), {"code": wrong_code(device)}, follow=True)
 
     assert response.redirect_chain == [(SETTINGS, 302)]
     assert "That code is not the one the authenticator app shows now" in text_of(response)
@@ -356,7 +357,7 @@ def test_a_form_sent_before_the_second_factor_is_not_the_page_returned_to(fulton
     make_authenticator(fulton)
     client = signed_in_with_password("fulton")
 
-    assert client.post(reverse("recounts:recovery_codes"), {"code": "123456"}).url == f"{VERIFY}?next={START}"
+    assert client.post(reverse("accounts:recovery_codes"), {"code": "123456"}).url == f"{VERIFY}?next={START}"
 
 
 def test_staff_cannot_turn_it_off(fulton):
@@ -365,7 +366,7 @@ def test_staff_cannot_turn_it_off(fulton):
     client.post(VERIFY, {"code": device_code(device)})
 
     with time_machine.travel(datetime.timedelta(seconds=30)):
-        response = client.post(reverse("recounts:two_factor_off"), {"code": device_code(device)}, follow=True)
+        response = client.post(reverse("accounts:two_factor_off"), {"code": device_code(device)}, follow=True)
 
     assert "Staff accounts must keep two-factor sign-in" in text_of(response)
     assert TOTPDevice.objects.filter(user=fulton).exists()
@@ -394,7 +395,7 @@ def test_a_candidate_signs_in_with_a_password_until_they_turn_it_on_and_after_th
     with time_machine.travel(datetime.timedelta(seconds=30)):
         assert later.post(VERIFY, {"code": device_code(device)}).url == START
     with time_machine.travel(datetime.timedelta(seconds=60)):
-        off = later.post(reverse("recounts:two_factor_off"), {"code": device_code(device)}, follow=True)
+        off = later.post(reverse("accounts:two_factor_off"), {"code": device_code(device)}, follow=True)
     assert "Two-factor sign-in is off: your password alone signs you in." in text_of(off)
     assert recovery_codes_left(norwood) == 0
     assert told(norwood) == [
@@ -413,7 +414,7 @@ def test_turning_it_off_needs_a_current_code():
     client.post(VERIFY, {"code": device_code(device)})
 
     with time_machine.travel(datetime.timedelta(seconds=30)):
-        response = client.post(reverse("recounts:two_factor_off"), {"code": wrong_code(device)}, follow=True)
+        response = client.post(reverse("accounts:two_factor_off"), {"code": wrong_code(device)}, follow=True)
 
     assert "That code is not the one the authenticator app shows now" in text_of(response)
     assert TOTPDevice.objects.filter(user=norwood).exists()
@@ -486,10 +487,10 @@ def link_token(user) -> str:
 
 def test_a_link_sent_before_a_reset_does_not_work_after_it(fulton, admin_user):
     client = signed_in_with_password("fulton")
-    client.post(reverse("recounts:two_factor_link"))
+    client.post(reverse("accounts:two_factor_link"))
     old = link_token(fulton)
-    client.post(reverse("recounts:two_factor_enrol", args=[old]))
-    client.get(reverse("recounts:two_factor_enrol", args=[old]))
+    client.post(reverse("accounts:two_factor_enrol", args=[old]))
+    client.get(reverse("accounts:two_factor_enrol", args=[old]))
     client.post(SET_UP, {"code": authenticator_code(key_on_the_page(client.get(SET_UP)))})
 
     second_factor_reset(user=fulton, by=admin_user)
@@ -503,7 +504,7 @@ def test_a_link_sent_before_a_reset_does_not_work_after_it(fulton, admin_user):
 
 def test_a_link_stops_working_when_the_email_address_changes(fulton):
     client = signed_in_with_password("fulton")
-    client.post(reverse("recounts:two_factor_link"))
+    client.post(reverse("accounts:two_factor_link"))
     token = link_token(fulton)
 
     fulton.email = "someone-else@example.test"
@@ -515,7 +516,7 @@ def test_a_link_stops_working_when_the_email_address_changes(fulton):
 def test_a_session_holding_another_accounts_link_cannot_set_up(fulton):
     """The session keeps the link's token, checked for the account signed in each time."""
     make_superintendent_staff(username="dekalb", county_name="DeKalb")
-    signed_in_with_password("fulton").post(reverse("recounts:two_factor_link"))
+    signed_in_with_password("fulton").post(reverse("accounts:two_factor_link"))
     client = signed_in_with_password("dekalb")
     session = client.session
     session["two_factor_enrolment_token"] = link_token(fulton)
@@ -555,8 +556,8 @@ def test_a_wrong_code_for_new_recovery_codes_pauses_as_at_sign_in(fulton):
     client.post(VERIFY, {"code": device_code(device)})
 
     with time_machine.travel(datetime.timedelta(seconds=30)):
-        client.post(reverse("recounts:recovery_codes"), {"code": wrong_code(device)})
-        response = client.post(reverse("recounts:recovery_codes"), {"code": device_code(device)}, follow=True)
+        client.post(reverse("accounts:recovery_codes"), {"code": wrong_code(device)})
+        response = client.post(reverse("accounts:recovery_codes"), {"code": device_code(device)}, follow=True)
 
     assert "Too many wrong codes" in text_of(response)
     assert recovery_codes_left(fulton) == 0
@@ -568,20 +569,20 @@ def test_a_wrong_recovery_code_is_refused_when_the_account_has_some(fulton):
     client = signed_in_with_password("fulton")
     client.post(VERIFY, {"code": device_code(device)})
 
-    response = client.post(reverse("recounts:recovery_codes"), {"code": "zzzz-zzzz"}, follow=True)
+    response = client.post(reverse("accounts:recovery_codes"), {"code": "zzzz-zzzz"}, follow=True)
 
     assert "That is not one of this account's unused recovery codes" in text_of(response)
     assert set(StaticToken.objects.filter(device__user=fulton).values_list("token", flat=True)) == {"abcdef23"}
 
 
-@pytest.mark.parametrize("page", ["recounts:two_factor_verify", "recounts:two_factor_setup", "recounts:recovery_codes"])
+@pytest.mark.parametrize("page", ["accounts:two_factor_verify", "accounts:two_factor_setup", "accounts:recovery_codes"])
 def test_the_pages_that_take_codes_keep_them_out_of_caches_and_error_reports(fulton, page):
     client = signed_in_with_password("fulton")
-    if page == "recounts:two_factor_setup":
+    if page == "accounts:two_factor_setup":
         enrolment_link_opened(client, fulton)
     else:
         device = make_authenticator(fulton)
-    if page == "recounts:recovery_codes":
+    if page == "accounts:recovery_codes":
         client.post(VERIFY, {"code": device_code(device)})
 
     response = client.post(reverse(page), {"code": "000000"})

@@ -55,11 +55,18 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
+from simple_history.signals import post_create_historical_m2m_records
 
 from elections.enums import ElectionKind, Level, VoteType
 from elections.models import Candidate, Contest, Election, ImportBatch, Jurisdiction, Result
 from elections.offices import office_level
-from elections.services import ElectionsError, contests_declare_from_votes, county_by_name, save_with_history
+from elections.services import (
+    HISTORY_REASON_LENGTH,
+    ElectionsError,
+    contests_declare_from_votes,
+    county_by_name,
+    save_with_history,
+)
 
 REQUIRED_COLUMNS: Final = ("county", "precinct", "office", "district", "party", "candidate")
 TOTAL_COLUMN: Final = "votes"
@@ -100,7 +107,6 @@ MAX_VOTES: Final = 2_147_483_647  # what the votes column can hold
 NUMBER_CACHE_LIMIT: Final = 100_000  # figures below this are parsed once and then looked up
 SQLITE_LINES_PER_INSERT: Final = 50  # CSV lines per multi-row INSERT statement on SQLite
 SQLITE_CACHE_KIB: Final = 65_536  # page cache while importing (the default 2 MiB thrashes the indexes)
-HISTORY_REASON_LENGTH: Final = 100  # simple_history's history_change_reason column
 
 _SPLIT_COLUMN = re.compile(r"(?P<base>.+)_(?P<number>\d+)")
 _BOM = b"\xef\xbb\xbf"
@@ -877,21 +883,22 @@ class _Import:
     def _write_history(self, contests: list[Contest], contest_counties: list, candidates: list[Candidate]) -> None:
         options = {"default_user": self.by, "default_change_reason": self.reason}
         records = {record.id: record for record in Contest.history.bulk_history_create(contests, **options) or ()}
-        counties_history = HistoricalRecords.m2m_models[Contest._meta.get_field("counties")]
-        # Written in bulk, without simple-history's signals: linked into the audit trail here. (The
-        # import reaches up to recounts for this one call; the trail covers both apps' history.)
-        from recounts.audit import link_history
-
-        link_history(
-            counties_history.objects.bulk_create(
-                counties_history(
-                    history=records[row.contest_id],
-                    id=row.id,
-                    contest_id=row.contest_id,
-                    jurisdiction_id=row.jurisdiction_id,
-                )
-                for row in contest_counties
+        field = Contest._meta.get_field("counties")
+        counties_history = HistoricalRecords.m2m_models[field]
+        created = counties_history.objects.bulk_create(
+            counties_history(
+                history=records[row.contest_id],
+                id=row.id,
+                contest_id=row.contest_id,
+                jurisdiction_id=row.jurisdiction_id,
             )
+            for row in contest_counties
+        )
+        # Written in bulk for every contest at once: announced as simple-history announces the m2m
+        # history rows it writes itself, so that whoever keeps a record of history rows (the audit
+        # trail) hears of these too. No single contest or history row is theirs: both are None.
+        post_create_historical_m2m_records.send(
+            sender=counties_history, created_rows=created, history_instance=None, instance=None, field=field
         )
         Candidate.history.bulk_history_create(candidates, **options)
 

@@ -9,6 +9,8 @@ from django import template
 from django.templatetags.tz import do_timezone
 from django.utils import timezone
 
+from elections.instants import in_words
+
 register = template.Library()
 
 
@@ -16,28 +18,6 @@ register = template.Library()
 def instant(at: datetime.datetime, zone: str = "") -> dict[str, datetime.datetime]:
     """`at` in `zone` (a rule's time zone), or in the current time zone when no zone is given."""
     return {"local": do_timezone(at, ZoneInfo(zone) if zone else timezone.get_current_timezone())}
-
-
-#: Time zones as people in them name them; others go by their abbreviation (“EST”).
-ZONE_NAMES = {
-    "America/New_York": "Eastern",
-    "America/Chicago": "Central",
-    "America/Denver": "Mountain",
-    "America/Phoenix": "Mountain",
-    "America/Los_Angeles": "Pacific",
-}
-
-
-def in_words(at: datetime.datetime | str, zone: str = "") -> str:
-    """“Wednesday, December 13, 2017, 5:00 p.m. Eastern”: `at` (or its ISO 8601 text) in `zone`."""
-    if isinstance(at, str):
-        at = datetime.datetime.fromisoformat(at)
-    tz = ZoneInfo(zone) if zone else timezone.get_current_timezone()
-    local = at.astimezone(tz)
-    hour = local.hour % 12 or 12
-    noon = "a.m." if local.hour < 12 else "p.m."
-    name = ZONE_NAMES.get(getattr(tz, "key", ""), local.tzname())
-    return f"{local:%A, %B} {local.day}, {local.year}, {hour}:{local:%M} {noon} {name}"
 
 
 @register.simple_tag

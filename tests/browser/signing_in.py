@@ -3,8 +3,8 @@
 from django_otp.plugins.otp_static.models import StaticToken
 from playwright.sync_api import Page
 
+from accounts.two_factor import recovery_code_shown
 from recounts.management.commands.load_demo import DEMO_PASSWORD
-from recounts.two_factor import recovery_code_shown
 
 
 def demo_log_in(page: Page, username: str) -> None:

@@ -6,7 +6,7 @@ from django.core import mail
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 
-from elections.models import StaffMembership
+from accounts.models import StaffMembership
 from tests.factories import authenticator_code, build_atlanta_runoff, county, device_code, make_user
 
 # The live server answers from another thread: the data must be committed (the `page` fixture loads
@@ -30,7 +30,7 @@ def test_a_superintendent_sets_up_two_factor_sign_in_reads_the_contest_standing_
         last_name="Fulton",
         email="fulton@example.test",
     )
-    StaffMembership.objects.create(user=fulton, jurisdiction=county("Fulton"), title="Superintendent")
+    StaffMembership.objects.create(user=fulton, jurisdiction=county("Fulton"), title="Elections director")
 
     # The first sign-in: the password, then a link by email, then an authenticator app to set up (the
     # test is the app: it reads the key typed under the QR code and computes the code the app would show).

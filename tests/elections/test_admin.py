@@ -5,17 +5,28 @@ import time_machine
 from django.contrib import admin
 from django.urls import reverse
 
+from accounts.enums import StaffRole
+from accounts.models import StaffMembership
 from elections.enums import CertificationScope, DeclaredStatus
-from elections.models import Candidate, Certification, Contest, Election, ImportBatch, Result, StaffMembership
-from recounts.counting import recount_order, scanner_test_record
+from elections.models import Candidate, Certification, Contest, Election, ImportBatch, Result
 from recounts.models import ClosedDay, CountyRecount, Notice, PartyChair, RecountRequest, RecountTally, ScannerTest
-from recounts.services import Signature, request_file
-from tests.factories import EASTERN, build_atlanta_runoff, georgia_counties, make_candidate, make_result, make_user
+from recounts.services.decisions import recount_order
+from recounts.services.requests import Signature, request_file
+from recounts.services.worksheets import scanner_test_record
+from tests.factories import (
+    EASTERN,
+    build_atlanta_runoff,
+    georgia_counties,
+    make_candidate,
+    make_result,
+    make_secretary_of_state_staff,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 
 ADMIN_MODELS = sorted(
-    (model for model in admin.site._registry if model._meta.app_label in {"elections", "recounts"}),
+    (model for model in admin.site._registry if model._meta.app_label in {"accounts", "elections", "recounts"}),
     key=lambda model: model._meta.label,
 )
 READ_ONLY = {Result, ImportBatch, RecountRequest, Notice, CountyRecount, ScannerTest, RecountTally}
@@ -31,7 +42,9 @@ def import_batch(atlanta_runoff, superuser) -> ImportBatch:
     """Also a staff membership, a closed day, a party chair, a request with its notices and a county
     recount (with its worksheet's lines and a scanner test), so every admin has a row to show."""
     fulton = georgia_counties("Fulton")[0]
-    StaffMembership.objects.create(user=superuser, jurisdiction=fulton, title="Superintendent", superintendent=True)
+    StaffMembership.objects.create(
+        user=superuser, jurisdiction=fulton, title="Superintendent", role=StaffRole.SUPERINTENDENT
+    )
     ClosedDay.objects.create(day=datetime.date(2017, 12, 26), name="State offices closed")
     PartyChair.objects.create(party="Democratic", chair_name="Dana Chair", email="chair@example.test")
     norwood = atlanta_runoff.candidates.get(name="Mary Norwood")
@@ -63,6 +76,7 @@ def import_batch(atlanta_runoff, superuser) -> ImportBatch:
 def test_every_model_with_history_is_registered():
     registered = {model._meta.label for model in ADMIN_MODELS}
     assert registered == {
+        "accounts.StaffMembership",
         "elections.Candidate",
         "elections.Certification",
         "elections.Contest",
@@ -70,7 +84,6 @@ def test_every_model_with_history_is_registered():
         "elections.ImportBatch",
         "elections.Jurisdiction",
         "elections.Result",
-        "elections.StaffMembership",
         "recounts.ClosedDay",
         "recounts.CountyRecount",
         "recounts.Notice",
@@ -141,6 +154,13 @@ def test_adding_certifications_records_version_1_then_2_with_the_history_user(su
     contest = build_atlanta_runoff(certified_at=None)
     fulton = georgia_counties("Fulton")[0]
     first = datetime.datetime(2017, 12, 11, 16, 0, tzinfo=EASTERN)
+    refused = superuser_client.post(
+        admin_url(Certification, "add"), certification_form(contest.election, fulton, first)
+    )
+    assert refused.context["adminform"].form.errors == {
+        "jurisdiction": ["Only the superintendent of Fulton County certifies its returns."]
+    }
+    StaffMembership.objects.create(user=superuser, jurisdiction=fulton, role=StaffRole.SUPERINTENDENT)
 
     for when in (first, first + datetime.timedelta(days=9)):
         response = superuser_client.post(
@@ -160,9 +180,10 @@ def test_adding_certifications_records_version_1_then_2_with_the_history_user(su
     ]
 
 
-def test_adding_a_statewide_certification(superuser_client, superuser, atlanta_runoff):
+def test_adding_a_statewide_certification(client, atlanta_runoff):
+    client.force_login(make_secretary_of_state_staff(is_staff=True))
     when = datetime.datetime(2017, 12, 14, 12, 0, tzinfo=EASTERN)
-    response = superuser_client.post(
+    response = client.post(
         admin_url(Certification, "add"), certification_form(atlanta_runoff.election, None, when, "State")
     )
     assert response.status_code == 302
@@ -170,8 +191,9 @@ def test_adding_a_statewide_certification(superuser_client, superuser, atlanta_r
     assert (statewide.jurisdiction, statewide.version, statewide.note) == (None, 1, "State")
 
 
-def test_a_recertification_before_the_one_it_replaces_is_refused(superuser_client, atlanta_runoff):
+def test_a_recertification_before_the_one_it_replaces_is_refused(superuser_client, superuser, atlanta_runoff):
     fulton = georgia_counties("Fulton")[0]
+    StaffMembership.objects.create(user=superuser, jurisdiction=fulton, role=StaffRole.SUPERINTENDENT)
     earlier = datetime.datetime(2017, 12, 10, 9, 0, tzinfo=EASTERN)
 
     response = superuser_client.post(

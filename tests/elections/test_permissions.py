@@ -1,7 +1,7 @@
 import pytest
 from django.contrib.auth.models import Group
 
-from elections.models import SECRETARY_OF_STATE_GROUP
+from accounts.roles import SECRETARY_OF_STATE_GROUP
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db

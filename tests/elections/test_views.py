@@ -4,8 +4,9 @@ import re
 import pytest
 from django.urls import reverse
 
+from accounts.models import StaffMembership
 from elections.enums import JurisdictionKind, Level, VoteType
-from elections.models import Candidate, Contest, Election, Jurisdiction, StaffMembership
+from elections.models import Candidate, Contest, Election, Jurisdiction
 from elections.services import certification_record
 from tests.factories import (
     ATLANTA_CERTIFIED_AT,
@@ -14,6 +15,7 @@ from tests.factories import (
     build_spread_race,
     county,
     georgia_counties,
+    make_superintendent_staff,
     make_user,
 )
 
@@ -29,16 +31,17 @@ def clerk(clerk, sos_group):
 
 # A fixed number of queries per page, whatever the number of counties, candidates and contests:
 # session + user + the device that passed the second factor, the reader's role (Secretary of State
-# group), then the page's own reads, then the navbar's question (is the account a candidate's?).
-PAGE_QUERIES = 3 + 3 + 1 + 1  # 3: the session renewed (savepoint, update, release)
+# group) and offices (the menu's "Your office"), then the page's own reads, then the navbar's question
+# (is the account a candidate's?).
+PAGE_QUERIES = 3 + 3 + 1 + 1 + 1  # 3: the session renewed (savepoint, update, release)
 LIST_QUERIES = PAGE_QUERIES + 1  # elections with contest counts
 # election, contests (+ election, home county, superintendent jurisdiction), counties, candidates with totals, rules,
-# closed days, certifications
-DETAIL_QUERIES = PAGE_QUERIES + 7
+# closed days, certifications, the statewide certification the reader may record again
+DETAIL_QUERIES = PAGE_QUERIES + 8
 # contest (+ election, home county, superintendent jurisdiction), counties, candidates with totals, rules,
-# closed days, certifications for the clock, certifications shown, votes by county and type, the reader's
-# superintendent's offices (do they receive its requests?)
-CONTEST_QUERIES = PAGE_QUERIES + 9
+# closed days, certifications for the clock, certifications shown, votes by county and type, the candidates'
+# requests (whose request may be recorded), the accounts linked to them
+CONTEST_QUERIES = PAGE_QUERIES + 10
 
 
 def text_of(response) -> str:
@@ -47,14 +50,14 @@ def text_of(response) -> str:
 
 
 def contest_url(contest: Contest) -> str:
-    return reverse("elections:contest", args=[contest.election.slug, contest.pk])
+    return reverse("recounts:contest", args=[contest.election.slug, contest.pk])
 
 
 def detail_url(contest: Contest) -> str:
-    return reverse("elections:detail", args=[contest.election.slug])
+    return reverse("recounts:election", args=[contest.election.slug])
 
 
-# elections:list
+# recounts:elections
 
 
 def test_list_shows_elections_newest_first_with_contest_counts(clerk_client, atlanta_runoff):
@@ -64,7 +67,7 @@ def test_list_shows_elections_newest_first_with_contest_counts(clerk_client, atl
     Contest.objects.create(election=older, office="Mayor", level=Level.MUNICIPAL)
     Contest.objects.create(election=older, office="Council President", level=Level.MUNICIPAL)
 
-    response = clerk_client.get(reverse("elections:list"))
+    response = clerk_client.get(reverse("recounts:elections"))
 
     assert response.status_code == 200
     assert [(e.name, e.contest_count) for e in response.context["elections"]] == [
@@ -78,10 +81,10 @@ def test_list_query_count_is_fixed(clerk_client, django_assert_num_queries):
     for index in range(5):
         build_spread_race(slug=f"race-{index}", county_count=index + 1)
     with django_assert_num_queries(LIST_QUERIES):
-        assert clerk_client.get(reverse("elections:list")).status_code == 200
+        assert clerk_client.get(reverse("recounts:elections")).status_code == 200
 
 
-# elections:detail
+# recounts:election
 
 
 def test_detail_shows_each_contest_standing(clerk_client, atlanta_runoff):
@@ -136,10 +139,10 @@ def test_detail_query_count_is_fixed(clerk_client, django_assert_num_queries, co
 
 
 def test_detail_unknown_slug_is_404(clerk_client):
-    assert clerk_client.get(reverse("elections:detail", args=["no-such-election"])).status_code == 404
+    assert clerk_client.get(reverse("recounts:election", args=["no-such-election"])).status_code == 404
 
 
-# elections:contest
+# recounts:contest
 
 
 def test_contest_shows_margin_eligibility_deadline_and_route(clerk_client, atlanta_runoff):
@@ -245,12 +248,12 @@ def test_contest_query_count_is_fixed(clerk_client, django_assert_num_queries, c
 
 def test_contest_of_another_election_is_404(clerk_client, atlanta_runoff):
     other = build_spread_race(slug="other", county_count=1)
-    url = reverse("elections:contest", args=[other.election.slug, atlanta_runoff.pk])
+    url = reverse("recounts:contest", args=[other.election.slug, atlanta_runoff.pk])
     assert clerk_client.get(url).status_code == 404
 
 
 def test_contest_unknown_pk_is_404(clerk_client, atlanta_runoff):
-    url = reverse("elections:contest", args=[atlanta_runoff.election.slug, atlanta_runoff.pk + 1000])
+    url = reverse("recounts:contest", args=[atlanta_runoff.election.slug, atlanta_runoff.pk + 1000])
     assert clerk_client.get(url).status_code == 404
 
 
@@ -259,7 +262,7 @@ def test_contest_unknown_pk_is_404(clerk_client, atlanta_runoff):
 
 @pytest.fixture
 def page_urls(atlanta_runoff) -> list[str]:
-    return [reverse("elections:list"), detail_url(atlanta_runoff), contest_url(atlanta_runoff)]
+    return [reverse("recounts:elections"), detail_url(atlanta_runoff), contest_url(atlanta_runoff)]
 
 
 def test_anonymous_is_sent_to_login(client, page_urls):
@@ -289,10 +292,10 @@ def test_login_page_renders_with_crispy_form(client, db):
 
 
 def test_logout_is_a_post_form_in_the_navbar(clerk_client):
-    html = clerk_client.get(reverse("elections:list")).content.decode()
+    html = clerk_client.get(reverse("recounts:elections")).content.decode()
     assert '<form method="post" action="/logout/"' in html
     assert clerk_client.post(reverse("logout")).status_code == 302
-    assert clerk_client.get(reverse("elections:list")).status_code == 302
+    assert clerk_client.get(reverse("recounts:elections")).status_code == 302
 
 
 # Who sees what: Secretary of State staff everything, a superintendent's staff their counties'
@@ -322,13 +325,13 @@ def cobb_race(db) -> Contest:
 def test_no_role_user_sees_no_election_or_contest(client, atlanta_runoff):
     client.force_login(make_user(username="nobody"))
 
-    assert client.get(reverse("elections:list")).status_code == 403
+    assert client.get(reverse("recounts:elections")).status_code == 403
     assert client.get(detail_url(atlanta_runoff)).status_code == 404
     assert client.get(contest_url(atlanta_runoff)).status_code == 404
 
 
 def test_superintendent_sees_only_the_contests_voted_in_their_county(fulton_client, atlanta_runoff, cobb_race):
-    response = fulton_client.get(reverse("elections:list"))
+    response = fulton_client.get(reverse("recounts:elections"))
 
     assert [(e.name, e.contest_count) for e in response.context["elections"]] == [("Atlanta Mayoral Runoff 2017", 1)]
     assert fulton_client.get(contest_url(atlanta_runoff)).status_code == 200
@@ -345,12 +348,17 @@ def test_superintendent_sees_only_their_contests_of_an_election(fulton_client, a
     assert [standing.contest.office for standing, _ in response.context["contests"]] == ["Mayor"]
 
 
-def test_contest_page_offers_staff_the_invitations_and_the_paper_entry(fulton_client, atlanta_runoff):
+def test_contest_page_offers_the_paper_entry_to_staff_and_linking_to_the_superintendent(
+    client, fulton_client, atlanta_runoff
+):
     html = fulton_client.get(contest_url(atlanta_runoff)).content.decode()
-
     norwood = atlanta_runoff.candidates.get(name="Mary Norwood")
-    assert f'action="/candidates/{norwood.pk}/invite/"' in html
+    assert f'action="/candidates/{norwood.pk}/link/"' not in html  # a clerk does not link accounts
     assert f'href="/requests/record/?contest={atlanta_runoff.pk}"' in html
+
+    client.force_login(make_superintendent_staff(username="fulton-sup", county_name="Fulton", superintendent=True))
+    html = client.get(contest_url(atlanta_runoff)).content.decode()
+    assert f'action="/candidates/{norwood.pk}/link/"' in html
 
 
 def test_candidate_is_sent_to_their_own_page_and_sees_only_their_contest(client, atlanta_runoff, cobb_race):
@@ -358,11 +366,11 @@ def test_candidate_is_sent_to_their_own_page_and_sees_only_their_contest(client,
     atlanta_runoff.candidates.get(name="Mary Norwood").accounts.add(user)
     client.force_login(user)
 
-    response = client.get(reverse("elections:list"))
+    response = client.get(reverse("recounts:elections"))
 
     assert (response.status_code, response.url) == (302, reverse("recounts:mine"))
     html = client.get(contest_url(atlanta_runoff)).content.decode()
-    assert "/invite/" not in html
+    assert "/link/" not in html
     assert "/requests/record/" not in html
     assert client.get(contest_url(cobb_race)).status_code == 404
     assert client.get(detail_url(cobb_race)).status_code == 404

@@ -6,6 +6,7 @@ import datetime
 import pytest
 from django.test import Client
 
+from accounts.enums import StaffRole
 from elections.enums import ElectionKind, Level, VoteType
 from elections.models import Candidate, Contest
 from elections.services import certification_record
@@ -152,7 +153,9 @@ def fulton_superintendent_client(fulton_superintendent) -> Client:
 
 @pytest.fixture
 def dekalb_superintendent(db):
-    return make_superintendent_staff(username="dekalb-superintendent", county_name="DeKalb", superintendent=True)
+    return make_superintendent_staff(
+        username="dekalb-superintendent", county_name="DeKalb", role=StaffRole.SUPERINTENDENT
+    )
 
 
 @pytest.fixture

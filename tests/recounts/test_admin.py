@@ -1,4 +1,4 @@
-"""Inviting a candidate from the admin: the Secretary of State's staff send the one-time link."""
+"""The recount desk in the admin: linking a candidate's account, the cases' actions, second factors and accounts."""
 
 import pytest
 import time_machine
@@ -9,9 +9,9 @@ from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from recounts.counting import recount_direct
 from recounts.enums import NoticeKind, RequestStatus
 from recounts.models import Notice
+from recounts.services.decisions import recount_direct
 from tests.factories import (
     at,
     build_atlanta_runoff,
@@ -28,56 +28,70 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def norwood():
-    return build_atlanta_runoff().candidates.get(name="Mary Norwood")
+def baker(state_race):
+    """A candidate in a contest whose requests go to the Secretary of State."""
+    return state_race.candidates.get(name="Ben Baker")
 
 
-def invite_url(candidate) -> str:
-    return reverse("admin:elections_candidate_invite", args=[candidate.pk])
+def link_url(candidate) -> str:
+    return reverse("admin:elections_candidate_link", args=[candidate.pk])
 
 
-def test_the_change_page_offers_the_invitation(client, norwood):
+def test_the_change_page_offers_linking_only_on_the_secretary_of_state_s_route(client, baker):
+    norwood = build_atlanta_runoff().candidates.get(name="Mary Norwood")  # the superintendents' route
     client.force_login(make_secretary_of_state_staff(is_staff=True))
-    html = client.get(reverse("admin:elections_candidate_change", args=[norwood.pk])).content.decode()
-    assert f'href="{invite_url(norwood)}">Invite to an account</a>' in html
+
+    offered = client.get(reverse("admin:elections_candidate_change", args=[baker.pk])).content.decode()
+    not_offered = client.get(reverse("admin:elections_candidate_change", args=[norwood.pk])).content.decode()
+
+    assert f'href="{link_url(baker)}">Link an account</a>' in offered
+    assert link_url(norwood) not in not_offered
+    assert client.get(link_url(norwood)).status_code == 403
 
 
-def test_secretary_of_state_staff_invite_from_the_admin(
-    client, norwood, mailoutbox, django_capture_on_commit_callbacks
+def test_secretary_of_state_staff_link_at_the_address_of_record_from_the_admin(
+    client, baker, mailoutbox, django_capture_on_commit_callbacks
 ):
     sos = make_secretary_of_state_staff(is_staff=True)
     client.force_login(sos)
-    assert client.get(invite_url(norwood)).status_code == 200
+    assert client.get(link_url(baker)).status_code == 200
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(invite_url(norwood), {"email": "mary@example.test"})
+        response = client.post(link_url(baker), {"email": "Ben@Example.test"})
 
     assert response.status_code == 302
-    assert response.url == reverse("admin:elections_candidate_change", args=[norwood.pk])
-    assert [user.username for user in norwood.accounts.all()] == ["mary@example.test"]
+    assert response.url == reverse("admin:elections_candidate_change", args=[baker.pk])
+    baker.refresh_from_db()
+    assert (baker.email, [user.username for user in baker.accounts.all()]) == (
+        "ben@example.test",
+        ["ben@example.test"],
+    )
     (message,) = mailoutbox
-    assert message.to == ["mary@example.test"]
+    assert message.to == ["ben@example.test"]
     assert "http://testserver/accounts/set-password/" in message.body
-    record = norwood.history.first()
-    assert (record.history_user, record.history_change_reason) == (sos, "Account mary@example.test invited and linked")
+    record = baker.history.first()
+    assert (record.history_user, record.history_change_reason) == (
+        sos,
+        "Address of record entered; account ben@example.test linked by sos",
+    )
 
 
-def test_a_refused_invitation_says_why_on_the_form(client, norwood):
+def test_a_refused_link_says_why_on_the_form(client, baker):
     client.force_login(make_secretary_of_state_staff(is_staff=True))
     make_superintendent_staff(username="clerk", county_name="Fulton")
 
-    response = client.post(invite_url(norwood), {"email": "clerk@example.test"})
+    response = client.post(link_url(baker), {"email": "clerk@example.test"})
 
     assert response.status_code == 200
     assert response.context["form"].errors == {
         "email": ["clerk@example.test belongs to a staff account; a candidate needs an account of their own."]
     }
-    assert not norwood.accounts.exists()
+    assert not baker.accounts.exists()
 
 
-def test_the_invitation_page_needs_the_admin(client, norwood):
+def test_the_link_page_needs_the_admin(client, baker):
     client.force_login(make_superintendent_staff(username="clerk", county_name="Fulton"))  # not an admin user
-    response = client.get(invite_url(norwood))
+    response = client.get(link_url(baker))
     assert (response.status_code, response.url.startswith("/admin/login/")) == (302, True)
 
 
@@ -193,7 +207,7 @@ def test_an_administrator_resets_an_accounts_two_factor_sign_in_in_one_step(
     assert "If this was not you, tell your office" in mail.body
     client = Client()
     client.post(reverse("login"), {"username": "fulton", "password": "staff-password-1"})
-    assert client.get(reverse("recounts:start")).url.startswith(reverse("recounts:two_factor_setup"))
+    assert client.get(reverse("recounts:start")).url.startswith(reverse("accounts:two_factor_setup"))
 
 
 def test_the_device_pages_delete_nothing(admin_client):

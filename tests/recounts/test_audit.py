@@ -19,7 +19,7 @@ from elections.services import certification_record
 from recounts import audit
 from recounts.models import AuditLink, CountyRecount, Notice, RecountRequest
 from recounts.notices import notice_send
-from recounts.services import Signature, request_file
+from recounts.services.requests import Signature, request_file
 from tests.factories import EASTERN, build_atlanta_runoff, county, make_candidate_account, make_user
 
 pytestmark = pytest.mark.django_db

@@ -9,12 +9,13 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from pypdf import PdfReader
 
+from accounts.models import StaffMembership
 from elections.enums import VoteType
-from elections.models import Candidate, StaffMembership
+from elections.models import Candidate
 from recounts.documents import request_receipt_pdf
 from recounts.enums import RequestChannel, Signatory
 from recounts.models import RecountRequest
-from recounts.services import Signature, letter_check, request_file, request_record_received
+from recounts.services.requests import Signature, letter_check, request_file, request_record_received
 from tests.factories import EASTERN, build_atlanta_runoff, county, make_pdf_bytes, make_user
 
 pytestmark = pytest.mark.django_db

@@ -11,15 +11,17 @@ from django.http import HttpRequest
 from django.test import Client
 from django.urls import reverse
 
+from accounts.enums import StaffRole
+from accounts.roles import SECRETARY_OF_STATE_GROUP
 from elections.enums import DeclaredStatus, Level
-from elections.models import SECRETARY_OF_STATE_GROUP, Candidate, Certification, Contest, ImportBatch
+from elections.models import Candidate, Certification, Contest, ImportBatch
 from recounts.management.commands.load_demo import DEMO_PASSWORD
 from recounts.queries import contest_standing
 from tests.factories import EASTERN
 
 pytestmark = pytest.mark.django_db
 
-LOGINS = ["admin", "sos", "fulton", "dekalb", "bottoms", "norwood"]
+LOGINS = ["admin", "sos", "fulton", "dekalb", "dekalb-clerk", "fulton-designee", "bottoms", "norwood"]
 
 
 def load_demo(*args: str) -> str:
@@ -30,7 +32,7 @@ def load_demo(*args: str) -> str:
 
 def printed_rows(output: str) -> list[tuple[str, str, str]]:
     """(username, password, second factor) of each line of the printed table."""
-    rows = re.findall(r"^  .+?  (\w+)\s+(\S+)\s{2,}(.+)$", output, flags=re.MULTILINE)
+    rows = re.findall(r"^  .+?  ([\w-]+)\s+(\S+)\s{2,}(.+)$", output, flags=re.MULTILINE)
     return [row for row in rows if row[0] in LOGINS]
 
 
@@ -83,8 +85,16 @@ def test_demo_users_have_their_roles():
     assert (users["sos"].is_staff, users["sos"].is_superuser) == (True, False)
     assert [group.name for group in users["sos"].groups.all()] == [SECRETARY_OF_STATE_GROUP]
     assert users["sos"].has_perm("elections.add_certification")
-    assert [(m.jurisdiction.name, m.title) for m in users["fulton"].memberships.all()] == [("Fulton", "Superintendent")]
-    assert [(m.jurisdiction.name, m.title) for m in users["dekalb"].memberships.all()] == [("DeKalb", "Superintendent")]
+    offices = {
+        name: [(m.jurisdiction.name, m.role) for m in users[name].memberships.all()]
+        for name in ("fulton", "dekalb", "dekalb-clerk", "fulton-designee")
+    }
+    assert offices == {
+        "fulton": [("Fulton", StaffRole.SUPERINTENDENT)],
+        "dekalb": [("DeKalb", StaffRole.SUPERINTENDENT)],
+        "dekalb-clerk": [("DeKalb", StaffRole.CLERK)],
+        "fulton-designee": [("Fulton", StaffRole.DESIGNEE)],
+    }
     # In the article's race and in its rehearsal copy.
     assert [c.name for c in users["bottoms"].candidacies.all()] == ["Keisha Lance Bottoms"] * 2
     assert [c.name for c in users["norwood"].candidacies.all()] == ["Mary Norwood"] * 2
@@ -104,7 +114,9 @@ def test_running_twice_creates_nothing_and_prints_the_same_logins():
 def test_staff_logins_get_recovery_codes_that_sign_them_in_once():
     output = load_demo()
     codes = recovery_codes(output)
-    assert sorted(codes) == ["admin", "dekalb", "fulton", "sos"], "candidates sign in with the password"
+    assert sorted(codes) == ["admin", "dekalb", "dekalb-clerk", "fulton", "fulton-designee", "sos"], (
+        "candidates sign in with the password"
+    )
     assert all(
         len(shown) == 3 and all(re.fullmatch(r"[a-z2-7]{4}-[a-z2-7]{4}", code) for code in shown)
         for shown in codes.values()
@@ -113,9 +125,9 @@ def test_staff_logins_get_recovery_codes_that_sign_them_in_once():
 
     client = Client()
     client.post(reverse("login"), {"username": "fulton", "password": DEMO_PASSWORD})
-    assert client.get(reverse("recounts:start")).url.startswith(reverse("recounts:two_factor_verify"))
-    client.post(reverse("recounts:two_factor_verify"), {"code": codes["fulton"][0]})
-    assert client.get(reverse("recounts:start")).url == reverse("elections:list")
+    assert client.get(reverse("recounts:start")).url.startswith(reverse("accounts:two_factor_verify"))
+    client.post(reverse("accounts:two_factor_verify"), {"code": codes["fulton"][0]})
+    assert client.get(reverse("recounts:start")).url == reverse("recounts:elections")
 
     shown = recovery_codes(load_demo())["fulton"]
     assert (shown[:2], len(shown), codes["fulton"][0] in shown) == (codes["fulton"][1:], 3, False), "unused ones"
@@ -146,7 +158,7 @@ def test_contest_page_after_the_demo(client):
     client.login(request=HttpRequest(), username="norwood", password=DEMO_PASSWORD)
     contest = Contest.objects.get(election__slug="atlanta-mayor-runoff-2017")
 
-    response = client.get(reverse("elections:contest", args=["atlanta-mayor-runoff-2017", contest.pk]))
+    response = client.get(reverse("recounts:contest", args=["atlanta-mayor-runoff-2017", contest.pk]))
 
     assert response.status_code == 200
     text = text_of(response)

@@ -10,14 +10,24 @@ from django.contrib.auth.models import Group
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 
+from accounts.models import StaffMembership
+from accounts.roles import SECRETARY_OF_STATE_GROUP
 from elections.enums import Level, VoteType
-from elections.models import SECRETARY_OF_STATE_GROUP, Candidate, StaffMembership
+from elections.models import Candidate
 from elections.services import certification_record
 from recounts.enums import NoticeKind, NoticeStatus
 from recounts.models import Notice, RecountRequest
 from recounts.notices import notice_send
-from recounts.services import Signature, request_file, request_withdraw
-from tests.factories import EASTERN, build_atlanta_runoff, build_race, county, georgia_counties, make_user
+from recounts.services.requests import Signature, request_file
+from tests.factories import (
+    EASTERN,
+    build_atlanta_runoff,
+    build_race,
+    county,
+    georgia_counties,
+    make_user,
+    withdraw_in_writing,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -209,7 +219,7 @@ def test_withdrawal_notifies_the_authorities_staff_and_the_candidate(
     mailoutbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        request_withdraw(request=request, by=norwood.accounts.get(), reason="Conceded the race.")
+        withdraw_in_writing(request=request, by=norwood.accounts.get(), reason="Conceded the race.")
 
     withdrawn = "Recount request 2017-ATL-MAYOR-001 withdrawn"
     assert notices()[3:] == [

@@ -9,9 +9,9 @@ from pypdf import PdfReader
 from elections.enums import DeclaredStatus, Level, VoteType
 from elections.models import Candidate
 from elections.services import candidate_declare, certification_record, contest_outcome_from_votes
-from recounts.counting import declarations_record, recertification_note
 from recounts.documents import count_notice_pdf, recertification_pdf, recount_directive_pdf, recount_order_pdf
 from recounts.enums import RequestStatus
+from recounts.services.outcomes import declarations_record, named_declarations, recertification_note
 from tests.factories import (
     ATLANTA_CERTIFIED_AT,
     EASTERN,
@@ -291,8 +291,8 @@ def recount_atlanta(case, fulton_part, superintendent, clock, *, bottoms_fulton:
         )
     case.status = RequestStatus.RECERTIFIED if changed else RequestStatus.CONFIRMED
     case.finished_at = RECERTIFIED_AT
-    # As case_finish keeps it (the results themselves are not corrected here: the outcome stands).
-    outcome = contest_outcome_from_votes(case.contest)
+    # As the case's close keeps it (the results themselves are not corrected here: the outcome stands).
+    outcome = named_declarations(case.contest, contest_outcome_from_votes(case.contest))
     case.finish_declarations = declarations_record(case.contest, outcome, outcome)
     case.save()
 

@@ -7,25 +7,27 @@ service a test drives by hand runs at that instant unless the test moves the clo
 """
 
 import datetime
+import re
+from html import unescape
 
 import pytest
 from django.urls import reverse
 
+from accounts.enums import StaffRole
 from elections.enums import DeclaredStatus, ElectionKind, Level, VoteType
+from elections.models import Certification
 from elections.services import candidate_declare, certification_record
-from recounts.counting import (
+from recounts.enums import CountyRecountStatus, DenialReason, DiscrepancyReason, NoticeKind, RequestStatus, TallyLine
+from recounts.models import CountyRecount, Notice, PartyChair, RecountRequest, RecountTally, ScannerTest
+from recounts.services.decisions import county_count_schedule, recount_direct, recount_order
+from recounts.services.requests import Signature, request_file
+from recounts.services.worksheets import (
     TallyEntry,
-    county_count_schedule,
-    recount_direct,
-    recount_order,
     scanner_test_record,
     worksheet_save,
     worksheet_sign_off,
     worksheet_submit,
 )
-from recounts.enums import CountyRecountStatus, DenialReason, DiscrepancyReason, NoticeKind, RequestStatus, TallyLine
-from recounts.models import CountyRecount, Notice, PartyChair, RecountRequest, RecountTally, ScannerTest
-from recounts.services import Signature, request_file
 from tests.factories import (
     ATLANTA_CERTIFIED_AT,
     EASTERN,
@@ -34,6 +36,7 @@ from tests.factories import (
     georgia_counties,
     make_candidate_account,
     make_superintendent_staff,
+    record_outcome,
 )
 from tests.recounts.conftest import DAY_AFTER_CERTIFICATION, DEADLINE, logged_in
 from tests.recounts.test_views import anonymous_is_sent_to_login, messages_of, text_of
@@ -80,6 +83,15 @@ def url(name: str, obj, *more) -> str:
     return reverse(f"recounts:{name}", args=[obj.pk, *more])
 
 
+def not_now(response) -> list[str]:
+    """The reasons the worksheet lists to a member of the county's office under "What you cannot do here now"."""
+    html = response.content.decode()
+    if 'id="not-now"' not in html:
+        return []
+    section = html.split('id="not-now"', 1)[1].split("</section>", 1)[0]
+    return [unescape(reason) for reason in re.findall(r"<li>(.*?)</li>", section)]
+
+
 @pytest.fixture
 def filed(norwood, norwood_user) -> RecountRequest:
     return file(norwood)
@@ -91,17 +103,9 @@ def fulton_part(filed, fulton_superintendent) -> CountyRecount:
 
 
 def counted(county_recount: CountyRecount, by, figures: dict[str, int] | None = None) -> CountyRecount:
-    """One passing scanner, every line entered (as certified unless `figures` says), the tapes, submitted
-    (the place and time of the count set first when the Secretary of State directed it)."""
+    """The county's staff member `by` tests one passing scanner, enters every line (as certified unless
+    `figures` says) and the tapes, and submits."""
     county_recount.refresh_from_db()
-    if not county_recount.count_place:
-        county_count_schedule(
-            county_recount=county_recount,
-            by=by,
-            count_place="Elections office",
-            count_starts_at=county_recount.request.window_starts_at,
-        )
-        county_recount.refresh_from_db()
     scanner_test_record(
         county_recount=county_recount, by=by, version=county_recount.version, scanner="ICP-001",
         machine_marked=75, hand_marked=25, precincts=3, hand_count=100, machine_count=100,
@@ -122,15 +126,14 @@ def counted(county_recount: CountyRecount, by, figures: dict[str, int] | None = 
 
 
 def signed_off(county_recount: CountyRecount, by) -> CountyRecount:
+    """Signed off by `by` (the superintendent or a designee, who did not count), under their name on record."""
     county_recount.refresh_from_db()
-    return worksheet_sign_off(
-        county_recount=county_recount,
-        by=by,
-        version=county_recount.version,
-        official_name="Fay Fulton",
-        official_title="Superintendent",
-        attested=True,
-    )
+    return worksheet_sign_off(county_recount=county_recount, by=by, version=county_recount.version, attested=True)
+
+
+def clerk_of(county_name: str):
+    """A clerk of the county's superintendent's office, who enters the figures and submits them."""
+    return make_superintendent_staff(username=f"{county_name.lower()}-clerk", county_name=county_name)
 
 
 # recounts:request, for the authority: decide
@@ -150,8 +153,12 @@ def test_the_superintendent_is_offered_the_order_and_the_denial(filed, fulton_su
     response = fulton_superintendent_client.get(url("request", filed))
 
     assert response.status_code == 200
-    ((place, _, superintendent),) = response.context["order_forms"]
-    assert (str(place), superintendent) == ("Fulton County", True)
+    ((place, _),) = response.context["order_forms"]
+    assert (str(place), response.context["order_refusals"], response.context["deny_refusal"]) == (
+        "Fulton County",
+        [],
+        "",
+    )
     text = text_of(response)
     assert "Order the recount in Fulton County Place of the count" in text
     assert "DeKalb County Place" not in text
@@ -162,18 +169,35 @@ def test_the_superintendent_is_offered_the_order_and_the_denial(filed, fulton_su
 
 
 def test_staff_who_are_not_the_superintendent_may_neither_deny_nor_order(filed, fulton_client):
-    """The page offers what the services allow: deciding is the superintendent's (counting.request_deny)."""
+    """The page offers what the rules allow (recounts.permissions): deciding is the superintendent's."""
     response = fulton_client.get(url("request", filed))
 
     text = text_of(response)
     assert "Only the superintendent of Fulton County can order the recount there." in text
     assert "Deny the request" not in text
+    assert (
+        "Only the authority the request is addressed to (its superintendent, or the Secretary of State's staff on "
+        "its route) can decide it."
+    ) in text
 
 
 def test_the_candidate_and_the_secretary_of_state_are_not_offered_the_decision(filed, norwood_client, sos_client):
-    for client in (norwood_client, sos_client):
-        response = client.get(url("request", filed))
-        assert (response.context["order_forms"], response.context["deny_form"]) == ([], None)
+    (fulton,) = georgia_counties("Fulton")
+    candidate_page, sos_page = (client.get(url("request", filed)) for client in (norwood_client, sos_client))
+
+    for response in (candidate_page, sos_page):
+        assert (
+            response.context["order_forms"],
+            response.context["order_refusals"],
+            response.context["direct_form"],
+            response.context["deny_form"],
+        ) == ([], [], None, None)
+        html = response.content.decode()
+        for target in (url("order", filed, fulton.pk), url("direct", filed), url("deny", filed)):
+            assert f'action="{target}"' not in html
+    # The Secretary of State's staff follow every case, but this one is not theirs to decide: no Decide section.
+    for response in (candidate_page, sos_page):
+        assert response.context["deny_refusal"] == ""
         assert 'id="decide"' not in response.content.decode()
 
 
@@ -224,7 +248,7 @@ def test_a_late_request_is_granted_only_with_the_ruling_the_page_asks_for(norwoo
     clock.move_to(DEADLINE + datetime.timedelta(hours=16), tick=False)
     late = file(norwood)
     (fulton,) = georgia_counties("Fulton")
-    client = logged_in(make_superintendent_staff(username="fay", county_name="Fulton", superintendent=True))
+    client = logged_in(make_superintendent_staff(username="fay", county_name="Fulton", role=StaffRole.SUPERINTENDENT))
 
     page = client.get(url("request", late))
     refused = client.post(url("order", late, fulton.pk), order_data(fulton.pk, finish_by=""))
@@ -241,14 +265,19 @@ def test_a_late_request_is_granted_only_with_the_ruling_the_page_asks_for(norwoo
     assert (late.status, late.ruling) == (RequestStatus.ORDERED, "Received by fax at 4:55 p.m.")
 
 
-def test_order_by_staff_who_are_not_the_superintendent_shows_why_and_orders_nothing(filed, fulton_client):
+def test_order_by_staff_who_are_not_the_superintendent_is_forbidden_and_orders_nothing(filed, fulton_client):
+    """Ordering is the superintendent's: their staff are refused outright; the page tells them why."""
     (fulton,) = georgia_counties("Fulton")
 
     response = fulton_client.post(url("order", filed, fulton.pk), order_data(fulton.pk))
+    page = fulton_client.get(url("request", filed))
 
-    assert response.status_code == 200
-    assert messages_of(response) == ["Only the superintendent of Fulton County can order the recount there."]
+    assert response.status_code == 403
     assert not CountyRecount.objects.exists()
+    assert (page.context["order_forms"], page.context["order_refusals"]) == (
+        [],
+        [(fulton, "Only the superintendent of Fulton County can order the recount there.")],
+    )
 
 
 def test_order_with_bad_times_shows_the_errors_and_orders_nothing(filed, fulton_superintendent_client):
@@ -258,7 +287,7 @@ def test_order_with_bad_times_shows_the_errors_and_orders_nothing(filed, fulton_
         url("order", filed, fulton.pk), order_data(fulton.pk, count_place="", finish_by="2017-12-12T13:00")
     )
 
-    ((_, form, _),) = response.context["order_forms"]
+    ((_, form),) = response.context["order_forms"]
     assert form.errors == {
         "count_place": ["This field is required."],
         "finish_by": ["The recount must finish after the count starts."],
@@ -271,7 +300,7 @@ def test_order_in_another_superintendent_s_county_is_refused(filed, fulton_super
 
     response = fulton_superintendent_client.post(url("order", filed, dekalb.pk), order_data(dekalb.pk))
 
-    assert messages_of(response) == ["Only the superintendent of DeKalb County can order the recount there."]
+    assert response.status_code == 403
     assert not CountyRecount.objects.exists()
 
 
@@ -348,10 +377,13 @@ def test_deny_outsiders_anonymous_and_wrong_method(filed, norwood_client, sos_cl
 # recounts:direct (the Secretary of State's route)
 
 
-def statewide_case(county_names=("Fulton", "Cobb", "Gwinnett"), *, slug: str = "psc-runoff") -> RecountRequest:
+def statewide_case(
+    county_names=("Fulton", "Cobb", "Gwinnett"), *, slug: str = "psc-runoff", by_type: bool = True
+) -> RecountRequest:
     """A Public Service Commission runoff voted in `county_names`, certified statewide; Ben Baker, 1 % behind,
-    has filed."""
+    has filed. Each county's returns by vote type, or (`by_type` false) one line per candidate."""
     counties = georgia_counties(*county_names)
+    ada, ben = ({ED: 1_000, ABS: 20}, {ED: 995, ABS: 15}) if by_type else ({UNSPEC: 1_020}, {UNSPEC: 1_010})
     contest = build_race(
         slug=slug,
         name=f"Runoff {slug}",
@@ -359,7 +391,7 @@ def statewide_case(county_names=("Fulton", "Cobb", "Gwinnett"), *, slug: str = "
         district="District 5",
         level=Level.STATE,
         counties=counties,
-        votes={"Ada Able": [{ED: 1_000, ABS: 20}] * len(counties), "Ben Baker": [{ED: 995, ABS: 15}] * len(counties)},
+        votes={"Ada Able": [ada] * len(counties), "Ben Baker": [ben] * len(counties)},
         kind=ElectionKind.RUNOFF,
     )
     certification_record(election=contest.election, jurisdiction=None, certified_at=ATLANTA_CERTIFIED_AT, by=None)
@@ -427,82 +459,251 @@ def test_direct_outsiders_anonymous_and_wrong_method(sos_client, cobb_client):
 
 
 def test_on_the_superintendent_s_route_the_secretary_of_state_cannot_direct(filed, sos_client):
-    assert sos_client.post(url("direct", filed), DIRECTIVE).status_code == 403
+    response = sos_client.post(url("direct", filed), DIRECTIVE, follow=True)
+
+    assert response.redirect_chain == [(url("request", filed), 302)]
+    assert messages_of(response) == ["On the superintendent's route each superintendent orders the recount."]
+    filed.refresh_from_db()
+    assert (filed.status, CountyRecount.objects.exists()) == (RequestStatus.FILED, False)
 
 
-# recounts:finish
+# recounts:recertify (each county's outcome, once the case is counted) and recounts:finish (the Secretary of State's
+# route)
 
 
 @pytest.fixture
-def both_counted(filed, fulton_part, fulton_superintendent, dekalb_superintendent):
-    """Atlanta's case with both counties signed off: Fulton finds Bottoms −6 and Norwood +5."""
-    counted(fulton_part, fulton_superintendent, {"Keisha Lance Bottoms": 42_881, "Mary Norwood": 40_673})
+def both_counted(filed, fulton_part, fulton_user, fulton_superintendent, dekalb_superintendent):
+    """Atlanta's case with both counties counted by a clerk and signed off by their superintendent: Fulton finds
+    Bottoms −6 and Norwood +5."""
+    counted(fulton_part, fulton_user, {"Keisha Lance Bottoms": 42_881, "Mary Norwood": 40_673})
     signed_off(fulton_part, fulton_superintendent)
     dekalb_part = order(filed, dekalb_superintendent, "DeKalb")
-    counted(dekalb_part, dekalb_superintendent)
+    counted(dekalb_part, clerk_of("DeKalb"))
     signed_off(dekalb_part, dekalb_superintendent)
     filed.refresh_from_db()
     assert filed.status == RequestStatus.COUNTED
     return filed
 
 
-def test_finishing_a_counted_case_recertifies_the_corrected_returns(
-    both_counted, fulton_superintendent, fulton_superintendent_client
+def attested(county_recount: CountyRecount) -> dict[str, object]:
+    """The sign-off or the outcome form as the worksheet page posts it: the version read, the box ticked."""
+    county_recount.refresh_from_db()
+    return {"version": county_recount.version, "attestation": "on"}
+
+
+def test_each_superintendent_records_the_county_s_outcome_and_the_last_closes_the_case(
+    both_counted,
+    fulton_part,
+    fulton_superintendent,
+    fulton_superintendent_client,
+    dekalb_superintendent,
+    dekalb_superintendent_client,
 ):
-    page = fulton_superintendent_client.get(url("request", both_counted))
-    response = fulton_superintendent_client.post(url("finish", both_counted), follow=True)
+    dekalb_part = both_counted.county_recounts.get(county__name="DeKalb")
 
-    assert "Finish the case Every county is signed off." in text_of(page)
-    assert response.redirect_chain == [(url("request", both_counted), 302)]
-    assert messages_of(response) == ["The returns are corrected and recertified; the outcome is unchanged."]
-    both_counted.refresh_from_db()
-    assert both_counted.status == RequestStatus.RECERTIFIED
-    record = both_counted.history.first()
-    assert (record.history_change_reason, record.history_user) == (
-        "Returns corrected and recertified",
-        fulton_superintendent,
+    page = fulton_superintendent_client.get(url("worksheet", fulton_part))
+    fulton_recorded = fulton_superintendent_client.post(
+        url("recertify", fulton_part), attested(fulton_part), follow=True
     )
-    text = text_of(response)
-    assert "Recertification (PDF)" in text
-    assert 'id="finish"' not in response.content.decode()
+    both_counted.refresh_from_db()
+    status_between = both_counted.status
+    dekalb_recorded = dekalb_superintendent_client.post(
+        url("recertify", dekalb_part), attested(dekalb_part), follow=True
+    )
+
+    assert (
+        "Record Fulton County's outcome The recount differs from the certified returns in Fulton County: its "
+        "returns are corrected to the recounted figures and recertified (the next certification version, in your "
+        "name)."
+    ) in text_of(page)
+    assert f'action="{url("recertify", fulton_part)}"' in page.content.decode()
+    assert fulton_recorded.redirect_chain == [(url("worksheet", fulton_part), 302)]
+    assert messages_of(fulton_recorded) == ["Fulton County's returns are corrected and recertified."]
+    assert status_between == RequestStatus.COUNTED  # DeKalb has not recorded its outcome
+    assert dekalb_recorded.redirect_chain == [(url("worksheet", dekalb_part), 302)]
+    assert messages_of(dekalb_recorded) == [
+        "The recount confirmed DeKalb County's returns.",
+        "The returns are corrected and recertified; the outcome is unchanged.",
+    ]
+    fulton_part.refresh_from_db()
+    dekalb_part.refresh_from_db()
+    assert [
+        (part.status, part.history.first().history_change_reason, part.history.first().history_user)
+        for part in (fulton_part, dekalb_part)
+    ] == [
+        (CountyRecountStatus.RECERTIFIED, "Returns corrected and recertified (version 2)", fulton_superintendent),
+        (CountyRecountStatus.CONFIRMED, "The recount confirmed the returns", dekalb_superintendent),
+    ]
+    recertification = Certification.objects.get(jurisdiction=fulton_part.county, version=2)
+    assert (recertification.certified_by, recertification.note) == (
+        fulton_superintendent,
+        "Recertified after recount 2017-ATL-MAYOR-001",
+    )
+    assert not Certification.objects.filter(jurisdiction=dekalb_part.county, version=2).exists()
+    both_counted.refresh_from_db()
+    record = both_counted.history.first()
+    assert (both_counted.status, record.history_change_reason, record.history_user) == (
+        RequestStatus.RECERTIFIED,
+        "Returns corrected and recertified",
+        dekalb_superintendent,
+    )
+    case_page = fulton_superintendent_client.get(url("request", both_counted))
+    assert "Recertification (PDF)" in text_of(case_page)
+    assert 'id="finish"' not in case_page.content.decode()
 
 
-def test_finishing_with_declarations_not_from_the_returns_asks_an_official(
-    both_counted, fulton_superintendent, fulton_superintendent_client
+def test_closing_with_declarations_not_from_the_returns_asks_an_official(
+    both_counted, fulton_part, fulton_superintendent, fulton_superintendent_client, dekalb_superintendent_client
 ):
     contest = both_counted.contest
     for name, status in [("Keisha Lance Bottoms", DeclaredStatus.NONE), ("Mary Norwood", DeclaredStatus.ELECTED)]:
         candidate_declare(
             candidate=contest.candidates.get(name=name), status=status, by=fulton_superintendent, reason="By hand"
         )
+    dekalb_part = both_counted.county_recounts.get(county__name="DeKalb")
+    fulton_superintendent_client.post(url("recertify", fulton_part), attested(fulton_part))
 
-    response = fulton_superintendent_client.post(url("finish", both_counted), follow=True)
+    response = dekalb_superintendent_client.post(url("recertify", dekalb_part), attested(dekalb_part), follow=True)
 
     assert messages_of(response) == [
+        "The recount confirmed DeKalb County's returns.",
         "The returns are corrected and recertified. THE DECLARATIONS NEED AN OFFICIAL: they are not what the "
-        "returns declare by Georgia's rule, and were left as they were; confirm them or declare again."
+        "returns declare by Georgia's rule, and were left as they were; confirm them or declare again.",
     ]
-    assert "recertified the declarations need an official" in text_of(response)
+    assert "recertified the declarations need an official" in text_of(
+        dekalb_superintendent_client.get(url("request", both_counted))
+    )
     assert contest.candidates.get(name="Mary Norwood").declared_status == DeclaredStatus.ELECTED
 
 
-def test_finishing_before_every_county_is_signed_off_says_so(fulton_part, filed, fulton_superintendent_client):
-    response = fulton_superintendent_client.post(url("finish", filed), follow=True)
+def test_recording_an_outcome_before_every_county_is_signed_off_says_so(fulton_part, fulton_superintendent_client):
+    page = fulton_superintendent_client.get(url("worksheet", fulton_part))
+    response = fulton_superintendent_client.post(url("recertify", fulton_part), attested(fulton_part), follow=True)
 
-    assert messages_of(response) == ["The case is recount ordered; it is finished once every county is signed off."]
-    filed.refresh_from_db()
-    assert filed.status == RequestStatus.ORDERED
+    assert "recertify" not in page.context["forms"]
+    assert "The case is recount ordered; every county signs off first." in not_now(page)
+    assert response.redirect_chain == [(url("worksheet", fulton_part), 302)]
+    assert messages_of(response) == ["The case is recount ordered; every county signs off first."]
+    fulton_part.refresh_from_db()
+    assert fulton_part.status == CountyRecountStatus.ORDERED
 
 
-def test_finish_outsiders_anonymous_and_wrong_method(
-    both_counted, norwood_client, sos_client, cobb_client, fulton_client
+def test_recertify_outsiders_anonymous_and_wrong_method(
+    both_counted,
+    fulton_part,
+    norwood_client,
+    bottoms_client,
+    sos_client,
+    fulton_client,
+    dekalb_superintendent_client,
+    fulton_superintendent_client,
 ):
-    target = url("finish", both_counted)
-    assert [c.post(target).status_code for c in (norwood_client, sos_client, cobb_client)] == [403, 403, 404]
+    """Only the county's own superintendent records its outcome: not its clerk, not another county's
+    superintendent, not the candidates nor the Secretary of State."""
+    target = url("recertify", fulton_part)
+    data = attested(fulton_part)
+    assert [c.post(target, data).status_code for c in (norwood_client, bottoms_client, sos_client, fulton_client)] == [
+        403,
+        403,
+        403,
+        403,
+    ]
+    assert dekalb_superintendent_client.post(target, data).status_code == 404
     assert anonymous_is_sent_to_login(target, "post")
-    assert fulton_client.get(target).status_code == 405
+    assert fulton_superintendent_client.get(target).status_code == 405
+    fulton_part.refresh_from_db()
+    both_counted.refresh_from_db()
+    assert (fulton_part.status, both_counted.status) == (CountyRecountStatus.APPROVED, RequestStatus.COUNTED)
+
+
+def test_on_the_superintendent_s_route_the_case_is_not_finished_by_hand(both_counted, sos_client):
+    """Finishing is the Secretary of State's step on its own route; here the counties' outcomes close the case."""
+    response = sos_client.post(url("finish", both_counted), follow=True)
+
+    assert response.redirect_chain == [(url("request", both_counted), 302)]
+    assert messages_of(response) == [
+        "On the superintendent's route the case closes when each county has recorded its own outcome."
+    ]
     both_counted.refresh_from_db()
     assert both_counted.status == RequestStatus.COUNTED
+
+
+@pytest.fixture
+def statewide_recorded(sos_user) -> RecountRequest:
+    """A case the Secretary of State directed in Cobb and Gwinnett: in each county the superintendent set the
+    place and time of the count, a clerk counted (Cobb finds Ben Baker +3), the superintendent signed off and
+    recorded the county's outcome. Closing the case is left to the Secretary of State."""
+    case = statewide_case(("Cobb", "Gwinnett"), by_type=False)
+    parts = recount_direct(
+        request=case, by=sos_user, window_starts_at=at(2017, 12, 14, 9), finish_by=at(2017, 12, 18, 17)
+    )
+    superintendents = {}
+    for part in parts:
+        name = part.county.name
+        superintendent = superintendents[name] = make_superintendent_staff(
+            username=f"{name.lower()}-superintendent", county_name=name, superintendent=True
+        )
+        county_count_schedule(
+            county_recount=part, by=superintendent, count_place="Civic Center", count_starts_at=at(2017, 12, 14, 9, 30)
+        )
+        counted(part, clerk_of(name), {"Ben Baker": 1_013} if name == "Cobb" else None)
+        signed_off(part, superintendent)
+    for part in parts:
+        part.refresh_from_db()
+        record_outcome(part, by=superintendents[part.county.name])
+    case.refresh_from_db()
+    assert [(part.county.name, part.status) for part in case.county_recounts.order_by("county__name")] == [
+        ("Cobb", CountyRecountStatus.RECERTIFIED),
+        ("Gwinnett", CountyRecountStatus.CONFIRMED),
+    ]
+    assert case.status == RequestStatus.COUNTED
+    return case
+
+
+def test_the_secretary_of_state_closes_a_directed_case_and_recertifies_statewide(
+    statewide_recorded, sos_user, sos_client
+):
+    page = sos_client.get(url("request", statewide_recorded))
+    response = sos_client.post(url("finish", statewide_recorded), follow=True)
+
+    assert "Close the case Every county has recorded its outcome." in text_of(page)
+    assert response.redirect_chain == [(url("request", statewide_recorded), 302)]
+    assert messages_of(response) == ["The returns are corrected and recertified; the outcome is unchanged."]
+    statewide_recorded.refresh_from_db()
+    record = statewide_recorded.history.first()
+    assert (statewide_recorded.status, record.history_change_reason, record.history_user) == (
+        RequestStatus.RECERTIFIED,
+        "Returns corrected and recertified",
+        sos_user,
+    )
+    statewide = Certification.objects.get(election=statewide_recorded.contest.election, jurisdiction=None, version=2)
+    assert (statewide.certified_by, statewide.note) == (sos_user, "Recertified after recount 2017-D5-PSC-001")
+    assert "Recertification (PDF)" in text_of(response)
+    assert 'id="finish"' not in response.content.decode()
+
+
+def test_finishing_before_every_county_is_signed_off_says_so(sos_user, sos_client):
+    case = statewide_case(("Cobb", "Gwinnett"))
+    recount_direct(request=case, by=sos_user, window_starts_at=at(2017, 12, 14, 9), finish_by=at(2017, 12, 18, 17))
+
+    page = sos_client.get(url("request", case))
+    response = sos_client.post(url("finish", case), follow=True)
+
+    assert 'id="finish"' not in page.content.decode()
+    assert response.redirect_chain == [(url("request", case), 302)]
+    assert messages_of(response) == ["The case is recount ordered; it is finished once every county is signed off."]
+    case.refresh_from_db()
+    assert case.status == RequestStatus.ORDERED
+
+
+def test_finish_outsiders_anonymous_and_wrong_method(statewide_recorded, cobb_client, fulton_client, sos_client):
+    baker = logged_in(statewide_recorded.candidate.accounts.get())
+    target = url("finish", statewide_recorded)
+    assert [c.post(target).status_code for c in (baker, cobb_client, fulton_client)] == [403, 403, 404]
+    assert anonymous_is_sent_to_login(target, "post")
+    assert sos_client.get(target).status_code == 405
+    statewide_recorded.refresh_from_db()
+    assert statewide_recorded.status == RequestStatus.COUNTED
 
 
 # recounts:worksheet
@@ -537,6 +738,7 @@ def test_the_county_s_staff_get_the_worksheet_to_fill(fulton_part, fulton_client
         ("Keisha Lance Bottoms", 42_887),
         ("Mary Norwood", 40_668),
     ]
+    assert set(response.context["forms"]) == {"test_scanner", "enter_figures", "enter_late_ballots", "submit"}
     html = response.content.decode()
     assert '<input type="hidden" name="version" value="1"' in html
     assert f'action="{url("worksheet", fulton_part)}"' in html
@@ -564,7 +766,7 @@ def test_the_candidates_and_the_secretary_of_state_read_the_worksheet_only(
     response = client.get(url("worksheet", fulton_part))
 
     assert response.status_code == 200
-    assert "worksheet_form" not in response.context
+    assert (response.context["forms"], not_now(response)) == ({}, [])
     html = response.content.decode().split("</nav>", 1)[1]
     assert "<form" not in html
     text = text_of(response)
@@ -685,8 +887,9 @@ def test_two_people_saving_the_same_version_the_second_is_refused_and_the_first_
     assert second.status_code == 200
     (message,) = messages_of(second)
     assert message == (
-        "Fulton County's worksheet was saved by fulton on December 12, 2017 at 10:00 AM EST after you opened it "
-        "(version 2, yours 1); nothing of yours was saved. Reload it, check their figures and enter yours again."
+        "Fulton County's worksheet was saved by fulton on Tuesday, December 12, 2017, 10:00 a.m. Eastern, after you "
+        "opened it (version 2, yours 1); nothing of yours was saved. Reload it, check their figures and enter yours "
+        "again."
     )
     assert [t.recounted for t in lines(fulton_part).values()] == [42_887, 40_668]
     form = second.context["worksheet_form"]
@@ -850,7 +1053,10 @@ def test_submit_is_refused_until_the_arithmetic_checks(fulton_part, fulton_clien
     assert fulton_part.status == CountyRecountStatus.ORDERED
 
 
-def test_submit_then_sign_off_with_the_attestation(filed, fulton_part, fulton_user, fulton_client):
+def test_submit_then_sign_off_with_the_attestation(
+    filed, fulton_part, fulton_user, fulton_client, fulton_superintendent, fulton_superintendent_client
+):
+    """The clerk counts and submits; the superintendent, who entered nothing, signs off under the name on record."""
     fulton_client.post(
         url("worksheet", fulton_part),
         worksheet_data(
@@ -863,49 +1069,98 @@ def test_submit_then_sign_off_with_the_attestation(filed, fulton_part, fulton_us
     fulton_client.post(url("scanner_test", fulton_part), DECK | {"machine_count": 100, "version": 2}, follow=True)
 
     submitted = fulton_client.post(url("submit", fulton_part), {"version": 3}, follow=True)
-    unattested = fulton_client.post(url("sign_off", fulton_part), {"official_name": "Fay Fulton", "version": 4})
-    signed = fulton_client.post(
-        url("sign_off", fulton_part),
-        {"official_name": "Fay  Fulton", "official_title": "Superintendent", "attestation": "on", "version": 4},
-        follow=True,
+    by_the_clerk = fulton_client.post(url("sign_off", fulton_part), {"attestation": "on", "version": 4})
+    page = fulton_superintendent_client.get(url("worksheet", fulton_part))
+    unattested = fulton_superintendent_client.post(url("sign_off", fulton_part), {"version": 4})
+    signed = fulton_superintendent_client.post(
+        url("sign_off", fulton_part), {"attestation": "on", "version": 4}, follow=True
     )
 
     assert messages_of(submitted) == ["Fulton County's worksheet is submitted for sign-off."]
-    assert "Sign off the worksheet" in text_of(submitted)
-    assert messages_of(unattested) == ["The official must attest that the worksheet is the true result of the recount."]
-    assert unattested.context["sign_off_form"].data["official_name"] == "Fay Fulton"
+    assert "sign_off" not in submitted.context["forms"]
+    assert ("Only the superintendent of Fulton County, or a designee the superintendent named, signs off.") in not_now(
+        submitted
+    )
+    assert by_the_clerk.status_code == 403
+    assert (
+        "Sign off You sign as Fay Fulton, Superintendent, Fulton County: the name on record of the account signed in."
+    ) in text_of(page)
+    assert messages_of(unattested) == ["Attest that the worksheet is the true result of the recount to sign it off."]
+    assert unattested.context["sign_off_form"].data["version"] == "4"
     assert messages_of(signed) == ["Fulton County's worksheet is signed off by Fay Fulton."]
     fulton_part.refresh_from_db()
     assert (
         fulton_part.status,
         fulton_part.official_name,
         fulton_part.official_title,
+        fulton_part.submitted_by,
         fulton_part.signed_off_by,
         fulton_part.signed_off_at,
-    ) == (CountyRecountStatus.APPROVED, "Fay Fulton", "Superintendent", fulton_user, DAY_AFTER_CERTIFICATION)
-    assert [h.history_change_reason for h in fulton_part.history.all()[:2]] == [
-        "Signed off by Fay Fulton",
-        "Submitted for sign-off",
+    ) == (
+        CountyRecountStatus.APPROVED,
+        "Fay Fulton",
+        "Superintendent, Fulton County",
+        fulton_user,
+        fulton_superintendent,
+        DAY_AFTER_CERTIFICATION,
+    )
+    assert [(h.history_change_reason, h.history_user) for h in fulton_part.history.all()[:2]] == [
+        ("Signed off by Fay Fulton, Superintendent, Fulton County", fulton_superintendent),
+        ("Submitted for sign-off", fulton_user),
     ]
     filed.refresh_from_db()
     assert filed.status == RequestStatus.COUNTING  # DeKalb has not counted
 
 
-def test_the_last_sign_off_makes_the_case_counted(
-    filed, fulton_part, fulton_superintendent, dekalb_superintendent, dekalb_superintendent_client
+def test_whoever_entered_figures_may_not_sign_off_and_a_designee_may(
+    fulton_part, fulton_user, fulton_superintendent, fulton_superintendent_client
 ):
-    counted(fulton_part, fulton_superintendent)
+    """The superintendent tested a scanner on this worksheet: a designee who entered nothing signs it off."""
+    fulton_part.refresh_from_db()
+    scanner_test_record(
+        county_recount=fulton_part, by=fulton_superintendent, version=fulton_part.version, scanner="ICP-009",
+        machine_marked=75, hand_marked=25, precincts=3, hand_count=100, machine_count=100,
+    )  # fmt: skip
+    counted(fulton_part, fulton_user)
+    designee = make_superintendent_staff(
+        username="dee", county_name="Fulton", role=StaffRole.DESIGNEE, first_name="Dee", last_name="Signer"
+    )
+    designee_client = logged_in(designee)
+
+    page = fulton_superintendent_client.get(url("worksheet", fulton_part))
+    refused = fulton_superintendent_client.post(url("sign_off", fulton_part), attested(fulton_part))
+    designee_page = designee_client.get(url("worksheet", fulton_part))
+    signed = designee_client.post(url("sign_off", fulton_part), attested(fulton_part), follow=True)
+
+    assert "sign_off" not in page.context["forms"]
+    assert ("You entered or submitted figures on this worksheet: someone who did not must sign it off.") in not_now(
+        page
+    )
+    assert refused.status_code == 403
+    assert designee_page.context["signing_as"] == "Designee of the superintendent, Fulton County"
+    assert messages_of(signed) == ["Fulton County's worksheet is signed off by Dee Signer."]
+    fulton_part.refresh_from_db()
+    assert (fulton_part.status, fulton_part.official_name, fulton_part.official_title, fulton_part.signed_off_by) == (
+        CountyRecountStatus.APPROVED,
+        "Dee Signer",
+        "Designee of the superintendent, Fulton County",
+        designee,
+    )
+
+
+def test_the_last_sign_off_makes_the_case_counted(
+    filed, fulton_part, fulton_user, fulton_superintendent, dekalb_superintendent, dekalb_superintendent_client
+):
+    counted(fulton_part, fulton_user)
     signed_off(fulton_part, fulton_superintendent)
-    dekalb_part = counted(order(filed, dekalb_superintendent, "DeKalb"), dekalb_superintendent)
+    dekalb_part = counted(order(filed, dekalb_superintendent, "DeKalb"), clerk_of("DeKalb"))
 
     response = dekalb_superintendent_client.post(
-        url("sign_off", dekalb_part),
-        {"official_name": "Dee Kalb", "attestation": "on", "version": dekalb_part.version},
-        follow=True,
+        url("sign_off", dekalb_part), {"attestation": "on", "version": dekalb_part.version}, follow=True
     )
 
     assert messages_of(response) == [
-        "DeKalb County's worksheet is signed off by Dee Kalb. Every county is signed off: the case is counted."
+        "DeKalb County's worksheet is signed off by Dekalb Official. Every county is signed off: the case is counted."
     ]
     filed.refresh_from_db()
     assert (filed.status, filed.history.first().history_change_reason) == (
@@ -915,17 +1170,19 @@ def test_the_last_sign_off_makes_the_case_counted(
 
 
 def test_only_the_superintendent_is_offered_the_reopening_and_may_reopen(
-    filed, fulton_part, fulton_superintendent, fulton_client, fulton_superintendent_client
+    filed, fulton_part, fulton_user, fulton_superintendent, fulton_client, fulton_superintendent_client
 ):
-    counted(fulton_part, fulton_superintendent)
+    counted(fulton_part, fulton_user)
 
-    assert 'id="reopen"' not in fulton_client.get(url("worksheet", fulton_part)).content.decode()
+    clerk_page = fulton_client.get(url("worksheet", fulton_part))
+    assert 'id="reopen"' not in clerk_page.content.decode()
+    assert "Only the superintendent of Fulton County can reopen its worksheet." in not_now(clerk_page)
     assert 'id="reopen"' in fulton_superintendent_client.get(url("worksheet", fulton_part)).content.decode()
     refused = fulton_client.post(url("reopen", fulton_part), {"reason": "Recheck"})
     no_reason = fulton_superintendent_client.post(url("reopen", fulton_part), {"reason": " "})
     reopened = fulton_superintendent_client.post(url("reopen", fulton_part), {"reason": "A box was found"}, follow=True)
 
-    assert messages_of(refused) == ["Only the superintendent of Fulton County can reopen its worksheet."]
+    assert refused.status_code == 403
     assert messages_of(no_reason) == ["Say why the worksheet is reopened."]
     assert messages_of(reopened) == ["Fulton County's worksheet is reopened; its earlier figures stay in history."]
     fulton_part.refresh_from_db()
@@ -943,7 +1200,7 @@ def test_submit_sign_off_and_reopen_outsiders_anonymous_and_wrong_method(
     fulton_part, norwood_client, sos_client, dekalb_client, fulton_client, name
 ):
     target = url(name, fulton_part)
-    data = {"version": 1, "official_name": "X", "attestation": "on", "reason": "X"}
+    data = {"version": 1, "attestation": "on", "reason": "X"}
     assert [c.post(target, data).status_code for c in (norwood_client, sos_client, dekalb_client)] == [403, 403, 404]
     assert anonymous_is_sent_to_login(target, "post")
     assert fulton_client.get(target).status_code == 405
@@ -958,14 +1215,20 @@ def test_a_directed_county_sets_the_place_and_time_of_its_count(sos_user, cobb_c
     case = statewide_case()
     recount_direct(request=case, by=sos_user, window_starts_at=at(2017, 12, 14, 9), finish_by=at(2017, 12, 18, 17))
     cobb_part = case.county_recounts.get(county__name="Cobb")
+    superintendent_client = logged_in(
+        make_superintendent_staff(username="cobb-superintendent", county_name="Cobb", superintendent=True)
+    )
 
-    page = cobb_client.get(url("worksheet", cobb_part))
-    response = cobb_client.post(
+    clerk_page = cobb_client.get(url("worksheet", cobb_part))
+    page = superintendent_client.get(url("worksheet", cobb_part))
+    response = superintendent_client.post(
         url("schedule", cobb_part),
         {"count_place": "Cobb County Civic Center", "count_starts_at": "2017-12-14T09:30"},
         follow=True,
     )
 
+    assert 'id="schedule"' not in clerk_page.content.decode()
+    assert ("Only the superintendent of Cobb County sets the place and time of its count.") in not_now(clerk_page)
     assert 'id="schedule"' in page.content.decode()
     assert messages_of(response) == [
         "The place and time of the count are set; the written notice went to the candidates and the party chairs."
@@ -981,13 +1244,33 @@ def test_a_directed_county_sets_the_place_and_time_of_its_count(sos_user, cobb_c
         "Cobb County Civic Center",
         at(2017, 12, 14, 9, 30),
         "Place and time of the count set",
-        "cobb",
+        "cobb-superintendent",
     )
     assert Notice.objects.filter(kind=NoticeKind.COUNT_NOTICE, recipient=case.candidate.accounts.get()).count() == 1
 
 
-def test_schedule_is_not_offered_on_the_superintendent_s_route(fulton_part, fulton_client):
-    assert 'id="schedule"' not in fulton_client.get(url("worksheet", fulton_part)).content.decode()
+def test_on_the_superintendent_s_route_the_superintendent_may_change_the_count_until_it_begins(
+    fulton_part, fulton_user, fulton_client, fulton_superintendent_client
+):
+    offered = fulton_superintendent_client.get(url("worksheet", fulton_part))
+    clerk_page = fulton_client.get(url("worksheet", fulton_part))
+    counted(fulton_part, fulton_user)
+    begun = fulton_superintendent_client.get(url("worksheet", fulton_part))
+    refused = fulton_superintendent_client.post(
+        url("schedule", fulton_part), {"count_place": "Elsewhere", "count_starts_at": "2017-12-13T09:00"}, follow=True
+    )
+
+    assert 'id="schedule"' in offered.content.decode()
+    assert "Change where and when Fulton County counts, before counting begins." in text_of(offered)
+    assert 'id="schedule"' not in clerk_page.content.decode()
+    assert ("Only the superintendent of Fulton County sets the place and time of its count.") in not_now(clerk_page)
+    assert 'id="schedule"' not in begun.content.decode()
+    assert refused.redirect_chain == [(url("worksheet", fulton_part), 302)]
+    assert messages_of(refused) == [
+        "Fulton County's count has begun (submitted); its place and time can no longer change."
+    ]
+    fulton_part.refresh_from_db()
+    assert fulton_part.count_place == "Fulton County Elections Hub"
 
 
 def test_schedule_outsiders_anonymous_and_wrong_method(sos_user, sos_client, fulton_client, cobb_client):
@@ -996,7 +1279,7 @@ def test_schedule_outsiders_anonymous_and_wrong_method(sos_user, sos_client, ful
     cobb_part = case.county_recounts.get(county__name="Cobb")
     target = url("schedule", cobb_part)
     data = {"count_place": "Elsewhere", "count_starts_at": "2017-12-14T09:30"}
-    assert [sos_client.post(target, data).status_code, fulton_client.post(target, data).status_code] == [403, 404]
+    assert [c.post(target, data).status_code for c in (sos_client, cobb_client, fulton_client)] == [403, 403, 404]
     assert anonymous_is_sent_to_login(target, "post")
     assert cobb_client.get(target).status_code == 405
     cobb_part.refresh_from_db()
@@ -1007,9 +1290,9 @@ def test_schedule_outsiders_anonymous_and_wrong_method(sos_user, sos_client, ful
 
 
 def test_the_case_page_shows_each_county_s_progress_documents_and_history(
-    filed, fulton_part, fulton_superintendent, dekalb_superintendent, fulton_client
+    filed, fulton_part, fulton_user, fulton_superintendent, dekalb_superintendent, fulton_client
 ):
-    counted(fulton_part, fulton_superintendent, {"Mary Norwood": 40_673})
+    counted(fulton_part, fulton_user, {"Mary Norwood": 40_673})
     signed_off(fulton_part, fulton_superintendent)
     dekalb_part = order(
         filed,
@@ -1028,15 +1311,15 @@ def test_the_case_page_shows_each_county_s_progress_documents_and_history(
     assert response.context["worksheets"] == {fulton_part.pk}
     text = text_of(response)
     assert (
-        "DeKalb County Ordered overdue Tuesday, December 12, 2017, 10:00 a.m. Eastern by dekalb-superintendent "
+        "DeKalb County Ordered overdue Tuesday, December 12, 2017, 10:00 a.m. Eastern by Dekalb Official "
         "DeKalb County Elections Hub Monday, December 11, 2017, 5:00 p.m. Eastern "
         "Tuesday, December 12, 2017, 9:00 a.m. Eastern — Order (PDF) Notice of the count to Keisha Lance Bottoms, "
         "Mary Norwood (PDF)"
     ) in text
     assert (
         "Fulton County Signed off Tuesday, December 12, 2017, 10:00 a.m. Eastern by Fay Fulton Fulton County "
-        "Elections Hub Tuesday, December 12, 2017, 2:00 p.m. Eastern — Fay Fulton, Superintendent Tuesday, "
-        "December 12, 2017, 10:00 a.m. Eastern (account fulton-superintendent)"
+        "Elections Hub Tuesday, December 12, 2017, 2:00 p.m. Eastern — Fay Fulton, Superintendent, Fulton County "
+        "Tuesday, December 12, 2017, 10:00 a.m. Eastern (account fulton-superintendent)"
     ) in text
     html = response.content.decode()
     assert f'href="{url("worksheet", fulton_part)}"' in html
@@ -1052,16 +1335,17 @@ def test_the_case_page_shows_each_county_s_progress_documents_and_history(
     assert "Directive (PDF)" not in text
     assert "Recertification (PDF)" not in text
     assert (
-        "Fay Fulton Signed off by Fay Fulton Status: submitted → approved Signed off at: — → Dec. 12, 2017, 10 a.m. "
-        "Official name: — → Fay Fulton Official title: — → Superintendent Fulton County"
+        "Fay Fulton Signed off by Fay Fulton, Superintendent, Fulton County Status: submitted → approved Signed off "
+        "at: — → Dec. 12, 2017, 10 a.m. Official name: — → Fay Fulton Official title: — → Superintendent, Fulton "
+        "County Fulton County"
     ) in text
     assert (
-        "Fay Fulton Submitted for sign-off Status: counting → submitted Submitted at: — → Dec. 12, 2017, 10 a.m. "
-        "Fulton County"
+        "Fulton Official Submitted for sign-off Status: counting → submitted Submitted at: — → Dec. 12, 2017, "
+        "10 a.m. Fulton County"
     ) in text
     assert (
-        "Tuesday, December 12, 2017, 10:00 a.m. Eastern dekalb-superintendent Recount ordered by the superintendent "
-        "of DeKalb County Recorded DeKalb County"
+        "Tuesday, December 12, 2017, 10:00 a.m. Eastern Dekalb Official Recount ordered by the superintendent of "
+        "DeKalb County Recorded DeKalb County"
     ) in text
 
 
@@ -1083,7 +1367,7 @@ def test_the_case_page_of_a_directed_recount_is_open_to_the_counties_directed(so
 
 
 def test_the_dashboard_shows_every_open_case_and_each_county_s_progress(
-    sos_user, sos_client, filed, fulton_part, fulton_superintendent, clock
+    sos_user, sos_client, filed, fulton_part, fulton_user, fulton_superintendent, clock
 ):
     statewide = statewide_case(("Cobb", "Gwinnett"))
     recount_direct(request=statewide, by=sos_user, window_starts_at=at(2017, 12, 14, 9), finish_by=at(2017, 12, 18, 17))
@@ -1097,7 +1381,7 @@ def test_the_dashboard_shows_every_open_case_and_each_county_s_progress(
     denied.status = RequestStatus.DENIED
     denied.denial_reason = DenialReason.NOT_IN_WRITING
     denied.save()
-    counted(fulton_part, fulton_superintendent)
+    counted(fulton_part, fulton_user)
     signed_off(fulton_part, fulton_superintendent)
     clock.move_to(at(2017, 12, 18, 17, 1), tick=False)
 
@@ -1127,8 +1411,8 @@ def test_the_dashboard_shows_every_open_case_and_each_county_s_progress(
         "filed Tuesday, December 12, 2017, 10:00 a.m. Eastern · Superintendent · 1 of 1 county signed off"
     ) in text
     assert (
-        "Fulton County Signed off — Fay Fulton, Superintendent (account fulton-superintendent), Tuesday, December 12, "
-        "2017, 10:00 a.m. Eastern"
+        "Fulton County Signed off — Fay Fulton, Superintendent, Fulton County (account fulton-superintendent), "
+        "Tuesday, December 12, 2017, 10:00 a.m. Eastern"
     ) in text
     assert "Cobb County Ordered overdue Monday, December 18, 2017, 5:00 p.m. Eastern —" in text
     assert "2 overdue" in text
@@ -1143,8 +1427,9 @@ def test_the_dashboard_is_for_the_secretary_of_state_only(fulton_client, norwood
 
 
 # session + user + second-factor device; the Secretary of State group; the open cases (+ contest, election, home
-# county, candidate); their county recounts (+ county, who signed off); the navbar's candidacies.
-DASHBOARD_QUERIES = 3 + 3 + 1 + 1 + 1 + 1  # 3: the session renewed (savepoint, update, release)
+# county, candidate); their county recounts (+ county, who signed off); the navbar's candidacies and the reader's
+# offices (staff memberships).
+DASHBOARD_QUERIES = 3 + 3 + 1 + 1 + 1 + 1 + 1  # 3: the session renewed (savepoint, update, release)
 
 
 @pytest.mark.parametrize("county_count", [2, 20])
@@ -1258,8 +1543,11 @@ def test_worksheet_query_count_is_fixed(sos_user, django_assert_num_queries, cou
         ruling="Granted.",
     )  # fmt: skip
     part = parts[0]
+    superintendent = make_superintendent_staff(username="boss", county_name=part.county.name, superintendent=True)
     staff = make_superintendent_staff(username="staff", county_name=part.county.name)
-    county_count_schedule(county_recount=part, by=staff, count_place="Courthouse", count_starts_at=at(2017, 12, 14, 9))
+    county_count_schedule(
+        county_recount=part, by=superintendent, count_place="Courthouse", count_starts_at=at(2017, 12, 14, 9)
+    )
     for index in range(count):
         part.refresh_from_db()
         scanner_test_record(
@@ -1278,9 +1566,9 @@ def test_worksheet_query_count_is_fixed(sos_user, django_assert_num_queries, cou
 
 
 @pytest.fixture
-def fulton_found(filed, fulton_part, fulton_superintendent) -> RecountRequest:
+def fulton_found(filed, fulton_part, fulton_user) -> RecountRequest:
     """Fulton's worksheet finds Bottoms −6 and Norwood +5 (the 2017 recount)."""
-    counted(fulton_part, fulton_superintendent, {"Keisha Lance Bottoms": 42_881, "Mary Norwood": 40_673})
+    counted(fulton_part, fulton_user, {"Keisha Lance Bottoms": 42_881, "Mary Norwood": 40_673})
     return filed
 
 
@@ -1396,12 +1684,16 @@ def test_the_directive_as_pdf_once_directed(sos_user, sos_client):
     assert pdf_of(response).startswith(b"%PDF-")
 
 
-def test_the_outcome_as_pdf_once_finished(both_counted, fulton_superintendent, norwood_client, fulton_client):
+def test_the_outcome_as_pdf_once_finished(
+    both_counted, fulton_part, fulton_superintendent_client, dekalb_superintendent_client, norwood_client, fulton_client
+):
     assert norwood_client.get(url("recertification_pdf", both_counted)).status_code == 404
     assert fulton_client.get(url("directive_pdf", both_counted)).status_code == 404
 
-    fulton_superintendent_client = logged_in(fulton_superintendent)
-    fulton_superintendent_client.post(url("finish", both_counted))
+    dekalb_part = both_counted.county_recounts.get(county__name="DeKalb")
+    fulton_superintendent_client.post(url("recertify", fulton_part), attested(fulton_part))
+    assert norwood_client.get(url("recertification_pdf", both_counted)).status_code == 404  # DeKalb has not recorded
+    dekalb_superintendent_client.post(url("recertify", dekalb_part), attested(dekalb_part))
     response = norwood_client.get(url("recertification_pdf", both_counted))
 
     assert response["Content-Disposition"] == 'attachment; filename="2017-ATL-MAYOR-001-outcome.pdf"'
@@ -1449,10 +1741,10 @@ def directed_spread_case(sos_user, county_count: int) -> RecountRequest:
 
 # Measured at 2 counties; the same at 20 (each includes the session renewed: savepoint, update, release;
 # and the device that passed the second factor).
-CASE_PAGE_QUERIES = 15
-DISCREPANCY_QUERIES = 13
-CSV_QUERIES = 12
-DIRECTIVE_QUERIES = 11
+CASE_PAGE_QUERIES = 16
+DISCREPANCY_QUERIES = 12
+CSV_QUERIES = 11
+DIRECTIVE_QUERIES = 10
 
 
 @pytest.mark.parametrize("county_count", [2, 20])

@@ -9,22 +9,22 @@ from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 
+from accounts.models import StaffMembership
+from accounts.roles import SECRETARY_OF_STATE_GROUP
 from elections.enums import ElectionKind, Level, VoteType
-from elections.models import SECRETARY_OF_STATE_GROUP, Candidate, Contest, Election, StaffMembership
+from elections.models import Candidate, Contest, Election
 from elections.services import certification_record
-from recounts import services
 from recounts.enums import AuthorityKind, RequestChannel, RequestStatus, Route, Signatory
 from recounts.models import Notice, RecountRequest
-from recounts.services import (
+from recounts.services import requests as request_services
+from recounts.services.cases import RecountError
+from recounts.services.requests import (
     DuplicateRequest,
-    RecountError,
     Signature,
-    candidate_invite,
     letter_check,
     receipt_prefix,
     request_file,
     request_record_received,
-    request_withdraw,
 )
 from tests.factories import (
     EASTERN,
@@ -34,6 +34,7 @@ from tests.factories import (
     georgia_counties,
     make_pdf_bytes,
     make_user,
+    withdraw_in_writing,
 )
 
 pytestmark = pytest.mark.django_db
@@ -206,11 +207,23 @@ def test_an_ineligible_request_is_recorded_with_the_warning(runoff):
     assert request.snapshot["candidate"]["gap_percent"] == 0.899
 
 
-def test_the_declared_candidate_is_recorded_as_not_eligible(runoff):
+def test_the_declared_candidate_cannot_file_online(runoff):
     bottoms = candidate_named(runoff, "Keisha Lance Bottoms")
     bottoms.accounts.add(make_user(username="bottoms"))
 
-    request = file_at(bottoms, DAY_AFTER_CERTIFICATION)
+    with pytest.raises(RecountError) as error:
+        file_at(bottoms, DAY_AFTER_CERTIFICATION)
+
+    assert str(error.value) == (
+        "Keisha Lance Bottoms was declared (elected): only a candidate not declared may ask for a recount."
+    )
+    assert state_counts() == (0, 0, 0)
+
+
+def test_a_paper_request_of_the_declared_candidate_is_recorded_for_the_authority_to_deny(runoff, fulton_clerk):
+    bottoms = candidate_named(runoff, "Keisha Lance Bottoms")
+
+    request = record_paper(bottoms, fulton_clerk, DAY_AFTER_CERTIFICATION, DAY_AFTER_CERTIFICATION)
 
     assert (request.eligible, request.snapshot["candidate"]["declared"]) == (False, True)
 
@@ -225,7 +238,7 @@ def test_a_second_request_shows_the_existing_one(norwood):
     assert error.value.existing == first
     assert str(error.value) == (
         "Mary Norwood already has an open request in this contest: receipt 2017-ATL-MAYOR-001, "
-        "filed December 12, 2017 at 10:00 AM EST."
+        "filed Tuesday, December 12, 2017, 10:00 a.m. Eastern."
     )
     assert state_counts() == before
 
@@ -244,7 +257,7 @@ def test_the_database_allows_one_open_request_per_candidate(norwood):
 
 def test_after_a_withdrawal_a_new_request_can_be_filed(norwood):
     first = file_at(norwood, DAY_AFTER_CERTIFICATION)
-    request_withdraw(request=first, by=account(norwood), reason="Conceded.")
+    withdraw_in_writing(request=first, by=account(norwood), reason="Conceded.")
 
     second = file_at(norwood, DAY_AFTER_CERTIFICATION + datetime.timedelta(hours=2))
 
@@ -253,7 +266,7 @@ def test_after_a_withdrawal_a_new_request_can_be_filed(norwood):
 
 def test_only_the_candidate_s_account_files_online(norwood):
     stranger = make_user(username="stranger")
-    with pytest.raises(RecountError, match="Only the candidate's own account can file a request online"):
+    with pytest.raises(RecountError, match="Only an account linked to Mary Norwood can file their request online"):
         request_file(candidate=norwood, by=stranger, signature=Signature(name="Mary Norwood"))
     assert state_counts() == (0, 0, 0)
 
@@ -460,34 +473,34 @@ def test_a_letter_s_unsafe_name_is_made_safe():
 def test_withdrawal_until_the_recount_is_ordered(norwood):
     request = file_at(norwood, DAY_AFTER_CERTIFICATION)
 
-    withdrawn = request_withdraw(request=request, by=account(norwood), reason="I concede.")
+    withdrawn = withdraw_in_writing(request=request, by=account(norwood), reason="I concede.")
 
     assert (withdrawn.status, withdrawn.withdrawal_reason) == (RequestStatus.WITHDRAWN, "I concede.")
     record = withdrawn.history.first()
     assert (record.history_user, record.history_change_reason, record.status) == (
         account(norwood),
-        "Withdrawn by the candidate: I concede.",
+        "Withdrawn in writing, signed Mary Norwood: I concede.",
         RequestStatus.WITHDRAWN,
     )
 
 
 def test_a_withdrawn_request_cannot_be_withdrawn_again(norwood):
-    request = request_withdraw(request=file_at(norwood, DAY_AFTER_CERTIFICATION), by=account(norwood))
-    with pytest.raises(RecountError, match="The request is withdrawn; it can be withdrawn only until the recount"):
-        request_withdraw(request=request, by=account(norwood))
+    request = withdraw_in_writing(request=file_at(norwood, DAY_AFTER_CERTIFICATION), by=account(norwood))
+    with pytest.raises(RecountError, match="The case is withdrawn; it can be withdrawn only until the recount"):
+        withdraw_in_writing(request=request, by=account(norwood))
 
 
 def test_an_ordered_recount_cannot_be_withdrawn(norwood):
     request = file_at(norwood, DAY_AFTER_CERTIFICATION)
     RecountRequest.objects.filter(pk=request.pk).update(status=RequestStatus.ORDERED)  # (issue 4's service)
-    with pytest.raises(RecountError, match="The request is recount ordered"):
-        request_withdraw(request=request, by=account(norwood))
+    with pytest.raises(RecountError, match="The case is recount ordered"):
+        withdraw_in_writing(request=request, by=account(norwood))
 
 
 def test_only_the_candidate_withdraws(norwood, fulton_clerk):
     request = file_at(norwood, DAY_AFTER_CERTIFICATION)
-    with pytest.raises(RecountError, match="Only the candidate's own account can withdraw"):
-        request_withdraw(request=request, by=fulton_clerk)
+    with pytest.raises(RecountError, match="Only the candidate's accounts can withdraw"):
+        withdraw_in_writing(request=request, by=fulton_clerk)
 
 
 # -- Receipt numbers and invitations ------------------------------------------------------------------
@@ -507,41 +520,6 @@ def test_receipt_prefix_of_a_county_office_in_a_primary():
     contest.home_county = county("Fulton")
     contest.party = "Democratic"
     assert receipt_prefix(contest) == "2020-FUL-SHERIFF-DEMOCRAT"
-
-
-def test_invite_links_an_account_and_sends_a_one_time_link(
-    runoff, fulton_clerk, mailoutbox, django_capture_on_commit_callbacks
-):
-    norwood = candidate_named(runoff, "Mary Norwood")
-    with django_capture_on_commit_callbacks(execute=True):
-        user = candidate_invite(
-            candidate=norwood,
-            email=" Mary@Example.test ",
-            by=fulton_clerk,
-            link_for=lambda u: f"https://desk/set/{u.pk}/",
-        )
-
-    assert (user.username, user.email, user.has_usable_password()) == ("mary@example.test", "mary@example.test", False)
-    assert list(norwood.accounts.all()) == [user]
-    assert norwood.history.first().history_change_reason == "Account mary@example.test invited and linked"
-    assert [(message.to, message.subject) for message in mailoutbox] == [
-        (["mary@example.test"], "Your Recount Desk account")
-    ]
-    assert f"https://desk/set/{user.pk}/" in mailoutbox[0].body
-
-
-def test_invite_refuses_staff_accounts_and_outsiders(runoff, fulton_clerk):
-    norwood = candidate_named(runoff, "Mary Norwood")
-    cobb_clerk = make_user(username="cobb-clerk", email="cobb@example.test")
-    StaffMembership.objects.create(user=cobb_clerk, jurisdiction=county("Cobb"))
-
-    with pytest.raises(RecountError, match="Only the Secretary of State's staff or a superintendent of this contest"):
-        candidate_invite(candidate=norwood, email="m@example.test", by=cobb_clerk, link_for=str)
-    with pytest.raises(RecountError, match="belongs to a staff account"):
-        candidate_invite(candidate=norwood, email="cobb@example.test", by=fulton_clerk, link_for=str)
-    with pytest.raises(RecountError, match="is not an email address"):
-        candidate_invite(candidate=norwood, email="not an address", by=fulton_clerk, link_for=str)
-    assert list(norwood.accounts.all()) == []
 
 
 @pytest.mark.parametrize(
@@ -571,8 +549,8 @@ def test_a_receipt_number_taken_at_the_same_moment_by_another_contest_is_skipped
     baker.accounts.add(make_user(username="baker"))
     first = file_at(baker, DAY_AFTER_CERTIFICATION)
     numbers = iter([first.receipt_number])
-    real = services._receipt_number
-    monkeypatch.setattr(services, "_receipt_number", lambda contest: next(numbers, None) or real(contest))
+    real = request_services._receipt_number
+    monkeypatch.setattr(request_services, "_receipt_number", lambda contest: next(numbers, None) or real(contest))
 
     request = file_at(norwood, DAY_AFTER_CERTIFICATION)
 

@@ -24,7 +24,7 @@ from elections.services import certification_record
 from recounts.enums import NoticeKind, RequestChannel, RequestStatus, Signatory
 from recounts.models import Notice, RecountRequest
 from recounts.queries import BusinessCalendar, act_by
-from recounts.services import Signature, letter_check, request_file, request_withdraw
+from recounts.services.requests import Signature, letter_check, request_file
 from tests.factories import (
     ATLANTA_CERTIFIED_AT,
     EASTERN,
@@ -37,6 +37,7 @@ from tests.factories import (
     make_pdf_bytes,
     make_secretary_of_state_staff,
     make_user,
+    withdraw_in_writing,
 )
 from tests.recounts.conftest import DAY_AFTER_CERTIFICATION, DEADLINE
 
@@ -94,12 +95,12 @@ def fulton_race(slug: str, account, *, name: str = "Race") -> Candidate:
 def test_login_lands_on_the_page_of_the_role(norwood_user, fulton_user):
     """A candidate lands on their contests; staff pass their second factor first, then land on the elections."""
     device = make_authenticator(fulton_user)
-    for username, page in [("norwood", reverse("recounts:mine")), ("fulton", reverse("elections:list"))]:
+    for username, page in [("norwood", reverse("recounts:mine")), ("fulton", reverse("recounts:elections"))]:
         client = Client()
         response = client.post(reverse("login"), {"username": username, "password": "staff-password-1"})
         assert (response.status_code, response.url) == (302, reverse("recounts:start"))
         if username == "fulton":
-            verify = f"{reverse('recounts:two_factor_verify')}?next={reverse('recounts:start')}"
+            verify = f"{reverse('accounts:two_factor_verify')}?next={reverse('recounts:start')}"
             assert client.get(reverse("recounts:start")).url == verify
             response = client.post(verify, {"code": device_code(device), "next": reverse("recounts:start")})
             assert response.url == reverse("recounts:start")
@@ -149,13 +150,13 @@ def test_mine_shows_the_standing_the_window_and_the_countdown(norwood_client):
     assert '<script src="/static/js/countdown.js" defer></script>' in html
     assert "<script>" not in html
     assert "None yet." in text
-    assert f'href="{reverse("recounts:file", args=[response.context["candidacies"][0].candidate.pk])}"' in html
+    assert f'href="{reverse("recounts:file", args=[response.context["candidacies"][0][0].candidate.pk])}"' in html
 
 
 def test_mine_draws_the_shares_and_the_threshold_band(norwood_client):
     response = norwood_client.get(reverse("recounts:mine"))
 
-    chart = response.context["candidacies"][0].chart
+    chart = response.context["candidacies"][0][0].chart
     assert [(bar.name, bar.percent, bar.width, bar.own, bar.declared) for bar in chart.bars] == [
         ("Keisha Lance Bottoms", Decimal("50.45"), 336, False, True),
         ("Mary Norwood", Decimal("49.55"), 330, True, False),
@@ -240,7 +241,7 @@ def test_mine_shows_another_candidate_only_their_own(norwood, norwood_user, bott
 
     response = bottoms_client.get(reverse("recounts:mine"))
 
-    assert [candidacy.candidate.name for candidacy in response.context["candidacies"]] == ["Keisha Lance Bottoms"]
+    assert [candidacy.candidate.name for candidacy, _ in response.context["candidacies"]] == ["Keisha Lance Bottoms"]
     text = text_of(response)
     assert "Gap None: you were declared (elected)" in text
     assert "May you ask? No only a candidate not declared may ask" in text
@@ -403,8 +404,8 @@ def test_filing_twice_sends_the_candidate_to_the_open_request(norwood, norwood_c
 
     assert response.redirect_chain == [(reverse("recounts:request", args=[existing.pk]), 302)]
     assert messages_of(response) == [
-        "Mary Norwood already has an open request in this contest: receipt 2017-ATL-MAYOR-001, filed December 12, "
-        "2017 at 10:00 AM EST."
+        "Mary Norwood already has an open request in this contest: receipt 2017-ATL-MAYOR-001, filed Tuesday, "
+        "December 12, 2017, 10:00 a.m. Eastern."
     ]
     assert RecountRequest.objects.count() == 1
 
@@ -418,7 +419,9 @@ def test_filing_before_certification_shows_why_and_changes_nothing(db, clock):
     page = client.get(file_url(norwood))
     response = client.post(file_url(norwood), FILING)
 
-    assert "A request can be filed once the filing window opens." in text_of(page)
+    assert "You cannot file a request in this contest: The returns for this contest are not certified yet" in text_of(
+        page
+    )
     assert "<form" not in page.content.decode().split("</nav>", 1)[1]
     assert response.status_code == 200
     assert messages_of(response) == [
@@ -578,7 +581,7 @@ def test_letter_missing_from_the_store_or_never_given_is_404(filed, norwood, nor
         assert norwood_client.get(request_url(filed, "recounts:letter")).status_code == 404
     assert caplog.messages == ["The letter of request 2017-ATL-MAYOR-001 is missing from the private store."]
 
-    request_withdraw(request=filed, by=norwood.accounts.get())
+    withdraw_in_writing(request=filed, by=norwood.accounts.get())
     without = file_online(norwood)
     assert norwood_client.get(request_url(without, "recounts:letter")).status_code == 404
 
@@ -593,8 +596,16 @@ def test_letter_outsiders_and_wrong_method(filed, norwood_client, cobb_client, b
 # recounts:withdraw
 
 
+WITHDRAWAL = {
+    "withdraw-reason": "Conceded.",
+    "withdraw-signature": "Mary Norwood",
+    "withdraw-signatory": "candidate",
+    "withdraw-attestation": "on",
+}
+
+
 def test_withdraw_records_the_reason_in_history(filed, norwood_user, norwood_client):
-    response = norwood_client.post(request_url(filed, "recounts:withdraw"), {"reason": "Conceded."}, follow=True)
+    response = norwood_client.post(request_url(filed, "recounts:withdraw"), WITHDRAWAL, follow=True)
 
     assert response.redirect_chain == [(request_url(filed), 302)]
     assert messages_of(response) == ["Request 2017-ATL-MAYOR-001 is withdrawn."]
@@ -602,19 +613,33 @@ def test_withdraw_records_the_reason_in_history(filed, norwood_user, norwood_cli
     assert (filed.status, filed.withdrawal_reason) == (RequestStatus.WITHDRAWN, "Conceded.")
     record = filed.history.first()
     assert (record.history_change_reason, record.history_user) == (
-        "Withdrawn by the candidate: Conceded.",
+        "Withdrawn in writing, signed Mary Norwood: Conceded.",
         norwood_user,
     )
-    assert "Withdrawn by the candidate: Conceded. Status: filed → withdrawn" in text_of(response)
+    assert (filed.withdrawal_signature, filed.withdrawn_by) == ("Mary Norwood", norwood_user)
+    assert "Withdrawn in writing, signed Mary Norwood: Conceded. Status: filed → withdrawn" in text_of(response)
+
+
+def test_a_withdrawal_without_signature_and_attestation_is_refused_on_the_form(filed, norwood_client):
+    response = norwood_client.post(request_url(filed, "recounts:withdraw"), {"withdraw-reason": "Conceded."})
+
+    assert response.status_code == 200
+    assert response.context["withdraw_form"].errors == {
+        "signature": ["This field is required."],
+        "signatory": ["This field is required."],
+        "attestation": ["This field is required."],
+    }
+    filed.refresh_from_db()
+    assert filed.status == RequestStatus.FILED
 
 
 def test_withdraw_twice_says_why_and_changes_nothing(filed, norwood_client):
     url = request_url(filed, "recounts:withdraw")
-    norwood_client.post(url, follow=True)
+    norwood_client.post(url, WITHDRAWAL, follow=True)
 
-    response = norwood_client.post(url, follow=True)
+    response = norwood_client.post(url, WITHDRAWAL, follow=True)
 
-    assert messages_of(response) == ["The request is withdrawn; it can be withdrawn only until the recount is ordered."]
+    assert messages_of(response) == ["The case is withdrawn; it can be withdrawn only until the recount is ordered."]
     assert filed.history.count() == 2
 
 
@@ -633,29 +658,36 @@ def test_withdraw_wrong_method(filed, norwood_client):
     assert norwood_client.get(request_url(filed, "recounts:withdraw")).status_code == 405
 
 
-# recounts:invite and the link to set a password
+# recounts:link and the link to set a password
 
 
-def invite_url(candidate: Candidate) -> str:
-    return reverse("recounts:invite", args=[candidate.pk])
+def link_url(candidate: Candidate) -> str:
+    return reverse("recounts:link", args=[candidate.pk])
 
 
 def contest_url(contest: Contest) -> str:
-    return reverse("elections:contest", args=[contest.election.slug, contest.pk])
+    return reverse("recounts:contest", args=[contest.election.slug, contest.pk])
 
 
-def test_invite_opens_an_account_that_sets_its_password_once(norwood, fulton_user, fulton_client):
-    response = fulton_client.post(invite_url(norwood), {"email": "Mary@Example.test"}, follow=True)
+def test_link_records_the_address_and_opens_an_account_that_sets_its_password_once(
+    norwood, fulton_superintendent, fulton_superintendent_client
+):
+    response = fulton_superintendent_client.post(link_url(norwood), {"email": "Mary@Example.test"}, follow=True)
 
     assert response.redirect_chain == [(contest_url(norwood.contest), 302)]
-    assert messages_of(response) == ["Mary Norwood is invited: a link to set a password went to mary@example.test."]
+    assert messages_of(response) == [
+        "mary@example.test is linked to Mary Norwood: a link to set a password went to mary@example.test."
+    ]
     account = norwood.accounts.get()
     assert (account.username, account.has_usable_password()) == ("mary@example.test", False)
     record = norwood.history.first()
-    assert (record.history_change_reason, record.history_user) == (
-        "Account mary@example.test invited and linked",
-        fulton_user,
+    assert (record.history_change_reason, record.history_user, record.email) == (
+        "Address of record entered; account mary@example.test linked by fulton-superintendent",
+        fulton_superintendent,
+        "mary@example.test",
     )
+    assert "Linked accounts" in text_of(response)
+    assert "mary@example.test" in text_of(response)
     notice = Notice.objects.get(kind=NoticeKind.CANDIDATE_INVITATION)
     link = re.search(r"http://testserver(/accounts/set-password/\S+/)", notice.body).group(1)
 
@@ -673,15 +705,31 @@ def test_invite_opens_an_account_that_sets_its_password_once(norwood, fulton_use
     assert "This link has been used or has expired." in text_of(Client().get(link, follow=True))
 
 
-def test_invite_with_a_bad_address_changes_nothing(norwood, fulton_client):
-    response = fulton_client.post(invite_url(norwood), {"email": "not an address"}, follow=True)
+def test_link_only_at_the_address_of_record_and_the_other_accounts_are_told(
+    norwood, norwood_user, fulton_superintendent_client
+):
+    norwood.email = "mary@example.test"
+    norwood.save()
 
-    assert messages_of(response) == ["Give an email address to invite Mary Norwood."]
+    other = fulton_superintendent_client.post(link_url(norwood), {"email": "mallory@example.test"}, follow=True)
+    # The address on record is shown, not editable: the one posted is not read.
+    assert messages_of(other) == [
+        "mary@example.test is linked to Mary Norwood: a link to set a password went to mary@example.test."
+    ]
+    assert sorted(norwood.accounts.values_list("username", flat=True)) == ["mary@example.test", "norwood"]
+    told = Notice.objects.get(kind=NoticeKind.ACCOUNT_LINKED)
+    assert (told.recipient, told.subject) == (norwood_user, "Another account was linked to Mary Norwood")
+
+
+def test_link_with_a_bad_address_changes_nothing(norwood, fulton_superintendent_client):
+    response = fulton_superintendent_client.post(link_url(norwood), {"email": "not an address"}, follow=True)
+
+    assert messages_of(response) == ["Enter a valid email address."]
     assert not norwood.accounts.exists()
 
 
-def test_invite_of_a_staff_account_is_refused_with_the_reason(norwood, fulton_client, dekalb_client):
-    response = fulton_client.post(invite_url(norwood), {"email": "dekalb@example.test"}, follow=True)
+def test_link_of_a_staff_account_is_refused_with_the_reason(norwood, fulton_superintendent_client, dekalb_client):
+    response = fulton_superintendent_client.post(link_url(norwood), {"email": "dekalb@example.test"}, follow=True)
 
     assert messages_of(response) == [
         "dekalb@example.test belongs to a staff account; a candidate needs an account of their own."
@@ -689,16 +737,19 @@ def test_invite_of_a_staff_account_is_refused_with_the_reason(norwood, fulton_cl
     assert not norwood.accounts.exists()
 
 
-def test_invite_outsiders(norwood, norwood_client, cobb_client, nobody_client):
-    url = invite_url(norwood)
-    assert norwood_client.post(url, {"email": "x@example.test"}).status_code == 403
+def test_link_outsiders(norwood, norwood_client, fulton_client, cobb_client, nobody_client):
+    url = link_url(norwood)
+    assert [c.post(url, {"email": "x@example.test"}).status_code for c in (norwood_client, fulton_client)] == [
+        403,
+        403,
+    ]
     assert [c.post(url, {"email": "x@example.test"}).status_code for c in (cobb_client, nobody_client)] == [404, 404]
     assert anonymous_is_sent_to_login(url, "post")
     assert norwood.accounts.get().username == "norwood"
 
 
-def test_invite_wrong_method(norwood, fulton_client):
-    assert fulton_client.get(invite_url(norwood)).status_code == 405
+def test_link_wrong_method(norwood, fulton_superintendent_client):
+    assert fulton_superintendent_client.get(link_url(norwood)).status_code == 405
 
 
 # recounts:inbox
@@ -750,7 +801,7 @@ def test_inbox_flags_a_request_not_acted_on_by_the_end_of_the_next_business_day(
 
 
 def test_inbox_a_withdrawn_request_is_never_overdue(filed, norwood_user, fulton_client, clock):
-    request_withdraw(request=filed, by=norwood_user)
+    withdraw_in_writing(request=filed, by=norwood_user)
     clock.move_to(datetime.datetime(2017, 12, 20, 9, 0, tzinfo=EASTERN), tick=False)
 
     (entry,) = fulton_client.get(reverse("recounts:inbox")).context["entries"]
@@ -888,14 +939,18 @@ def test_record_with_numbers_out_of_range_does_not_fail(norwood, fulton_client):
     }
 
 
-def test_record_before_certification_shows_the_reason(db, clock, fulton_client):
+def test_record_before_certification_offers_nothing_and_says_why(db, clock, fulton_client):
     contest = build_atlanta_runoff(certified_at=None)
     norwood = contest.candidates.get(name="Mary Norwood")
 
+    page = fulton_client.get(reverse("recounts:record"))
     response = fulton_client.post(reverse("recounts:record"), RECEIVED | {"candidate": norwood.pk, "scan": pdf()})
 
+    assert "There is no request your office can record now" in text_of(page)
     assert response.status_code == 200
-    assert messages_of(response)[0].startswith("The returns for this contest are not certified yet")
+    assert response.context["form"].errors == {
+        "candidate": ["Select a valid choice. That choice is not one of the available choices."]
+    }
     assert not RecountRequest.objects.exists()
 
 
@@ -930,6 +985,7 @@ def test_record_offers_the_secretary_of_state_only_its_route(db, clock, sos_clie
         counties=georgia_counties("Fulton", "Cobb"),
         votes={"Ada Able": [{UNSPEC: 10}, {UNSPEC: 10}], "Ben Baker": [{UNSPEC: 9}, {UNSPEC: 10}]},
     )
+    certification_record(election=senate.election, jurisdiction=None, certified_at=ATLANTA_CERTIFIED_AT, by=None)
 
     response = sos_client.get(reverse("recounts:record"))
 
@@ -942,7 +998,7 @@ def test_record_offers_the_secretary_of_state_only_its_route(db, clock, sos_clie
 def test_notices_lists_the_user_own_newest_first(fulton_client, filed, norwood_user, norwood_client, clock):
     # Fulton's staff exists before the filing: they get the new request's notice.
     clock.move_to(DAY_AFTER_CERTIFICATION + datetime.timedelta(hours=1), tick=False)
-    request_withdraw(request=filed, by=norwood_user, reason="Conceded.")
+    withdraw_in_writing(request=filed, by=norwood_user, reason="Conceded.")
 
     response = norwood_client.get(reverse("recounts:notices"))
 
@@ -983,6 +1039,6 @@ def test_navbar_links_by_role(norwood_client, fulton_client, nobody_client):
     sos.force_login(make_secretary_of_state_staff(username="sos-staff", is_staff=True))
 
     assert navbar_links(norwood_client) == ["My contests", "Notices"]
-    assert navbar_links(fulton_client) == ["Inbox", "Cases", "Elections", "Notices"]
+    assert navbar_links(fulton_client) == ["Inbox", "Cases", "Elections", "Your office", "Notices"]
     assert navbar_links(sos) == ["Inbox", "Cases", "Dashboard", "Elections", "Notices", "Admin"]
     assert navbar_links(nobody_client) == ["Notices"]

@@ -30,14 +30,17 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import roles
+from accounts.enums import StaffRole
+from accounts.models import StaffMembership
+from accounts.roles import SECRETARY_OF_STATE_GROUP
+from accounts.two_factor import demo_recovery_codes, recovery_code_shown
 from elections.enums import ElectionKind
 from elections.importers.openelections import import_openelections_csv
-from elections.models import SECRETARY_OF_STATE_GROUP, Candidate, Certification, Contest, Election, StaffMembership
+from elections.instants import in_words
+from elections.models import Candidate, Certification, Contest, Election
 from elections.services import certification_record, county_by_name
-from elections.templatetags.instants import in_words
-from recounts import roles
 from recounts.queries import contest_standing
-from recounts.two_factor import demo_recovery_codes, recovery_code_shown
 
 # Demo only: printed at the end, never used outside a demonstration.
 DEMO_PASSWORD = "recount-demo-2017"  # noqa: S105
@@ -86,6 +89,15 @@ SUPERINTENDENTS = {
     "Fulton": DemoLogin("Fulton County superintendent", "fulton", "Fran", "Fulton"),
     "DeKalb": DemoLogin("DeKalb County superintendent", "dekalb", "Dee", "Kalb"),
 }
+#: The rest of the offices, so that each duty can be tried by hand: a DeKalb clerk enters figures (and
+#: cannot sign them off), a Fulton designee signs off what Fulton's staff entered.
+OFFICE_STAFF = {
+    DemoLogin("DeKalb County clerk (enters figures)", "dekalb-clerk", "Cal", "Clerk"): ("DeKalb", StaffRole.CLERK),
+    DemoLogin("Fulton County designee (signs off)", "fulton-designee", "Dana", "Designee"): (
+        "Fulton",
+        StaffRole.DESIGNEE,
+    ),
+}
 CANDIDATES = {
     "Keisha Lance Bottoms": DemoLogin("Candidate: Keisha Lance Bottoms", "bottoms", "Keisha Lance", "Bottoms"),
     "Mary Norwood": DemoLogin("Candidate: Mary Norwood", "norwood", "Mary", "Norwood"),
@@ -123,14 +135,24 @@ class Command(BaseCommand):
             for county_name, login in SUPERINTENDENTS.items():
                 county = county_by_name(county_name)
                 StaffMembership.objects.get_or_create(
-                    user=users[login], jurisdiction=county, defaults={"title": "Superintendent", "superintendent": True}
+                    user=users[login], jurisdiction=county, defaults={"role": StaffRole.SUPERINTENDENT}
                 )
                 self._certify(contest.election, county, by=users[login], at=CERTIFIED_AT)
+            for login, (county_name, role) in OFFICE_STAFF.items():
+                StaffMembership.objects.get_or_create(
+                    user=users[login], jurisdiction=county_by_name(county_name), defaults={"role": role}
+                )
             rehearsal = self._rehearsal(by=users[SECRETARY_OF_STATE], now=timezone.now())
             for county_name, login in SUPERINTENDENTS.items():
                 self._certify(rehearsal.election, county_by_name(county_name), by=users[login], at=self.rehearsal_at)
             for candidate in Candidate.objects.filter(contest__in=[contest, rehearsal], name__in=CANDIDATES):
-                candidate.accounts.add(users[CANDIDATES[candidate.name]])
+                # Demo only: the candidate's login is their address of record, linked without an invitation.
+                login = CANDIDATES[candidate.name]
+                if candidate.email != login.email:
+                    candidate.email = login.email
+                    candidate._change_reason = "Address of record of the demo login"
+                    candidate.save()
+                candidate.accounts.add(users[login])
             codes = {
                 login: demo_recovery_codes(user=user, shown=DEMO_RECOVERY_CODES_SHOWN)
                 for login, user in users.items()
@@ -146,7 +168,7 @@ class Command(BaseCommand):
 
     @staticmethod
     def _logins() -> list[DemoLogin]:
-        return [ADMIN, SECRETARY_OF_STATE, *SUPERINTENDENTS.values(), *CANDIDATES.values()]
+        return [ADMIN, SECRETARY_OF_STATE, *SUPERINTENDENTS.values(), *OFFICE_STAFF, *CANDIDATES.values()]
 
     def _existing_demo_users(self) -> dict:
         """The demo logins made by an earlier run, by username; refuses if another account holds
@@ -267,8 +289,8 @@ class Command(BaseCommand):
             "Staff logins then ask for a second factor: enter one of the recovery codes shown (each works once;",
             "running load_demo again shows unused ones). Signed in, “Account security” adds an authenticator app.",
             "",
-            f"The race: {reverse('elections:contest', args=[contest.election.slug, contest.pk])}",
+            f"The race: {reverse('recounts:contest', args=[contest.election.slug, contest.pk])}",
             f"Rehearsal copy (filing window open until {deadline}): "
-            f"{reverse('elections:contest', args=[rehearsal.election.slug, rehearsal.pk])}",
+            f"{reverse('recounts:contest', args=[rehearsal.election.slug, rehearsal.pk])}",
         ]
         self.stdout.write("\n".join(lines))

@@ -8,18 +8,19 @@ on pass through.
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
+from django.shortcuts import resolve_url
 from django_otp import user_has_device
 
-from recounts import roles
+from accounts import roles
 
 #: Open to every session: signing out, and where to report a vulnerability.
 ALWAYS_OPEN = frozenset({"logout", "admin:logout", "security_txt"})
-VERIFY = "recounts:two_factor_verify"
+VERIFY = "accounts:two_factor_verify"
 #: The setup page, the button that emails the enrolment link, and the link.
-SET_UP = frozenset({"recounts:two_factor_setup", "recounts:two_factor_link", "recounts:two_factor_enrol"})
+SET_UP = frozenset({"accounts:two_factor_setup", "accounts:two_factor_link", "accounts:two_factor_enrol"})
 
 
 class SecondFactorMiddleware:
@@ -37,11 +38,11 @@ class SecondFactorMiddleware:
         if user_has_device(user):
             return None if page in ALWAYS_OPEN | {VERIFY} else redirect_to_login(_then(request), VERIFY)
         if roles.needs_second_factor(user) and page not in ALWAYS_OPEN | SET_UP:
-            return redirect_to_login(_then(request), "recounts:two_factor_setup")
+            return redirect_to_login(_then(request), "accounts:two_factor_setup")
         return None
 
 
 def _then(request: HttpRequest) -> str:
     """Where to go on once the second factor is passed: the page asked for, unless it was a POST (a
     form sent before signing in again is not sent a second time; a GET to it would answer 405)."""
-    return request.get_full_path() if request.method in ("GET", "HEAD") else reverse("recounts:start")
+    return request.get_full_path() if request.method in ("GET", "HEAD") else resolve_url(settings.LOGIN_REDIRECT_URL)

@@ -1,7 +1,7 @@
 """Two-factor sign-in on django-otp: an authenticator app (TOTP, RFC 6238) and single-use recovery codes.
 
 Staff of the Secretary of State and of every superintendent's office, and administrators, pass a
-second factor after their password before any other page (`recounts.middleware`); a candidate may
+second factor after their password before any other page (`accounts.middleware`); a candidate may
 turn it on. These are its writes and reads; the pages, the admin and `load_demo` call them.
 
 A password alone never sets up a second factor: an account without one gets a one-time link by
@@ -30,9 +30,7 @@ from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
-from recounts import notices, roles
-from recounts.enums import NoticeKind
-from recounts.models import Notice
+from accounts import notices, roles
 
 AUTHENTICATOR_NAME = "Authenticator app"
 RECOVERY_CODES_NAME = "Recovery codes"
@@ -98,22 +96,18 @@ class EnrolmentTokens(PasswordResetTokenGenerator):
     notice: a password, a second factor set up, turned off or reset), when its email address changes,
     and after `PASSWORD_RESET_TIMEOUT`."""
 
+    # The salt of the module where the tokens were first made: changing it would void every link out.
     key_salt = "recounts.two_factor.EnrolmentTokens"
 
     def _make_hash_value(self, user: AbstractBaseUser, timestamp: int) -> str:
-        last_change = (
-            Notice.objects.filter(recipient=user, kind=NoticeKind.SIGN_IN_CHANGED)
-            .order_by("-pk")
-            .values_list("pk", flat=True)
-            .first()
-        )
+        last_change = notices.latest_sign_in_change(user)
         return f"{user.pk}{user.password}{user.email}{timestamp}{user_has_device(user)}{last_change}"
 
 
 enrolment_tokens = EnrolmentTokens()
 
 
-def enrolment_link_send(*, user: AbstractBaseUser, link_for: Callable[[str], str]) -> Notice:
+def enrolment_link_send(*, user: AbstractBaseUser, link_for: Callable[[str], str]) -> object:
     """Emails the account a one-time link to set up its first second factor. `link_for(token)` builds
     the absolute link (the view knows the host)."""
     if user_has_device(user):

@@ -1,4 +1,5 @@
-"""Every write to a recount case goes through here (DESIGN.md §3: views never assign a status).
+"""The written request: filed online by a candidate's account, or recorded by the receiving
+authority's staff when it came on paper or by email; and its withdrawal.
 
 A written request is recorded with a snapshot of the contest's standing as it stood at filing, a
 late flag (a late request is recorded, never refused: the authority rules on it), a warning when
@@ -9,23 +10,20 @@ addressed to, and a receipt number. The notices go out once the transaction comm
 import datetime
 import hashlib
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
+from elections.instants import in_words
 from elections.models import Candidate, Contest
-from elections.services import CLOCK_SKEW, save_with_history
-from recounts import notices, roles
+from elections.services import CLOCK_SKEW
+from recounts import notices
 from recounts.enums import (
     OPEN_STATUSES,
     AuthorityKind,
@@ -36,21 +34,11 @@ from recounts.enums import (
 )
 from recounts.exports import standing_json
 from recounts.models import RecountRequest, RequestAuthority
-from recounts.queries import (
-    CandidateStanding,
-    ContestStanding,
-    contest_standing,
-    may_invite,
-    receives_requests,
-    superintendents_of,
-)
+from recounts.queries import CandidateStanding, ContestStanding, contest_standing, superintendents_of
+from recounts.services.cases import RecountError, case_move, require
 
 PDF_MAGIC = b"%PDF-"
 READ_CHUNK = 1 << 16
-
-
-class RecountError(Exception):
-    """A request that cannot be carried out; the message says why, for a person to act on."""
 
 
 class DuplicateRequest(RecountError):
@@ -59,7 +47,7 @@ class DuplicateRequest(RecountError):
     def __init__(self, existing: RecountRequest) -> None:
         super().__init__(
             f"{existing.candidate} already has an open request in this contest: receipt {existing.receipt_number}, "
-            f"filed {timezone.localtime(existing.filed_at):%B %-d, %Y at %-I:%M %p %Z}."
+            f"filed {in_words(existing.filed_at)}."
         )
         self.existing = existing
 
@@ -203,11 +191,8 @@ def _record(
     signature: Signature,
     letter: Letter | None,
     reason: str,
+    action: str,
 ) -> RecountRequest:
-    if candidate.write_in_aggregate:
-        raise RecountError(
-            f"“{candidate.name}” sums write-in votes for many people; it is not a candidate who can ask."
-        )
     signature = _signature_check(signature, candidate)
     with transaction.atomic():
         # One filing at a time per contest: the receipt numbers and the one-open-request rule.
@@ -216,22 +201,16 @@ def _record(
             .select_related("election", "home_county")
             .get(pk=candidate.contest_id)
         )
+        candidate = Candidate.objects.select_related("contest").get(pk=candidate.pk)
         existing = RecountRequest.objects.filter(candidate=candidate, status__in=OPEN_STATUSES).first()
         if existing is not None:
             raise DuplicateRequest(existing)
+        require(by, action, candidate)
         standing, line = _standing_of(candidate)
-        if standing.rule is None:
-            raise RecountError(f"No recount rule covers this election: {standing.rule_problem}")
-        if standing.certified_at is None or standing.filing_deadline is None:
-            raise RecountError(
-                "The returns for this contest are not certified yet, so the time to ask has not begun; "
-                "a request can be made once they are."
-            )
         if filed_at < standing.certified_at:
             raise RecountError(
-                f"The request is dated {timezone.localtime(filed_at):%B %-d, %Y at %-I:%M %p %Z}, before the "
-                f"returns were certified ({timezone.localtime(standing.certified_at):%B %-d, %Y at %-I:%M %p %Z}); "
-                "a request follows certification."
+                f"The request is dated {in_words(filed_at)}, before the returns were certified "
+                f"({in_words(standing.certified_at)}); a request follows certification."
             )
         request = RecountRequest(
             contest=contest,
@@ -309,8 +288,6 @@ def request_file(
     Filed at the server's clock. Raises `DuplicateRequest` when one is already open, `RecountError`
     when it cannot be recorded (no certification yet, no rule, not the candidate's account).
     """
-    if not roles.is_candidate_account(by, candidate):
-        raise RecountError("Only the candidate's own account can file a request online.")
     now = now or timezone.now()
     return _record(
         candidate=candidate,
@@ -322,6 +299,7 @@ def request_file(
         signature=signature,
         letter=letter,
         reason="Filed online",
+        action="file",
     )
 
 
@@ -347,11 +325,7 @@ def request_record_received(
     if timezone.is_naive(received_at):
         raise RecountError("Give the time the request was received with its time zone.")
     if received_at > now + CLOCK_SKEW:
-        when = timezone.localtime(received_at)
-        raise RecountError(f"The request cannot have been received in the future ({when:%B %-d, %Y at %-I:%M %p %Z}).")
-    standing = contest_standing(candidate.contest)
-    if not receives_requests(by, standing):
-        raise RecountError("Only staff of the authority the request is addressed to can record it.")
+        raise RecountError(f"The request cannot have been received in the future ({in_words(received_at)}).")
     return _record(
         candidate=candidate,
         by=by,
@@ -362,80 +336,39 @@ def request_record_received(
         signature=signature,
         letter=scan,
         reason=f"Received {'on paper' if channel == RequestChannel.PAPER else 'by email'}; entered by staff",
+        action="record",
     )
 
 
-WITHDRAWABLE = frozenset({RequestStatus.FILED})
-
-
 def request_withdraw(
-    *, request: RecountRequest, by: AbstractBaseUser, reason: str = "", now: datetime.datetime | None = None
+    *,
+    request: RecountRequest,
+    by: AbstractBaseUser,
+    signature: Signature,
+    attested: bool,
+    reason: str = "",
+    now: datetime.datetime | None = None,
 ) -> RecountRequest:
-    """The candidate withdraws their request, until the recount is ordered."""
-    if not roles.is_candidate_account(by, request.candidate):
-        raise RecountError("Only the candidate's own account can withdraw the request.")
+    """The candidate (or their agent, through an account linked to the candidate) withdraws the request
+    in writing, until the recount is ordered: the same typed signature and attestation as filing.
+    Every account linked to the candidate and the authority's staff are told."""
+    now = now or timezone.now()
+    if not attested:
+        raise RecountError("Attest that you are the candidate, or their authorised agent, to withdraw the request.")
+    signature = _signature_check(signature, request.candidate)
     reason = reason.strip()
     with transaction.atomic():
-        request = RecountRequest.objects.select_for_update().get(pk=request.pk)
-        if request.status not in WITHDRAWABLE:
-            raise RecountError(
-                f"The request is {request.get_status_display().lower()}; it can be withdrawn only until the "
-                "recount is ordered."
-            )
-        request.status = RequestStatus.WITHDRAWN
+        request = RecountRequest.objects.select_for_update(of=("self",)).select_related("candidate").get(pk=request.pk)
+        require(by, "withdraw", request)
         request.withdrawal_reason = reason
-        request._history_user = by
-        request._change_reason = f"Withdrawn by the candidate{': ' + reason if reason else ''}"[:100]
-        request.save()
+        request.withdrawn_at, request.withdrawn_by = now, by
+        request.withdrawal_signature = signature.name
+        request.withdrawal_signatory, request.withdrawal_agent_name = signature.signatory, signature.agent_name
+        case_move(
+            subject=request,
+            to=RequestStatus.WITHDRAWN,
+            by=by,
+            reason=f"Withdrawn in writing, signed {signature.name}" + (f": {reason}" if reason else ""),
+        )
         notices.request_withdrawn(request)
     return request
-
-
-def validate_email_address(email: str) -> str:
-    email = email.strip()
-    validate_email(email)
-    return email.lower()
-
-
-def candidate_invite(
-    *,
-    candidate: Candidate,
-    email: str,
-    by: AbstractBaseUser,
-    link_for: Callable[[AbstractBaseUser], str],
-) -> AbstractBaseUser:
-    """Staff open (or extend) a candidate's account and email it a one-time link to set a password.
-
-    Only Secretary of State staff, or staff of a superintendent whose county (or city) the contest
-    is voted in, may invite. The account is the email address; an account that already exists is
-    linked to the candidate too, unless it is a staff account. `link_for(user)` builds the absolute
-    link (the view knows the host); with Django's password-reset tokens it works once and expires
-    after `PASSWORD_RESET_TIMEOUT`.
-    """
-    if candidate.write_in_aggregate:
-        raise RecountError(f"“{candidate.name}” sums write-in votes for many people; it cannot have an account.")
-    if not may_invite(by, candidate.contest):
-        raise RecountError("Only the Secretary of State's staff or a superintendent of this contest can invite.")
-    try:
-        email = validate_email_address(email)
-    except ValidationError:
-        raise RecountError(f"“{email}” is not an email address.") from None
-    User = get_user_model()
-    with transaction.atomic():
-        user = (
-            User.objects.filter(email__iexact=email).order_by("pk").first()
-            or User.objects.filter(username__iexact=email).first()
-        )
-        if user is None:
-            user = User(username=email, email=email)
-            user.set_unusable_password()
-            user.save()
-        elif user.is_staff or user.is_superuser or roles.is_staff_of_an_authority(user):
-            raise RecountError(f"{email} belongs to a staff account; a candidate needs an account of their own.")
-        elif not user.is_active:
-            raise RecountError(f"The account {user.username} is disabled; ask an administrator.")
-        if not candidate.accounts.filter(pk=user.pk).exists():
-            candidate.accounts.add(user)
-            save_with_history(candidate, by=by, reason=f"Account {user.username} invited and linked"[:100])
-        notices.candidate_invited(user=user, candidates=[candidate], link=link_for(user), by=by)
-    return user

@@ -1,0 +1,78 @@
+"""Who works in a superintendent's office, changed with the rules of the office (`recounts.permissions`
+decides who may; these write): an administrator appoints the superintendent; the Secretary of State's
+staff or an administrator add and remove staff; the superintendent names designees. Every change is
+kept in history with its reason and told to the office's superintendent.
+
+The checks are the callers' (the admin and the office page ask `recounts.permissions`): accounts sit
+below recounts and cannot ask its rules themselves.
+"""
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+
+from accounts import notices
+from accounts.enums import StaffRole
+from accounts.models import StaffMembership
+from elections.models import Jurisdiction
+from elections.services import history_reason, save_with_history
+
+
+class StaffError(Exception):
+    """A change of staff that cannot be made; the message says why."""
+
+
+def _name(user: AbstractBaseUser) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+@transaction.atomic
+def membership_save(
+    *, membership: StaffMembership, by: AbstractBaseUser | None, reason: str, before: StaffRole | None = None
+) -> StaffMembership:
+    """Save a membership (new, or with a changed title or role) with its history row and tell the
+    office's superintendent (the superintendent appointed, when this appoints one, and the one before).
+    A superintendent is appointed here: the office's earlier superintendent becomes a designee."""
+    if not reason.strip():
+        raise StaffError("Give the reason for the change; it is kept in the history with your name.")
+    jurisdiction = Jurisdiction.objects.select_for_update().get(pk=membership.jurisdiction_id)
+    previous = None
+    if membership.role == StaffRole.SUPERINTENDENT and before != StaffRole.SUPERINTENDENT:
+        previous = (
+            StaffMembership.objects.filter(jurisdiction=jurisdiction, role=StaffRole.SUPERINTENDENT)
+            .exclude(pk=membership.pk)
+            .select_related("user")
+            .first()
+        )
+        if previous is not None:
+            previous.role = StaffRole.DESIGNEE
+            save_with_history(previous, by=by, reason=f"Superintendent no longer: {reason}")
+    try:
+        with transaction.atomic():
+            save_with_history(membership, by=by, reason=reason)
+    except IntegrityError:
+        raise StaffError(f"{membership.user} already works in the office of {jurisdiction}.") from None
+    role = StaffRole(membership.role).label.split(":")[0]
+    change = (
+        f"{_name(membership.user)} is {role.lower()}"
+        if before is None
+        else (f"{_name(membership.user)} is now {role.lower()} (was {StaffRole(before).label.split(':')[0].lower()})")
+    )
+    if previous is not None:
+        change += f"; {_name(previous.user)} is no longer the superintendent"
+    if before is None or before != membership.role:
+        notices.staff_changed(
+            jurisdiction=jurisdiction, change=change, by=by, also=[previous.user] if previous is not None else []
+        )
+    return membership
+
+
+@transaction.atomic
+def membership_end(*, membership: StaffMembership, by: AbstractBaseUser | None, reason: str) -> None:
+    """Remove someone from the office (kept in history, told to the superintendent)."""
+    if not reason.strip():
+        raise StaffError("Give the reason for the change; it is kept in the history with your name.")
+    jurisdiction = membership.jurisdiction
+    name = _name(membership.user)
+    membership._history_user, membership._change_reason = by, history_reason(reason)
+    membership.delete()
+    notices.staff_changed(jurisdiction=jurisdiction, change=f"{name} no longer works in the office", by=by)
