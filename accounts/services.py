@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from accounts import notices
 from accounts.enums import StaffRole
 from accounts.models import StaffMembership
+from accounts.roles import SECRETARY_OF_STATE_GROUP
 from elections.models import Jurisdiction
 from elections.services import history_reason, save_with_history
 
@@ -25,6 +26,17 @@ def _name(user: AbstractBaseUser) -> str:
     return user.get_full_name() or user.get_username()
 
 
+def office_member_check(user: AbstractBaseUser) -> None:
+    """An office's staff are not the Secretary of State's staff, administrators or a candidate's accounts:
+    each would then check their own work."""
+    if user.is_superuser:
+        raise StaffError(f"{_name(user)} is an administrator: an administrator does not work in an office.")
+    if user.groups.filter(name=SECRETARY_OF_STATE_GROUP).exists():
+        raise StaffError(f"{_name(user)} is on the Secretary of State's staff, which oversees the offices.")
+    if user.candidacies.exists():
+        raise StaffError(f"{_name(user)} is linked to a candidate: a candidate's account does not work in an office.")
+
+
 @transaction.atomic
 def membership_save(
     *, membership: StaffMembership, by: AbstractBaseUser | None, reason: str, before: StaffRole | None = None
@@ -35,6 +47,7 @@ def membership_save(
     if not reason.strip():
         raise StaffError("Give the reason for the change; it is kept in the history with your name.")
     jurisdiction = Jurisdiction.objects.select_for_update().get(pk=membership.jurisdiction_id)
+    office_member_check(membership.user)
     previous = None
     if membership.role == StaffRole.SUPERINTENDENT and before != StaffRole.SUPERINTENDENT:
         previous = (
@@ -44,7 +57,8 @@ def membership_save(
             .first()
         )
         if previous is not None:
-            previous.role = StaffRole.DESIGNEE
+            # Back to staff: designees are the new superintendent's to name.
+            previous.role = StaffRole.CLERK
             save_with_history(previous, by=by, reason=f"Superintendent no longer: {reason}")
     try:
         with transaction.atomic():
@@ -60,9 +74,9 @@ def membership_save(
     if previous is not None:
         change += f"; {_name(previous.user)} is no longer the superintendent"
     if before is None or before != membership.role:
-        notices.staff_changed(
-            jurisdiction=jurisdiction, change=change, by=by, also=[previous.user] if previous is not None else []
-        )
+        # The office's superintendent (as it is now), the member, and a superintendent replaced.
+        also = [membership.user] + ([previous.user] if previous is not None else [])
+        notices.staff_changed(jurisdiction=jurisdiction, change=change, by=by, also=also)
     return membership
 
 
@@ -71,8 +85,13 @@ def membership_end(*, membership: StaffMembership, by: AbstractBaseUser | None, 
     """Remove someone from the office (kept in history, told to the superintendent)."""
     if not reason.strip():
         raise StaffError("Give the reason for the change; it is kept in the history with your name.")
-    jurisdiction = membership.jurisdiction
-    name = _name(membership.user)
+    jurisdiction, member = membership.jurisdiction, membership.user
+    role = StaffRole(membership.role).label.split(":")[0].lower()
     membership._history_user, membership._change_reason = by, history_reason(reason)
     membership.delete()
-    notices.staff_changed(jurisdiction=jurisdiction, change=f"{name} no longer works in the office", by=by)
+    notices.staff_changed(
+        jurisdiction=jurisdiction,
+        change=f"{_name(member)} ({role}) no longer works in the office",
+        by=by,
+        also=[member],
+    )

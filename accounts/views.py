@@ -53,7 +53,11 @@ ENROLMENT_OPENED = "two_factor_enrolment_token"
 def _next_page(request: HttpRequest) -> str:
     """Where to go once the second factor is passed: the page asked for, if it is one of ours."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    # A path on this site only: anything else (a view's name, a number, another host) is not followed.
+    on_this_site = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    if target.startswith("/") and on_this_site:
         return target
     return resolve_url(settings.LOGIN_REDIRECT_URL)
 

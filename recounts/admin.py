@@ -21,10 +21,11 @@ from django.utils.html import format_html
 
 from accounts.enums import StaffRole
 from accounts.models import StaffMembership
+from accounts.services import StaffError, office_member_check
 from elections import admin as elections_admin
 from elections.admin import AttributedAdmin, ReadOnlyAdminMixin, ReasonForm
-from elections.models import Candidate, Certification
-from recounts import permissions
+from elections.models import Candidate, Certification, Contest
+from recounts import notices, permissions
 from recounts.models import (
     ClosedDay,
     CountyRecount,
@@ -167,7 +168,13 @@ class RecountRequestAdmin(ReadOnlyAdminMixin, AttributedAdmin):
             request.letter_sha256,
         )
 
-    @admin.action(description="Direct the recount in every county (Secretary of State route)")
+    def has_statewide_permission(self, request: HttpRequest) -> bool:
+        """The actions are the Secretary of State's (each case is then asked its own rule by the service)."""
+        return bool(permissions.decide(request.user, "statewide_pages", None))
+
+    @admin.action(
+        description="Direct the recount in every county (Secretary of State route)", permissions=["statewide"]
+    )
     def direct(self, request: HttpRequest, queryset: QuerySet[RecountRequest]) -> HttpResponse | None:
         form = DirectForm(request.POST if "window_starts_at" in request.POST else None)
         if form.is_bound and form.is_valid():
@@ -190,7 +197,10 @@ class RecountRequestAdmin(ReadOnlyAdminMixin, AttributedAdmin):
         }
         return TemplateResponse(request, "admin/recounts/recountrequest/direct.html", context)
 
-    @admin.action(description="Close the counted cases: recertify the statewide returns (Secretary of State route)")
+    @admin.action(
+        description="Close the counted cases: recertify the statewide returns (Secretary of State route)",
+        permissions=["statewide"],
+    )
     def finish(self, request: HttpRequest, queryset: QuerySet[RecountRequest]) -> None:
         for case in queryset:
             try:
@@ -273,6 +283,12 @@ class CandidateAdmin(elections_admin.CandidateAdmin):
             return False
         return super().has_change_permission(request, obj)
 
+    def save_model(self, request: HttpRequest, obj: Candidate, form, change: bool) -> None:
+        """A change of the address of record is told to the candidate's accounts and to the old address."""
+        super().save_model(request, obj, form, change)
+        if change and "email" in form.changed_data:
+            notices.address_of_record_changed(candidate=obj, old=form.initial.get("email", ""), by=request.user)
+
     def render_change_form(self, request: HttpRequest, context: dict, *args, obj=None, **kwargs) -> HttpResponse:
         context["may_link"] = obj is not None and permissions.decide(request.user, "link", obj)
         return super().render_change_form(request, context, *args, obj=obj, **kwargs)
@@ -312,6 +328,23 @@ class CandidateAdmin(elections_admin.CandidateAdmin):
         return TemplateResponse(request, "admin/elections/candidate/link.html", context)
 
 
+# Contests: once a request is filed, what decides where it goes and which counties count (the level,
+# the counties, the home county, a city's own superintendent) no longer changes here: a case stays
+# addressed to whom it was filed with.
+admin.site.unregister(Contest)
+
+
+@admin.register(Contest)
+class ContestAdmin(elections_admin.ContestAdmin):
+    ROUTING = ["level", "counties", "home_county", "superintendent_jurisdiction"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Contest | None = None) -> list[str]:
+        fields = super().get_readonly_fields(request, obj)
+        if obj is not None and obj.recount_requests.exists():
+            fields = [*fields, *self.ROUTING]
+        return fields
+
+
 # Certifications: recorded through the rules (`certify`): the statewide returns by the Secretary of
 # State's staff; a county's by its superintendent, who does it on the election's page.
 admin.site.unregister(Certification)
@@ -334,7 +367,14 @@ class CertificationAdminForm(elections_admin.CertificationAdminForm):
 
 @admin.register(Certification)
 class CertificationAdmin(elections_admin.CertificationAdmin):
+    """Only the statewide certification is recorded here (a county's is its superintendent's, on the
+    election's page): added by the Secretary of State's staff."""
+
     form = CertificationAdminForm
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        statewide = permissions.decide(request.user, "statewide_pages", None)
+        return bool(statewide) and super().has_add_permission(request)
 
     def get_form(self, request: HttpRequest, obj=None, change: bool = False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
@@ -383,6 +423,11 @@ class StaffMembershipForm(ReasonForm):
 
     def clean(self) -> dict:
         cleaned = super().clean()
+        if cleaned.get("user") is not None:
+            try:
+                office_member_check(cleaned["user"])
+            except StaffError as error:
+                self.add_error("user", str(error))
         jurisdiction, role = cleaned.get("jurisdiction") or self.instance_jurisdiction(), cleaned.get("role")
         if jurisdiction is None or role is None:
             return cleaned

@@ -58,6 +58,7 @@ class NoticeKind(models.TextChoices):
     DECLARATIONS_TO_REVIEW = "declarations_to_review", "Declarations for an official to review after a recount"
     CANDIDATE_INVITATION = "candidate_invitation", "Invitation to a candidate"
     ACCOUNT_LINKED = "account_linked", "Another account linked to the candidate"
+    ADDRESS_OF_RECORD_CHANGED = "address_of_record_changed", "A candidate's address of record changed"
     STAFF_CHANGED = "staff_changed", "Change of a superintendent's staff"
     SIGN_IN_CHANGED = "sign_in_changed", "Change to how the account signs in"
     TWO_FACTOR_LINK = "two_factor_link", "Link to set up two-factor sign-in"

@@ -180,6 +180,16 @@ def account_linked(*, candidate, account: AbstractBaseUser, by: AbstractBaseUser
     return _create(NoticeKind.ACCOUNT_LINKED, recipients, context)
 
 
+def address_of_record_changed(*, candidate, old: str, by: AbstractBaseUser) -> list[Notice]:
+    """A candidate's address of record changed (where accounts are linked from now on): told to the
+    accounts linked to the candidate and to the old address."""
+    context = {"candidate": candidate, "old": old, "changed_by": by}
+    sent = _create(NoticeKind.ADDRESS_OF_RECORD_CHANGED, candidate.accounts.filter(is_active=True), context)
+    if old and old.lower() not in {notice.email.lower() for notice in sent}:
+        sent.append(_to_address(NoticeKind.ADDRESS_OF_RECORD_CHANGED, old, context, None))
+    return sent
+
+
 def staff_changed(*, jurisdiction, change: str, by: AbstractBaseUser | None, also: list) -> list[Notice]:
     """A change of the office's staff or superintendent, told to its superintendent and to `also` (the
     superintendent before, when the change appoints another)."""

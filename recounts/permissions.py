@@ -3,9 +3,9 @@
 A rule is a list of requirements, in the order a person would check them; each is a `rules`
 predicate over `(user, object)` and the sentence that says why not when it fails. `decide(user,
 action, object)` answers "allowed", or the first reason why not. The services enforce the rules
-(`recounts.services.cases.require` raises `RecountError` with the reason); the pages, templates
-(`{% may %}`) and the admin only offer what a rule allows and show its reason where a person would
-otherwise wonder. Nothing else decides a permission.
+(`recounts.services.cases.require` raises `RecountError` with the reason); the pages and the admin
+only offer what a rule allows and show its reason where a person would otherwise wonder. Nothing
+else decides a permission.
 
 The duties are kept apart as election offices keep them (README, "Who may do what"): county staff
 enter figures; the superintendent, or a designee the superintendent named, signs off, never the
@@ -79,7 +79,6 @@ class Decision:
 class Action:
     name: str
     label: str  # what the action is, in the words of the office
-    target: type | tuple[type, ...]  # what it is done to
     requirements: tuple[Requirement, ...]
 
     def decide(self, user: roles.User, target: object) -> Decision:
@@ -93,9 +92,9 @@ class Action:
 ACTIONS: dict[str, Action] = {}
 
 
-def action(name: str, label: str, target: type | tuple[type, ...], *requirements: tuple[rules.Predicate, Refusal]):
+def action(name: str, label: str, *requirements: tuple[rules.Predicate, Refusal]) -> None:
     listed = tuple(Requirement(holds, refusal) for holds, refusal in requirements)
-    ACTIONS[name] = Action(name=name, label=label, target=target, requirements=listed)
+    ACTIONS[name] = Action(name=name, label=label, requirements=listed)
     rules.add_perm(f"desk.{name}", reduce(operator.and_, (requirement.holds for requirement in listed)))
 
 
@@ -526,6 +525,13 @@ def never_signed_in(user: roles.User, account: AbstractBaseUser) -> bool:
 
 
 @rules.predicate
+def no_office_or_candidacy(user: roles.User, account: AbstractBaseUser) -> bool:
+    """The account works in no office and is linked to no candidate: its name, address and password are
+    not what a sign-off, an appointment or a candidate's link rests on."""
+    return not account.memberships.exists() and not account.candidacies.exists()
+
+
+@rules.predicate
 def another_members_role(user: roles.User, membership: StaffMembership) -> bool:
     return membership.user_id != user.pk and membership.role != StaffRole.SUPERINTENDENT
 
@@ -541,7 +547,6 @@ NOT_WRITE_INS = (
 action(
     "file",
     "File a written request online",
-    Candidate,
     SIGN_IN,
     (
         candidate_account,
@@ -562,7 +567,6 @@ action(
 action(
     "record",
     "Record a request received on paper or by email",
-    Candidate,
     SIGN_IN,
     (receives_the_contest, "Only staff of the authority the request is addressed to can record it."),
     NOT_WRITE_INS,
@@ -573,7 +577,6 @@ action(
 action(
     "withdraw",
     "Withdraw the request",
-    RecountRequest,
     SIGN_IN,
     (candidate_account, "Only the candidate's accounts can withdraw the request."),
     (_status_is(RequestStatus.FILED), _status_refusal("it can be withdrawn only until the recount is ordered")),
@@ -581,7 +584,6 @@ action(
 action(
     "link",
     "Link an account to the candidate",
-    Candidate,
     SIGN_IN,
     (
         links_the_contest,
@@ -593,7 +595,6 @@ action(
 action(
     "order",
     "Order the recount in the county",
-    RequestAuthority,
     SIGN_IN,
     (
         addressed_to_a_superintendent,
@@ -621,7 +622,6 @@ action(
 action(
     "direct",
     "Direct the recount in every county",
-    RecountRequest,
     SIGN_IN,
     (secretary_of_state_staff, "Only the Secretary of State's staff can direct the recount."),
     (secretary_of_state_route, "On the superintendent's route each superintendent orders the recount."),
@@ -630,7 +630,6 @@ action(
 action(
     "deny",
     "Deny the request",
-    RecountRequest,
     SIGN_IN,
     (
         decides_the_case,
@@ -642,7 +641,6 @@ action(
 action(
     "schedule",
     "Set (or change) the place and time of the county's count",
-    CountyRecount,
     SIGN_IN,
     (
         county_superintendent,
@@ -673,11 +671,10 @@ for name, label in [
     ("enter_late_ballots", "Enter late ballots"),
     ("submit", "Submit the worksheet for sign-off"),
 ]:
-    action(name, label, CountyRecount, SIGN_IN, WORKSHEET_STAFF, (worksheet_open, _worksheet_closed_refusal), NOTICED)
+    action(name, label, SIGN_IN, WORKSHEET_STAFF, (worksheet_open, _worksheet_closed_refusal), NOTICED)
 action(
     "sign_off",
     "Sign off the worksheet",
-    CountyRecount,
     SIGN_IN,
     (
         signs_off_for_county,
@@ -695,7 +692,6 @@ action(
 action(
     "reopen",
     "Reopen the worksheet",
-    CountyRecount,
     SIGN_IN,
     (county_superintendent, lambda user, part: f"Only the superintendent of {part.county} can reopen its worksheet."),
     (reopenable, _reopen_refusal),
@@ -703,7 +699,6 @@ action(
 action(
     "recertify",
     "Record the county's outcome: confirm, or correct and recertify its returns",
-    CountyRecount,
     SIGN_IN,
     (
         county_superintendent,
@@ -721,7 +716,6 @@ action(
 action(
     "finish",
     "Recertify the statewide returns and close the case",
-    RecountRequest,
     SIGN_IN,
     (secretary_of_state_staff, "Only the Secretary of State's staff recertify the statewide returns."),
     (
@@ -734,28 +728,24 @@ action(
 action(
     "certify",
     "Certify the returns",
-    Returns,
     SIGN_IN,
     (certifies_the_scope, _certify_refusal),
 )
 action(
     "manage_staff",
     "Add or remove a county's staff",
-    Jurisdiction,
     SIGN_IN,
     (secretary_of_state_staff | administrator, "Only the Secretary of State's staff or an administrator manage staff."),
 )
 action(
     "appoint_superintendent",
     "Appoint the superintendent",
-    Jurisdiction,
     SIGN_IN,
     (administrator, "Only an administrator appoints a superintendent."),
 )
 action(
     "name_designee",
     "Name or unname a designee",
-    StaffMembership,
     SIGN_IN,
     (
         county_superintendent,
@@ -766,7 +756,6 @@ action(
 action(
     "manage_rules",
     "Keep the recount rules and the closed days",
-    type(None),
     SIGN_IN,
     (
         secretary_of_state_staff | administrator,
@@ -776,21 +765,18 @@ action(
 action(
     "office_pages",
     "Open the pages of an office that receives requests (inbox, cases, elections, recording a request)",
-    type(None),
     SIGN_IN,
     (office_staff, "These pages are for the staff of an authority that receives requests."),
 )
 action(
     "statewide_pages",
     "Open the statewide dashboard",
-    type(None),
     SIGN_IN,
     (secretary_of_state_staff, "The dashboard is for the Secretary of State's staff."),
 )
 action(
     "change_candidate",
     "Correct a candidate's record: name, party, declared status, address of record",
-    Candidate,
     SIGN_IN,
     (
         secretary_of_state_staff | administrator,
@@ -800,14 +786,12 @@ action(
 action(
     "reset_two_factor",
     "Reset an account's two-factor sign-in",
-    AbstractBaseUser,
     SIGN_IN,
     (administrator, "Only an administrator resets two-factor sign-in."),
 )
 action(
     "change_account",
     "Change an account (name, active, staff status)",
-    AbstractBaseUser,
     SIGN_IN,
     (
         secretary_of_state_staff | administrator,
@@ -817,11 +801,14 @@ action(
         holds_no_more | administrator,
         "This account holds a permission you do not (or is an administrator's): only an administrator changes it.",
     ),
+    (
+        no_office_or_candidacy | administrator,
+        "This account works in an office or is linked to a candidate: only an administrator changes it.",
+    ),
 )
 action(
     "set_sign_in",
     "Set an account's email address or password",
-    AbstractBaseUser,
     SIGN_IN,
     (
         secretary_of_state_staff | administrator,
@@ -831,11 +818,15 @@ action(
         never_signed_in | administrator,
         "This account has signed in: its holder changes the password, and only an administrator resets it.",
     ),
+    (
+        no_office_or_candidacy | administrator,
+        "This account works in an office or is linked to a candidate: only an administrator sets its address or "
+        "password.",
+    ),
 )
 action(
     "grant_privileges",
     "Make an administrator, or grant groups and permissions",
-    AbstractBaseUser,
     SIGN_IN,
     (administrator, "Only an administrator grants administrator status, groups and permissions."),
 )

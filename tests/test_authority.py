@@ -278,6 +278,11 @@ def another_clerk(world: World, where: str) -> StaffMembership:
     return user.memberships.get()
 
 
+def account_to_keep(world: World, which: str):
+    """A new account (no office, no candidacy, never signed in), or a clerk's (the Fulton office's)."""
+    return make_user(username="new-account") if which == "a new account" else another_clerk(world, "Fulton").user
+
+
 def scan():
     return letter_check(SimpleUploadedFile("scan.pdf", make_pdf_bytes(), content_type="application/pdf"))
 
@@ -310,6 +315,32 @@ class Row:
     offer: Callable[[World, object], str]
     perform: Callable[[World, object, object], object]
     allowed: dict[str, set[str]] = field(default_factory=dict)
+
+
+#: A worksheet whose figures Fulton's superintendent entered and submitted (in a race of its own).
+COUNTED_BY = {"Fulton, counted by its superintendent"}
+
+
+def counted_by_its_superintendent(world: World) -> CountyRecount:
+    where = "Fulton, counted by its superintendent"
+    world.races[where] = race(
+        slug="fulton-school-board",
+        office="Fulton County Board of Education",
+        counties=["Fulton"],
+        names=("Eve Early", "Finn Fox"),
+    )
+    loser = world.loser(where)
+    account = make_candidate_account(loser, username="fox")
+    request = request_file(candidate=loser, by=account, signature=Signature(name=loser.name))
+    superintendent = world.officials["Fulton"]["superintendent"]
+    part = recount_order(
+        request=request,
+        county=county("Fulton"),
+        by=superintendent,
+        count_place="Fulton County Elections Hub",
+        count_starts_at=NOW + datetime.timedelta(hours=4),
+    )
+    return submitted(part, superintendent)
 
 
 def request_page(world, request):
@@ -462,14 +493,22 @@ TABLE: dict[str, Row] = {
         allowed={"Fulton": OFFICE, "DeKalb": set()},
     ),
     "sign_off": Row(
-        build=lambda world, where: submitted(ordered(world, where), world.officials[where]["clerk"]),
+        build=lambda world, where: (
+            counted_by_its_superintendent(world)
+            if where in COUNTED_BY
+            else submitted(ordered(world, where), world.officials[where]["clerk"])
+        ),
         page=worksheet_page,
         offer=form_to("sign_off"),
         perform=lambda world, user, part: worksheet_sign_off(
             county_recount=part, by=user, version=part.version, attested=True
         ),
-        # Not the clerk, who entered and submitted the figures.
-        allowed={"Fulton": {"superintendent", "designee"}, "DeKalb": set()},
+        # Never whoever entered and submitted the figures: the clerk, or the superintendent who counted.
+        allowed={
+            "Fulton": {"superintendent", "designee"},
+            "DeKalb": set(),
+            "Fulton, counted by its superintendent": {"designee"},
+        },
     ),
     "reopen": Row(
         build=lambda world, where: signed(ordered(world, where), world.officials[where]),
@@ -583,23 +622,23 @@ TABLE: dict[str, Row] = {
         allowed={"Fulton": {"administrator"}, "DeKalb": {"administrator"}},
     ),
     "change_account": Row(
-        build=lambda world, where: another_clerk(world, where).user,
+        build=account_to_keep,
         page=lambda world, account: reverse("admin:auth_user_change", args=[account.pk]),
         offer=SAVE,
         perform=lambda world, user, account: (
             registered(get_user_model()).has_change_permission(admin_request(user), account)
             or _refused("change_account", user, account)
         ),
-        allowed={"Fulton": {"secretary_of_state", "administrator"}, "DeKalb": {"secretary_of_state", "administrator"}},
+        allowed={"a new account": {"secretary_of_state", "administrator"}, "a clerk's": {"administrator"}},
     ),
     "set_sign_in": Row(
-        build=lambda world, where: another_clerk(world, where).user,  # has never signed in
+        build=account_to_keep,  # has never signed in
         page=lambda world, account: reverse("admin:auth_user_change", args=[account.pk]),
         offer=lambda world, account: 'name="email"',
         perform=lambda world, user, account: _page(
             user, reverse("admin:auth_user_password_change", args=[account.pk]), "set_sign_in", account
         ),
-        allowed={"Fulton": {"secretary_of_state", "administrator"}, "DeKalb": {"secretary_of_state", "administrator"}},
+        allowed={"a new account": {"secretary_of_state", "administrator"}, "a clerk's": {"administrator"}},
     ),
     "grant_privileges": Row(
         build=lambda world, where: another_clerk(world, where).user,

@@ -244,3 +244,117 @@ def test_6_no_server_error_on_a_request_with_a_letter_in_the_admin_or_an_odd_con
     clerk = browser(offices["Fulton"]["clerk"])
     for odd in ("²", "٣", "99999999999999999999999", "-1", "1e3"):
         assert clerk.get(reverse("recounts:record"), {"contest": odd}).status_code == 200
+
+
+# -- What a review of the authority model found, after the six ----------------------------------------
+
+
+def test_the_secretary_of_state_s_staff_cannot_set_the_password_or_name_of_a_candidate_or_office_account(atlanta):
+    _, offices, request = atlanta
+    sos = browser(make_secretary_of_state_staff(username="sos-staff", is_staff=True))
+    norwood = request.candidate.accounts.get(username="norwood")  # has never signed in
+    designee = offices["Fulton"]["designee"]
+
+    for account in (norwood, designee):
+        assert sos.get(reverse("admin:auth_user_password_change", args=[account.pk])).status_code == 403
+        page = sos.get(reverse("admin:auth_user_change", args=[account.pk])).content.decode()
+        assert 'name="_save"' not in page
+        assert 'name="email"' not in page
+    fresh = make_user(username="new-clerk")  # no office, no candidacy, never signed in: set up by the staff
+    assert sos.get(reverse("admin:auth_user_password_change", args=[fresh.pk])).status_code == 200
+
+
+def test_an_account_is_linked_by_its_address_never_by_a_user_name(atlanta):
+    contest, offices, _ = atlanta
+    bottoms = contest.candidates.get(name="Keisha Lance Bottoms")
+    bottoms.email = "bottoms@campaign.test"
+    bottoms.save()
+    make_user(username="bottoms@campaign.test", email="attacker@evil.test")
+
+    response = browser(offices["Fulton"]["superintendent"]).post(
+        reverse("recounts:link", args=[bottoms.pk]), follow=True
+    )
+
+    assert [str(message) for message in response.context["messages"]] == [
+        "An account named bottoms@campaign.test has another address; ask an administrator before linking."
+    ]
+    assert not bottoms.accounts.exists()
+
+
+def test_no_candidate_s_account_administrator_or_secretary_of_state_staff_joins_an_office(atlanta):
+    _, _, request = atlanta
+    sos_user = make_secretary_of_state_staff(username="sos-staff", is_staff=True)
+    root = make_user(username="root", is_staff=True, is_superuser=True)
+    for user, admin_user in (
+        (request.candidate.accounts.get(username="norwood"), sos_user),
+        (sos_user, sos_user),
+        (root, root),
+    ):
+        response = browser(admin_user).post(
+            reverse("admin:accounts_staffmembership_add"),
+            {"user": user.pk, "jurisdiction": county("DeKalb").pk, "title": "", "role": "clerk", "change_reason": "x"},
+        )
+        assert response.status_code == 200
+        assert "user" in response.context["adminform"].form.errors
+    assert not StaffMembership.objects.filter(
+        user__in=[request.candidate.accounts.get(username="norwood"), sos_user, root]
+    ).exists()
+
+
+def test_a_superintendent_replaced_or_removed_is_told_and_the_old_one_becomes_staff(atlanta):
+    _, offices, _ = atlanta
+    root = browser(make_user(username="root", is_staff=True, is_superuser=True))
+    clerk = offices["Fulton"]["clerk"].memberships.get()
+    old = offices["Fulton"]["superintendent"]
+
+    root.post(
+        reverse("admin:accounts_staffmembership_change", args=[clerk.pk]),
+        {"title": "", "role": "superintendent", "change_reason": "Appointed by the board"},
+    )
+
+    assert list(
+        StaffMembership.objects.filter(jurisdiction=county("Fulton"))
+        .order_by("user__username")
+        .values_list("user__username", "role")
+    ) == [
+        ("fulton-clerk", StaffRole.SUPERINTENDENT),
+        ("fulton-designee", StaffRole.DESIGNEE),
+        ("fulton-super", StaffRole.CLERK),
+    ]
+    told = set(Notice.objects.filter(kind=NoticeKind.STAFF_CHANGED).values_list("recipient__username", flat=True))
+    assert told == {"fulton-clerk", "fulton-super"}
+    assert old.memberships.get().role == StaffRole.CLERK
+
+
+def test_naming_a_designee_twice_does_not_unname_them(atlanta):
+    _, offices, _ = atlanta
+    superintendent = browser(offices["Fulton"]["superintendent"])
+    clerk = offices["Fulton"]["clerk"].memberships.get()
+    form = {f"m{clerk.pk}-role": "designee", f"m{clerk.pk}-reason": "Covers the night shift"}
+
+    for _ in range(2):
+        superintendent.post(reverse("recounts:designee", args=[clerk.pk]), form)
+
+    clerk.refresh_from_db()
+    assert clerk.role == StaffRole.DESIGNEE
+
+
+def test_the_routing_of_a_contest_with_a_request_does_not_change_in_the_admin(atlanta):
+    contest, _, _ = atlanta
+    page = browser(make_secretary_of_state_staff(username="sos-staff", is_staff=True)).get(
+        reverse("admin:elections_contest_change", args=[contest.pk])
+    )
+    html = page.content.decode()
+    assert 'name="level"' not in html
+    assert 'name="counties"' not in html
+
+
+def test_only_the_secretary_of_state_is_offered_the_statewide_actions_and_the_statewide_certification(atlanta):
+    root = browser(make_user(username="root", is_staff=True, is_superuser=True))
+    sos = browser(make_secretary_of_state_staff(username="sos-staff", is_staff=True))
+    changelist = reverse("admin:recounts_recountrequest_changelist")
+
+    assert 'value="direct"' not in root.get(changelist).content.decode()
+    assert 'value="direct"' in sos.get(changelist).content.decode()
+    assert root.get(reverse("admin:elections_certification_add")).status_code == 403
+    assert sos.get(reverse("admin:elections_certification_add")).status_code == 200

@@ -153,6 +153,7 @@ def test_staff_memberships_move_to_accounts_and_the_superintendent_flag_becomes_
             "sos": [
                 ["accounts", "add_staffmembership"],
                 ["accounts", "change_staffmembership"],
+                ["accounts", "delete_staffmembership"],
                 ["accounts", "view_staffmembership"],
             ],
         }

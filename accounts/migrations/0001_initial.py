@@ -24,9 +24,10 @@ def move_content_types_back(apps, schema_editor):
 
 
 def grant(apps, schema_editor):
-    """The Secretary of State's staff keep staff memberships (view, add, change): granted in elections
+    """The Secretary of State's staff keep staff memberships (view, add, change: granted in elections
     0003 and moved here with the content type; granted again for a database whose permissions were made
-    afresh (the tests' reference data)."""
+    afresh, the tests' reference data), and remove staff (delete: the membership's history keeps it).
+    Appointing or removing a superintendent stays an administrator's (recounts.permissions)."""
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     group = Group.objects.filter(name="Secretary of State").first()
@@ -34,7 +35,12 @@ def grant(apps, schema_editor):
         group.permissions.add(
             *Permission.objects.filter(
                 content_type__app_label="accounts",
-                codename__in=["view_staffmembership", "add_staffmembership", "change_staffmembership"],
+                codename__in=[
+                    "view_staffmembership",
+                    "add_staffmembership",
+                    "change_staffmembership",
+                    "delete_staffmembership",
+                ],
             )
         )
 

@@ -64,11 +64,16 @@ def candidate_link(
             raise RecountError(f"{candidate} has no address of record yet: give the address to record and link.")
         address = on_record or given
         User = get_user_model()
-        user = (
-            User.objects.filter(email__iexact=address).order_by("pk").first()
-            or User.objects.filter(username__iexact=address).first()
-        )
+        # By its address only (never by a user name, which anyone keeping accounts may choose).
+        found = list(User.objects.filter(email__iexact=address).order_by("pk")[:2])
+        if len(found) > 1:
+            raise RecountError(f"More than one account has the address {address}; ask an administrator.")
+        user = found[0] if found else None
         if user is None:
+            if User.objects.filter(username__iexact=address).exists():
+                raise RecountError(
+                    f"An account named {address} has another address; ask an administrator before linking."
+                )
             user = User(username=address, email=address)
             user.set_unusable_password()
             user.save()

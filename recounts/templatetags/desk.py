@@ -1,5 +1,5 @@
 """`{% desk_roles user as roles %}`: which parts of the desk the menu offers the user, by the rules
-(`recounts.permissions`); `{% may "withdraw" target as decision %}`: one rule's answer, with its reason."""
+(`recounts.permissions`)."""
 
 from dataclasses import dataclass
 
@@ -28,8 +28,3 @@ def desk_roles(user: roles.User) -> DeskRoles:
         candidate=roles.has_candidacies(user),
         office=bool(roles.staff_jurisdiction_ids(user)),
     )
-
-
-@register.simple_tag(takes_context=True)
-def may(context: template.Context, action: str, target: object) -> permissions.Decision:
-    return permissions.decide(context["request"].user, action, target)

@@ -19,6 +19,11 @@ from recounts.services.offices import membership_change
 
 
 class DesigneeForm(forms.Form):
+    """The role wanted (not a toggle: a form sent twice asks the same thing twice) and why."""
+
+    role = forms.ChoiceField(
+        choices=[(StaffRole.DESIGNEE.value, "Designee"), (StaffRole.CLERK.value, "Staff")], widget=forms.HiddenInput
+    )
     reason = forms.CharField(max_length=100, label="Why", help_text="Kept in the history with your name.")
 
 
@@ -61,8 +66,13 @@ def designee(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Say why: the reason is kept in the history with your name.")
         return redirect("recounts:office")
-    before = StaffRole(membership.role)
-    membership.role = StaffRole.CLERK if before == StaffRole.DESIGNEE else StaffRole.DESIGNEE
+    before, wanted = StaffRole(membership.role), StaffRole(form.cleaned_data["role"])
+    if wanted == before:
+        messages.info(
+            request, f"{membership.user.get_full_name() or membership.user} is already {before.label.lower()}."
+        )
+        return redirect("recounts:office")
+    membership.role = wanted
     try:
         membership_change(membership=membership, by=request.user, reason=form.cleaned_data["reason"], before=before)
     except RecountError as error:

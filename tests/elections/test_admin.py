@@ -20,6 +20,7 @@ from tests.factories import (
     make_candidate,
     make_result,
     make_secretary_of_state_staff,
+    make_superintendent_staff,
     make_user,
 )
 
@@ -102,7 +103,9 @@ def test_changelist_loads(superuser_client, atlanta_runoff, import_batch, model)
 
 @pytest.mark.parametrize("model", ADMIN_MODELS, ids=lambda model: model._meta.label)
 def test_add_page_loads_or_is_refused_for_read_only(superuser_client, model):
-    expected = 403 if model in READ_ONLY else 200
+    # A certification is added by whom certifies: the Secretary of State's staff here (statewide), a
+    # superintendent on the election's page; an administrator certifies nothing.
+    expected = 403 if model in READ_ONLY | {Certification} else 200
     assert superuser_client.get(admin_url(model, "add")).status_code == expected
 
 
@@ -150,33 +153,29 @@ def certification_form(election, county, when: datetime.datetime, note: str = ""
     }
 
 
-def test_adding_certifications_records_version_1_then_2_with_the_history_user(superuser_client, superuser, db):
+def test_a_superintendent_certifies_version_1_then_2_on_the_election_s_page(client, db):
     contest = build_atlanta_runoff(certified_at=None)
     fulton = georgia_counties("Fulton")[0]
+    superintendent = make_superintendent_staff(username="fulton-super", county_name="Fulton", superintendent=True)
+    client.force_login(superintendent)
     first = datetime.datetime(2017, 12, 11, 16, 0, tzinfo=EASTERN)
-    refused = superuser_client.post(
-        admin_url(Certification, "add"), certification_form(contest.election, fulton, first)
-    )
-    assert refused.context["adminform"].form.errors == {
-        "jurisdiction": ["Only the superintendent of Fulton County certifies its returns."]
-    }
-    StaffMembership.objects.create(user=superuser, jurisdiction=fulton, role=StaffRole.SUPERINTENDENT)
 
     for when in (first, first + datetime.timedelta(days=9)):
-        response = superuser_client.post(
-            admin_url(Certification, "add"), certification_form(contest.election, fulton, when)
+        response = client.post(
+            reverse("recounts:certify", args=[contest.election.slug]),
+            {"scope": str(fulton.pk), "certified_at": when.strftime("%Y-%m-%dT%H:%M"), "note": ""},
         )
-        assert response.status_code == 302, response.context["adminform"].form.errors
+        assert response.status_code == 302, response.context["certify_form"].errors
 
     certifications = Certification.objects.filter(election=contest.election).order_by("version")
     assert [(c.scope, c.jurisdiction, c.version, c.certified_at, c.certified_by) for c in certifications] == [
-        (CertificationScope.COUNTY, fulton, 1, first, superuser),
-        (CertificationScope.COUNTY, fulton, 2, first + datetime.timedelta(days=9), superuser),
+        (CertificationScope.COUNTY, fulton, 1, first, superintendent),
+        (CertificationScope.COUNTY, fulton, 2, first + datetime.timedelta(days=9), superintendent),
     ]
     history = Certification.history.filter(election=contest.election).order_by("version")
     assert [(h.version, h.history_type, h.history_user, h.history_change_reason) for h in history] == [
-        (1, "+", superuser, "Certified"),
-        (2, "+", superuser, "Recertified (version 2)"),
+        (1, "+", superintendent, "Certified"),
+        (2, "+", superintendent, "Recertified (version 2)"),
     ]
 
 
@@ -191,19 +190,34 @@ def test_adding_a_statewide_certification(client, atlanta_runoff):
     assert (statewide.jurisdiction, statewide.version, statewide.note) == (None, 1, "State")
 
 
-def test_a_recertification_before_the_one_it_replaces_is_refused(superuser_client, superuser, atlanta_runoff):
+def test_the_admin_certifies_no_county_and_a_recertification_before_the_one_it_replaces_is_refused(
+    client, atlanta_runoff
+):
+    client.force_login(make_secretary_of_state_staff(is_staff=True))
     fulton = georgia_counties("Fulton")[0]
-    StaffMembership.objects.create(user=superuser, jurisdiction=fulton, role=StaffRole.SUPERINTENDENT)
     earlier = datetime.datetime(2017, 12, 10, 9, 0, tzinfo=EASTERN)
 
-    response = superuser_client.post(
-        admin_url(Certification, "add"), certification_form(atlanta_runoff.election, fulton, earlier)
+    county = client.post(admin_url(Certification, "add"), certification_form(atlanta_runoff.election, fulton, earlier))
+    statewide = client.post(
+        admin_url(Certification, "add"),
+        certification_form(atlanta_runoff.election, None, datetime.datetime(2017, 12, 14, 12, 0, tzinfo=EASTERN)),
+    )
+    again = client.post(
+        admin_url(Certification, "add"),
+        certification_form(atlanta_runoff.election, None, datetime.datetime(2017, 12, 13, 9, 0, tzinfo=EASTERN)),
     )
 
-    assert response.status_code == 200
-    assert response.context["adminform"].form.errors == {
+    assert county.context["adminform"].form.errors == {
+        "jurisdiction": ["Only the superintendent of Fulton County certifies its returns."],
         "certified_at": [
             "The certification time 2017-12-10T09:00:00-05:00 is before version 1's (2017-12-11T16:00:00-05:00); "
+            "a recertification comes after the one it replaces."
+        ],
+    }
+    assert statewide.status_code == 302
+    assert again.context["adminform"].form.errors == {
+        "certified_at": [
+            "The certification time 2017-12-13T09:00:00-05:00 is before version 1's (2017-12-14T12:00:00-05:00); "
             "a recertification comes after the one it replaces."
         ]
     }
