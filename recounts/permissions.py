@@ -508,6 +508,11 @@ def office_staff(user: roles.User, target: object) -> bool:
 
 
 @rules.predicate
+def works_in_an_office(user: roles.User, target: object) -> bool:
+    return bool(roles.staff_jurisdiction_ids(user))
+
+
+@rules.predicate
 def holds_no_more(user: roles.User, account: AbstractBaseUser) -> bool:
     """The account is no administrator and holds no permission the user lacks (active or not:
     reactivating it is a change too)."""
@@ -767,6 +772,12 @@ action(
     "Open the pages of an office that receives requests (inbox, cases, elections, recording a request)",
     SIGN_IN,
     (office_staff, "These pages are for the staff of an authority that receives requests."),
+)
+action(
+    "office_page",
+    "Open the page of one's own office (who works there, designees)",
+    SIGN_IN,
+    (works_in_an_office, "This page is for the staff of a county's (or a city's) superintendent."),
 )
 action(
     "statewide_pages",

@@ -594,6 +594,13 @@ TABLE: dict[str, Row] = {
         perform=lambda world, user, target: _page(user, reverse("recounts:inbox"), "office_pages"),
         allowed={"-": OFFICE | {"other_county", "secretary_of_state"}},
     ),
+    "office_page": Row(
+        build=lambda world, where: None,
+        page=lambda world, target: reverse("recounts:notices"),
+        offer=lambda world, target: f'href="{reverse("recounts:office")}"',
+        perform=lambda world, user, target: _page(user, reverse("recounts:office"), "office_page"),
+        allowed={"-": OFFICE | {"other_county"}},
+    ),
     "statewide_pages": Row(
         build=lambda world, where: None,
         page=lambda world, target: reverse("recounts:notices"),

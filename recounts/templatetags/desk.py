@@ -26,5 +26,5 @@ def desk_roles(user: roles.User) -> DeskRoles:
         staff=bool(permissions.decide(user, "office_pages", None)),
         secretary_of_state=bool(permissions.decide(user, "statewide_pages", None)),
         candidate=roles.has_candidacies(user),
-        office=bool(roles.staff_jurisdiction_ids(user)),
+        office=bool(permissions.decide(user, "office_page", None)),
     )

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from accounts import roles
 from recounts import permissions, queries
-from recounts.enums import RequestChannel, RequestStatus, Route
+from recounts.enums import RequestChannel, RequestStatus
 from recounts.forms import (
     ContestFilterForm,
     RecountDirectForm,
@@ -128,7 +128,6 @@ def _case_page(
     documents and the timeline. A form given is shown bound (its input and errors kept)."""
     user = request.user
     needed = ruling_needed(recount_request)
-    staff_places = roles.staff_jurisdiction_ids(user)
     orders, order_refusals = [], []
     for authority in recount_request.authorities.all():
         if authority.jurisdiction_id is None:
@@ -142,15 +141,14 @@ def _case_page(
                 else RecountOrderForm(prefix=f"order-{authority.jurisdiction_id}", ruling_needed=needed)
             )
             orders.append((authority.jurisdiction, form))
-        elif authority.jurisdiction_id in staff_places and permissions.case_open_to_an_order.test(user, authority):
+        elif permissions.county_staff.test(user, authority) and permissions.case_open_to_an_order.test(user, authority):
             order_refusals.append((authority.jurisdiction, decision.reason))
     may = {name: permissions.decide(user, name, recount_request) for name in ("withdraw", "direct", "deny", "finish")}
     counties = queries.case_county_recounts(recount_request, now=timezone.now())
     has_notices = any(county.county_recount.count_place for county in counties)
-    addressed = {authority.jurisdiction_id for authority in recount_request.authorities.all()}
-    receives = recount_request.status == RequestStatus.FILED and (
-        (recount_request.route == Route.SECRETARY_OF_STATE and roles.is_secretary_of_state(user))
-        or bool(addressed & staff_places)
+    # Who would wonder why they may not decide: the staff of an authority the contest's requests go to.
+    receives = recount_request.status == RequestStatus.FILED and permissions.receives_the_contest.test(
+        user, recount_request
     )
     return render(
         request,
@@ -162,7 +160,7 @@ def _case_page(
             "may": may,
             "withdraw_form": withdraw_form or WithdrawForm() if may["withdraw"] else None,
             "withdraw_refusal": may["withdraw"].reason
-            if not may["withdraw"] and roles.is_candidate_account(user, recount_request.candidate)
+            if not may["withdraw"] and permissions.candidate_account.test(user, recount_request)
             else "",
             "order_forms": orders,
             "order_refusals": order_refusals,

@@ -30,9 +30,10 @@ class DesigneeForm(forms.Form):
 @require_safe
 @login_required
 def office(request: HttpRequest) -> HttpResponse:
+    decision = permissions.decide(request.user, "office_page", None)
+    if not decision:
+        raise PermissionDenied(decision.reason)
     places = roles.staff_jurisdiction_ids(request.user)
-    if not places:
-        raise PermissionDenied("This page is for the staff of a county's (or a city's) superintendent.")
     memberships = (
         StaffMembership.objects.filter(jurisdiction__in=places)
         .select_related("user", "jurisdiction")

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from accounts import roles
-from recounts import queries
+from recounts import permissions, queries
 
 
 @require_safe
@@ -19,7 +19,7 @@ from recounts import queries
 def start(request: HttpRequest) -> HttpResponse:
     """Where a login lands: staff on the elections, a candidate on their contests, an administrator
     with no other role on the admin."""
-    if roles.is_staff_of_an_authority(request.user):
+    if permissions.decide(request.user, "office_pages", None):
         return redirect("recounts:elections")
     if roles.has_candidacies(request.user):
         return redirect("recounts:mine")
