@@ -2,8 +2,9 @@ from django.db import models
 
 
 class StaffRole(models.TextChoices):
-    """What a member of a superintendent's office may do (README, "Who may do what")."""
+    """A member's role in a superintendent's office (README, "Who may do what"): staff enter figures, a
+    designee of the superintendent also signs off worksheets, the superintendent decides."""
 
-    CLERK = "clerk", "Staff: enters figures"
-    DESIGNEE = "designee", "Designee of the superintendent: signs off worksheets"
+    CLERK = "clerk", "Staff"
+    DESIGNEE = "designee", "Designee"
     SUPERINTENDENT = "superintendent", "Superintendent"

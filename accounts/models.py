@@ -35,4 +35,4 @@ class StaffMembership(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} — {self.jurisdiction} ({self.get_role_display().split(':')[0].lower()})"
+        return f"{self.user} — {self.jurisdiction} ({self.get_role_display().lower()})"

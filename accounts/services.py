@@ -65,11 +65,11 @@ def membership_save(
             save_with_history(membership, by=by, reason=reason)
     except IntegrityError:
         raise StaffError(f"{membership.user} already works in the office of {jurisdiction}.") from None
-    role = StaffRole(membership.role).label.split(":")[0]
+    role = StaffRole(membership.role).label.lower()
     change = (
-        f"{_name(membership.user)} is {role.lower()}"
+        f"{_name(membership.user)} is {role}"
         if before is None
-        else (f"{_name(membership.user)} is now {role.lower()} (was {StaffRole(before).label.split(':')[0].lower()})")
+        else f"{_name(membership.user)} is now {role} (was {StaffRole(before).label.lower()})"
     )
     if previous is not None:
         change += f"; {_name(previous.user)} is no longer the superintendent"
@@ -86,7 +86,7 @@ def membership_end(*, membership: StaffMembership, by: AbstractBaseUser | None, 
     if not reason.strip():
         raise StaffError("Give the reason for the change; it is kept in the history with your name.")
     jurisdiction, member = membership.jurisdiction, membership.user
-    role = StaffRole(membership.role).label.split(":")[0].lower()
+    role = StaffRole(membership.role).label.lower()
     membership._history_user, membership._change_reason = by, history_reason(reason)
     membership.delete()
     notices.staff_changed(

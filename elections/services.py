@@ -149,7 +149,8 @@ def county_by_name(name: str, *, state: str = "GA") -> Jurisdiction:
         raise ElectionsError(f"“{name}” is not a {state} county.") from None
 
 
-def _scope(jurisdiction: Jurisdiction | None) -> CertificationScope:
+def certification_scope(jurisdiction: Jurisdiction | None) -> CertificationScope:
+    """What a certification by `jurisdiction` covers (None: the statewide one)."""
     if jurisdiction is None:
         return CertificationScope.STATEWIDE
     if jurisdiction.kind == JurisdictionKind.MUNICIPALITY:
@@ -175,7 +176,9 @@ def certification_check(
     if certified_at > timezone.now() + CLOCK_SKEW:
         raise ElectionsError(f"The certification time {when.isoformat()} is in the future.")
     previous = (
-        Certification.objects.filter(election=election, jurisdiction=jurisdiction, scope=_scope(jurisdiction))
+        Certification.objects.filter(
+            election=election, jurisdiction=jurisdiction, scope=certification_scope(jurisdiction)
+        )
         .order_by("-version")
         .first()
     )
@@ -219,7 +222,7 @@ def certification_record(
     version = previous.version + 1 if previous is not None else 1
     certification = Certification(
         election=election,
-        scope=_scope(jurisdiction),
+        scope=certification_scope(jurisdiction),
         jurisdiction=jurisdiction,
         version=version,
         certified_at=certified_at,

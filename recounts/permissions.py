@@ -34,10 +34,10 @@ from accounts.enums import StaffRole
 from accounts.models import StaffMembership
 from elections.enums import CertificationScope, DeclaredStatus
 from elections.models import Candidate, Contest, Election, Jurisdiction
-from recounts import rules as statute
+from elections.services import certification_scope
 from recounts.enums import AuthorityKind, CountyRecountStatus, RequestStatus, Route, TallyLine
 from recounts.models import CountyRecount, RecountRequest, RecountTally, RequestAuthority, ScannerTest
-from recounts.queries import contest_standing
+from recounts.queries import contest_route, contest_standing, receiving_jurisdictions
 
 type Refusal = str | Callable[[roles.User, object], str]
 
@@ -113,11 +113,7 @@ class Returns:
 
     @property
     def scope(self) -> CertificationScope:
-        if self.jurisdiction is None:
-            return CertificationScope.STATEWIDE
-        if self.jurisdiction.kind == "municipality":
-            return CertificationScope.MUNICIPALITY
-        return CertificationScope.COUNTY
+        return certification_scope(self.jurisdiction)
 
 
 # -- Who the user is -------------------------------------------------------------------------------
@@ -179,20 +175,8 @@ def candidate_account(user: roles.User, target: object) -> bool:
 # -- The contest and where its requests go ---------------------------------------------------------
 
 
-def route_of(contest: Contest) -> Route | None:
-    """The statute's route for the contest's requests (None while it has no counties)."""
-    counties = len(contest.counties.all())
-    return statute.route(contest.level, counties) if counties else None
-
-
-def receiving_jurisdiction_ids(contest: Contest) -> frozenset[int]:
-    """Whose superintendent(s) take the contest's requests on the superintendent route: the city that
-    runs its own election, otherwise each county where it is voted. Empty on the Secretary of State's."""
-    if route_of(contest) != Route.SUPERINTENDENT:
-        return frozenset()
-    if contest.superintendent_jurisdiction_id is not None:
-        return frozenset({contest.superintendent_jurisdiction_id})
-    return frozenset(county.pk for county in contest.counties.all())
+def _receiving_ids(contest: Contest) -> frozenset[int]:
+    return frozenset(place.pk for place in receiving_jurisdictions(contest))
 
 
 def _contest(target: object) -> Contest:
@@ -203,9 +187,9 @@ def _contest(target: object) -> Contest:
 def receives_the_contest(user: roles.User, target: object) -> bool:
     """Staff, in any role, of an authority the contest's requests go to."""
     contest = _contest(target)
-    if route_of(contest) == Route.SECRETARY_OF_STATE:
+    if contest_route(contest) == Route.SECRETARY_OF_STATE:
         return roles.is_secretary_of_state(user)
-    return bool(receiving_jurisdiction_ids(contest) & roles.staff_jurisdiction_ids(user))
+    return bool(_receiving_ids(contest) & roles.staff_jurisdiction_ids(user))
 
 
 @rules.predicate
@@ -213,9 +197,9 @@ def links_the_contest(user: roles.User, target: object) -> bool:
     """The receiving authority itself: the Secretary of State's staff on its route, otherwise a
     superintendent the contest's requests go to (not their staff)."""
     contest = _contest(target)
-    if route_of(contest) == Route.SECRETARY_OF_STATE:
+    if contest_route(contest) == Route.SECRETARY_OF_STATE:
         return roles.is_secretary_of_state(user)
-    return bool(receiving_jurisdiction_ids(contest) & roles.superintendent_jurisdiction_ids(user))
+    return bool(_receiving_ids(contest) & roles.superintendent_jurisdiction_ids(user))
 
 
 @rules.predicate

@@ -249,16 +249,27 @@ def contest_standing(contest: Contest) -> ContestStanding:
 # Read by the election and contest pages.
 
 
-def superintendents_of(standing: ContestStanding) -> list[Jurisdiction]:
-    """Whose superintendent(s) take a request on the superintendent route: the contest's own
+def contest_route(contest: Contest) -> Route | None:
+    """The statute's route for the contest's requests (None while it has no counties). Reads the
+    contest's counties through `contest.counties.all()`: prefetched by `standings_for`."""
+    counties = len(contest.counties.all())
+    return rules.route(contest.level, counties) if counties else None
+
+
+def receiving_jurisdictions(contest: Contest) -> list[Jurisdiction]:
+    """Whose superintendent(s) take the contest's requests on the superintendent route: its own
     superintendent jurisdiction when it has one (a city running its own election), otherwise each
     county where it is voted on. Empty on the Secretary of State route."""
-    if standing.route != Route.SUPERINTENDENT:
+    if contest_route(contest) != Route.SUPERINTENDENT:
         return []
-    contest = standing.contest
     if contest.superintendent_jurisdiction_id is not None:
         return [contest.superintendent_jurisdiction]
-    return list(standing.counties)
+    return list(contest.counties.all())
+
+
+def superintendents_of(standing: ContestStanding) -> list[Jurisdiction]:
+    """`receiving_jurisdictions` of the standing's contest (its counties by name)."""
+    return receiving_jurisdictions(standing.contest)
 
 
 @dataclass(frozen=True, slots=True)

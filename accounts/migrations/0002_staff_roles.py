@@ -6,11 +6,7 @@ sign off before, and still may). The tables take the app's name."""
 from django.conf import settings
 from django.db import migrations, models
 
-ROLES = [
-    ("clerk", "Staff: enters figures"),
-    ("designee", "Designee of the superintendent: signs off worksheets"),
-    ("superintendent", "Superintendent"),
-]
+ROLES = [("clerk", "Staff"), ("designee", "Designee"), ("superintendent", "Superintendent")]
 
 
 def roles_from_flag(apps, schema_editor):

@@ -193,9 +193,9 @@ def _close(request: RecountRequest, *, by: AbstractBaseUser, now: datetime.datet
     resolved by lot, or under a rule the desk does not model), a change of outcome flagged."""
     contest = request.contest
     request.finished_at = now
-    recorded = request.finish_declarations or {}
-    returns_before = recorded.get("returns_before", named_declarations(contest, contest_outcome_from_votes(contest)))
-    in_force_before = recorded.get("in_force_before", named_declarations(contest, _declared(contest)))
+    # Kept by the first county to record its outcome, before any correction (every case closes after one).
+    returns_before = request.finish_declarations["returns_before"]
+    in_force_before = request.finish_declarations["in_force_before"]
     if not request.county_recounts.filter(status=CountyRecountStatus.RECERTIFIED).exists():
         request.finish_declarations = declarations_record(contest, returns_before, returns_before)
         case_move(subject=request, to=RequestStatus.CONFIRMED, by=by, reason="The recount confirmed the returns")
