@@ -85,6 +85,12 @@ class Contest(models.Model):
         "Empty in a general, special or nonpartisan race.",
     )
     seats = models.PositiveSmallIntegerField(default=1)
+    is_question = models.BooleanField(
+        "ballot question",
+        default=False,
+        help_text="A question put to the voters (an amendment, a referendum): its choices are Yes, No and the "
+        "like, and § 21-2-495(c), which is for candidates, gives no recount of it.",
+    )
     home_county = models.ForeignKey(
         Jurisdiction,
         on_delete=models.PROTECT,
@@ -172,13 +178,17 @@ class Candidate(models.Model):
 
 
 class ImportBatch(models.Model):
-    """The provenance of original returns: which file, byte for byte, who loaded it and when."""
+    """The provenance of original returns: which files, byte for byte, who loaded them and when.
+
+    One import, of one file or of many (a state's county files), is one batch; its ``sha256`` is its
+    one file's, or, for several, the SHA-256 of their hashes (hexadecimal, sorted, one per line).
+    """
 
     election = models.ForeignKey(Election, on_delete=models.PROTECT, related_name="import_batches")
     file_name = models.CharField(max_length=255)
     sha256 = models.CharField("SHA-256", max_length=64)
-    file_format = models.CharField(max_length=32, default="openelections_csv")
-    row_count = models.PositiveIntegerField(help_text="Data lines read from the file.")
+    file_format = models.CharField(max_length=64, default="openelections_csv")
+    row_count = models.PositiveIntegerField(help_text="Data lines read from the files.")
     result_count = models.PositiveIntegerField(help_text="Result rows written: one per line of votes for a candidate.")
     imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
     imported_at = models.DateTimeField()
@@ -189,6 +199,23 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.sha256[:12]}…)"
+
+
+class ImportFile(models.Model):
+    """One file of an import batch: its name as given (inside its archive), its bytes' SHA-256."""
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="files")
+    name = models.CharField(max_length=500)
+    sha256 = models.CharField("SHA-256", max_length=64, db_index=True)
+    file_format = models.CharField(max_length=32)
+    row_count = models.PositiveIntegerField(help_text="Data lines read from the file.")
+    result_count = models.PositiveIntegerField(help_text="Result rows written from the file.")
+
+    class Meta:
+        ordering = ["batch", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.sha256[:12]}…)"
 
 
 _TYPE_FIELDS = tuple(vote_type.value for vote_type in broken_down_types())

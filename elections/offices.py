@@ -18,6 +18,14 @@ The table is the Georgia offices the recount statute routes to the Secretary of 
 |         | Superintendent; Public Service Commission; State Senate; State House (State                |
 |         | Representative); Supreme Court; Court of Appeals; Superior Court and District Attorney     |
 |         | (state officers elected by judicial circuit, which may span several counties)              |
+| state   | a statewide ballot question: a proposed constitutional amendment or statewide referendum  |
+
+An office's name as shown (``office_name``) drops a translation after a slash when the part
+before it is a known office ("Governor/Gobernador" is Governor), and gives a statewide question
+one name however it is written: "Constitutional Amendment #1", "Proposed Constitutional Amendment
+1/ Enmiendas…" → "Constitutional Amendment 1"; "Statewide Referendum Question 1", "Proposed
+Statewide Referendum A" → "Statewide Referendum A" (Georgia letters its statewide referendums, and
+files that number them count A as 1).
 """
 
 import re
@@ -98,6 +106,41 @@ _QUALIFIER = re.compile(
 )
 
 
+_AMENDMENT = re.compile(
+    r"(?:proposed\s+)?(?:state\s+)?constitutional\s+amendments?\s*(?:no\.?|number|question|#)?\s*(?P<id>[0-9]+|[a-z])\b.*"
+)
+_REFERENDUM = re.compile(
+    r"(?:proposed\s+)?statewide\s+referendums?\s*(?:question)?\s*(?:no\.?|number|#)?\s*(?P<id>[0-9]+|[a-z])\b.*"
+)
+
+
+def statewide_question(office: str) -> str | None:
+    """The one name of a statewide ballot question however written, or None for anything else."""
+    text = " ".join(office.casefold().replace("#", " # ").split())
+    text = text.removeprefix("georgia ").removeprefix("ga ")
+    if found := _AMENDMENT.fullmatch(text):
+        return f"Constitutional Amendment {found['id'].upper()}"
+    if found := _REFERENDUM.fullmatch(text):
+        mark = found["id"]
+        letter = chr(ord("A") + int(mark) - 1) if mark.isdigit() and 1 <= int(mark) <= 26 else mark.upper()
+        return f"Statewide Referendum {letter}"
+    return None
+
+
+def office_name(office: str) -> str:
+    """The office as shown and matched: spaces collapsed, a translation after a known office's name
+    dropped, a statewide question's one name (see the module's docstring)."""
+    office = " ".join(office.split())
+    question = statewide_question(office)
+    if question:
+        return question
+    first, slash, _ = office.partition("/")
+    first = first.strip()
+    if slash and first and any(name in FEDERAL_OFFICES | STATE_OFFICES for name in _names(first)):
+        return first
+    return office
+
+
 def _plain(office: str) -> str:
     """Lower case, no full stops or apostrophes, single spaces, "United States" → "us"."""
     text = office.casefold().replace(".", " ").replace("'", "").replace("’", "")
@@ -123,6 +166,8 @@ def office_level(office: str, *, municipal: bool) -> Level:
     Local means ``Level.MUNICIPAL`` when ``municipal`` (a city's own election), else
     ``Level.COUNTY``. Matching ignores case, full stops and a trailing qualifier.
     """
+    if statewide_question(office):
+        return Level.STATE
     for name in _names(office):
         if name in FEDERAL_OFFICES:
             return Level.FEDERAL

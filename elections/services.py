@@ -1,7 +1,7 @@
 """Every write to elections data goes through here: certification and declared statuses."""
 
 import datetime
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -75,17 +75,25 @@ def _outcome(contest: Contest, candidates: list[Candidate], total: int) -> dict[
     return {c.pk: DeclaredStatus.RUNOFF for c in _clear_of_tie(candidates, 2)}
 
 
-def _outcomes_from_votes(contests: Iterable[Contest]) -> Iterator[tuple[list[Candidate], dict[int, DeclaredStatus]]]:
+def _outcomes_from_votes(
+    contests: Iterable[Contest], totals: Mapping[int, int] | None = None
+) -> Iterator[tuple[list[Candidate], dict[int, DeclaredStatus]]]:
     """Each contest's candidates (write-in totals left out) and who its returns declare (`_outcome`),
-    from one query for every contest's totals. Write-in totals count in the votes cast."""
+    from one query for every contest's totals (or from ``totals``, candidate id → votes, when the
+    caller has just written every one of the contests' lines and added them up). Write-in totals
+    count in the votes cast."""
     by_contest: dict[int, list[Candidate]] = {}
-    totals = (
-        Candidate.objects.filter(contest__in=list(contests))
-        .select_related("contest__election")
-        .annotate(total=Sum("results__votes", default=0))
-        .order_by("contest_id", "-total", "ballot_order", "name")
-    )
-    for candidate in totals:
+    candidates = Candidate.objects.filter(contest__in=list(contests)).select_related("contest__election")
+    if totals is None:
+        candidates = candidates.annotate(total=Sum("results__votes", default=0)).order_by(
+            "contest_id", "-total", "ballot_order", "name"
+        )
+    else:
+        candidates = list(candidates)
+        for candidate in candidates:
+            candidate.total = totals.get(candidate.pk, 0)
+        candidates.sort(key=lambda c: (c.contest_id, -c.total, c.ballot_order, c.name))
+    for candidate in candidates:
         by_contest.setdefault(candidate.contest_id, []).append(candidate)
     for everyone in by_contest.values():
         candidates = [c for c in everyone if not c.write_in_aggregate]
@@ -99,15 +107,21 @@ def contest_outcome_from_votes(contest: Contest) -> dict[int, DeclaredStatus]:
 
 @transaction.atomic
 def contests_declare_from_votes(
-    *, contests: Iterable[Contest], by: AbstractBaseUser | None, reason: str
+    *,
+    contests: Iterable[Contest],
+    by: AbstractBaseUser | None,
+    reason: str,
+    totals: Mapping[int, int] | None = None,
 ) -> list[Candidate]:
     """Declare each contest's outcome from its returns (see `_outcome`); the others not declared.
 
-    One query for every contest's totals, one bulk update with history. Write-in aggregate lines
-    count in the votes cast but are never declared. Returns the candidates whose status changed.
+    One query for every contest's totals (none when the importer, which has just written every
+    line of these contests, gives ``totals``), one bulk update with history. Write-in aggregate
+    lines count in the votes cast but are never declared. Returns the candidates whose status
+    changed.
     """
     changed = []
-    for candidates, outcome in _outcomes_from_votes(contests):
+    for candidates, outcome in _outcomes_from_votes(contests, totals):
         for candidate in candidates:
             status = outcome.get(candidate.pk, DeclaredStatus.NONE)
             if candidate.declared_status != status:

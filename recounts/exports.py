@@ -29,6 +29,7 @@ def standing_json(standing: ContestStanding) -> dict:
         "party": contest.party,
         "home_county": contest.home_county.name if contest.home_county else None,
         "level": contest.level,
+        "question": contest.is_question,
         "seats": contest.seats,
         "counties": [county.name for county in standing.counties],
         "total_votes": standing.total_votes,

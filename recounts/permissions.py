@@ -222,6 +222,12 @@ def a_real_candidate(user: roles.User, target: object) -> bool:
 
 @state
 @rules.predicate
+def not_a_question(user: roles.User, target: object) -> bool:
+    return not _candidate(target).contest.is_question
+
+
+@state
+@rules.predicate
 def not_declared(user: roles.User, candidate: Candidate) -> bool:
     return candidate.declared_status == DeclaredStatus.NONE
 
@@ -532,6 +538,13 @@ NOT_WRITE_INS = (
     a_real_candidate,
     lambda user, target: f"“{_candidate(target)}” sums write-in votes for many people; it is not a candidate.",
 )
+NOT_QUESTIONS = (
+    not_a_question,
+    lambda user, target: (
+        f"{_candidate(target).contest} is a ballot question: § 21-2-495(c) gives a recount to candidates, "
+        "not to a question's choices."
+    ),
+)
 
 action(
     "file",
@@ -542,6 +555,7 @@ action(
         lambda user, candidate: f"Only an account linked to {candidate} can file their request online.",
     ),
     NOT_WRITE_INS,
+    NOT_QUESTIONS,
     (
         not_declared,
         lambda user, candidate: (
@@ -559,6 +573,7 @@ action(
     SIGN_IN,
     (receives_the_contest, "Only staff of the authority the request is addressed to can record it."),
     NOT_WRITE_INS,
+    NOT_QUESTIONS,
     (no_open_request, _open_request_refusal),
     (not_recounted, _recounted_refusal),
     (window_opened, _window_refusal),
@@ -580,6 +595,7 @@ action(
         "on the Secretary of State's route) can link an account to a candidate.",
     ),
     NOT_WRITE_INS,
+    NOT_QUESTIONS,
 )
 action(
     "order",

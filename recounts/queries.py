@@ -190,7 +190,7 @@ def _standing(
             eligibility=result if rule is not None else _without_rule(result),
             against=by_pk.get(result.against),
         )
-        for result in rules.eligibility(votes, threshold)
+        for result in rules.eligibility(votes, threshold, question=contest.is_question)
     ]
 
     election_id = contest.election_id

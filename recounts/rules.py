@@ -103,8 +103,13 @@ def _gap_percent(gap: int, total: int) -> Decimal:
     return Decimal(quotient).scaleb(-3)
 
 
-def eligibility(candidates: Sequence[CandidateVotes], threshold_percent: Decimal) -> list[Eligibility]:
+def eligibility(
+    candidates: Sequence[CandidateVotes], threshold_percent: Decimal, *, question: bool = False
+) -> list[Eligibility]:
     """Who may ask for a recount under § 21-2-495(c), in the order given.
+
+    On a ballot question (``question``) no one may: the statute gives a recount to candidates, and
+    a question's choices (Yes, No) are not candidates.
 
     A candidate who was not declared may ask when the gap to some declared candidate is not
     more than `threshold_percent` % of the total votes cast for the office. The gap reported is
@@ -123,7 +128,7 @@ def eligibility(candidates: Sequence[CandidateVotes], threshold_percent: Decimal
 
     results = []
     for candidate in candidates:
-        if candidate.declared or candidate.write_in_aggregate or not declared:
+        if question or candidate.declared or candidate.write_in_aggregate or not declared:
             results.append(
                 Eligibility(
                     key=candidate.key,

@@ -11,6 +11,7 @@ import datetime
 import io
 import re
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -22,7 +23,7 @@ from hypothesis import strategies as st
 
 from accounts.enums import StaffRole
 from accounts.forms import AuthenticatorForm, SecondFactorForm
-from elections.importers.openelections import MAX_VOTES, ImportRejected, import_openelections_csv
+from elections.importers.returns import MAX_VOTES, ImportRejected, import_openelections_csv
 from elections.models import Candidate, Contest, Election, ImportBatch, Result
 from recounts.forms import (
     CertifyForm,
@@ -62,7 +63,7 @@ pytestmark = pytest.mark.django_db
 NOW = datetime.datetime(2017, 12, 12, 10, 0, tzinfo=EASTERN)
 
 #: Examples per test: importer 350 + 150, forms 16 × 40, pages 5 × 30 = 1,290.
-EXAMPLES = {"mutated_csv": 350, "arbitrary_bytes": 150, "form": 40, "page": 30}
+EXAMPLES = {"mutated_csv": 350, "arbitrary_bytes": 150, "mutated_clarity": 120, "form": 40, "page": 30}
 
 
 def cheap(examples: int):
@@ -128,12 +129,13 @@ def mutated_csv(draw) -> tuple[bytes, bool]:
                 "quoted_newline",
                 "types_do_not_add_up",
                 "unknown_county",
+                "unknown_column",
                 "empty",
             ]
         )
     )
     if fault == "missing_column":
-        drop = draw(st.integers(0, 5))  # one of the required columns
+        drop = draw(st.sampled_from([0, 2, 5]))  # one of the required columns: county, office, candidate
         header.pop(drop)
         rows = [r[:drop] + r[drop + 1 :] for r in rows]
     elif fault == "not_a_figure":
@@ -155,6 +157,10 @@ def mutated_csv(draw) -> tuple[bytes, bool]:
         rows[row][7] = str(int(rows[row][6]) + draw(st.integers(1, 1000)))
     elif fault == "unknown_county":
         rows[row][0] = draw(st.sampled_from(["Atlantis", "Fulton Fulton", "Springfield"]))
+    elif fault == "unknown_column":
+        at = draw(st.integers(0, len(header)))
+        header.insert(at, draw(st.sampled_from(["xyzzy", "early_mail_ballots", "votes_cast_by_robots", "Σ"])))
+        rows = [[*r[:at], "7", *r[at:]] for r in rows]
     elif fault == "empty":
         return draw(st.sampled_from([b"", b"\n", to_bytes(header, [])])), True
     data = to_bytes(header, rows)
@@ -212,6 +218,43 @@ def test_a_malformed_file_is_rejected_naming_its_line_and_nothing_is_written(db,
 @given(data=st.one_of(st.binary(max_size=300), st.text(max_size=300).map(lambda text: text.encode("utf-8"))))
 def test_arbitrary_bytes_are_imported_or_rejected_never_an_error(db, data):
     imported_or_rejected(data)
+
+
+CLARITY = (Path(__file__).parent / "elections" / "data" / "clarity" / "fulton-detail.xml").read_bytes()
+
+
+@st.composite
+def mutated_clarity(draw) -> bytes:
+    """Georgia's Clarity county file with one fault: a cut, a byte changed, a span repeated or removed,
+    an attribute's figure replaced."""
+    data = CLARITY
+    fault = draw(st.sampled_from(["cut", "byte", "repeat", "remove", "figure"]))
+    at = draw(st.integers(0, len(data) - 1))
+    if fault == "cut":
+        return data[:at]
+    if fault == "byte":
+        return data[:at] + bytes([draw(st.integers(0, 255))]) + data[at + 1 :]
+    end = draw(st.integers(at, min(len(data), at + 200)))
+    if fault == "repeat":
+        return data[:end] + data[at:end] + data[end:]
+    if fault == "remove":
+        return data[:at] + data[end:]
+    figures = [match.start(1) for match in re.finditer(rb'votes="(\d+)"', data)]
+    start = draw(st.sampled_from(figures))
+    stop = data.index(b'"', start)
+    return data[:start] + draw(NOT_A_FIGURE).encode() + data[stop:]
+
+
+@cheap(EXAMPLES["mutated_clarity"])
+@given(data=mutated_clarity())
+def test_a_mutated_clarity_file_is_imported_or_refused_never_an_error(db, data):
+    before = table_counts()
+    with undone():
+        try:
+            import_bytes(data)
+        except ImportRejected:
+            assert table_counts() == before
+    assert table_counts() == before
 
 
 # -- The forms -----------------------------------------------------------------------------------

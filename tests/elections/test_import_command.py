@@ -29,8 +29,8 @@ def test_imports_and_ends_with_the_slug():
     out, err = import_results(str(DATA / "county_votes.csv"), *ARGUMENTS, "--level", "municipal")
 
     assert out.splitlines() == [
-        "Imported county_votes.csv into “Atlanta Mayoral Runoff 2017”: 4 rows read, 4 results, 1 contests, "
-        "2 candidates, 0 rows skipped (not candidates' votes).",
+        "Imported 1 file into “Atlanta Mayoral Runoff 2017”: 4 rows read, 4 results, 1 contests (0 ballot "
+        "questions), 2 candidates and choices, 2 counties, 0 rows skipped (not candidates' votes).",
         "atlanta-mayoral-runoff-2017",
     ]
     assert err == ""
@@ -65,7 +65,7 @@ def test_warnings_go_to_stderr(tmp_path):
 
     assert (out.splitlines()[-1], err) == (
         "atlanta-mayoral-runoff-2017",
-        'Warning: Column "notes" is not an OpenElections column; it was ignored.\n',
+        'Warning: extra.csv, line 1: Column "notes" does not hold votes; it was ignored.\n',
     )
 
 
@@ -78,7 +78,7 @@ def test_a_progress_bar_only_on_a_terminal(monkeypatch, capsys):
     call_command("import_results", str(DATA / "county_votes.csv"), *ARGUMENTS, stdout=out)
 
     bar = capsys.readouterr().err
-    assert (out.getvalue().splitlines()[-1], "county_votes.csv: 100%" in bar) == ("atlanta-mayoral-runoff-2017", True)
+    assert (out.getvalue().splitlines()[-1], "returns: 100%" in bar) == ("atlanta-mayoral-runoff-2017", True)
 
 
 def test_a_bad_file_is_a_command_error_and_changes_nothing(tmp_path):
@@ -88,7 +88,10 @@ def test_a_bad_file_is_a_command_error_and_changes_nothing(tmp_path):
     with pytest.raises(CommandError) as error:
         import_results(str(path), *ARGUMENTS)
 
-    assert (str(error.value), counts()) == ('line 2, column "votes": "12x" is not a whole number', [0, 0, 0, 0, 0])
+    assert (str(error.value), counts()) == (
+        'bad.csv, line 2, column "votes": "12x" is not a whole number; nothing was imported.',
+        [0, 0, 0, 0, 0],
+    )
 
 
 @pytest.mark.parametrize(
@@ -139,4 +142,4 @@ def test_a_missing_file(tmp_path):
     with pytest.raises(CommandError) as error:
         import_results(str(tmp_path / "nowhere.csv"), *ARGUMENTS)
 
-    assert str(error.value) == f"Cannot read {tmp_path / 'nowhere.csv'}: No such file or directory."
+    assert str(error.value) == f"{tmp_path / 'nowhere.csv'}: no such file or folder."

@@ -10,9 +10,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from elections.enums import DeclaredStatus, ElectionKind, Level, VoteType
-from elections.importers import openelections
-from elections.importers.openelections import ImportRejected, import_openelections_csv
-from elections.models import Candidate, Contest, Election, ImportBatch, Result
+from elections.importers import returns as openelections
+from elections.importers.returns import ImportRejected, import_openelections_csv
+from elections.models import Candidate, Contest, Election, ImportBatch, ImportFile, Result
 from elections.services import certification_record
 from tests.factories import county, make_candidate, make_contest, make_election, make_result, make_user
 
@@ -63,7 +63,8 @@ def results() -> list[tuple]:
 
 
 def counts() -> dict[str, int]:
-    return {model.__name__: model.objects.count() for model in (Election, Contest, Candidate, Result, ImportBatch)} | {
+    models = (Election, Contest, Candidate, Result, ImportBatch, ImportFile)
+    return {model.__name__: model.objects.count() for model in models} | {
         "history": sum(model.history.count() for model in (Election, Contest, Candidate, Result)),
     }
 
@@ -74,7 +75,13 @@ def rejected(content: bytes | str, **arguments) -> str:
     with pytest.raises(ImportRejected) as error:
         run(content, **arguments)
     assert counts() == before
-    return str(error.value)
+    message = str(error.value)
+    file_name = arguments.get("file_name", "returns.csv")
+    if message.startswith((f"{file_name}, ", f"{file_name}: ")):
+        # A refusal names its file first and says, last, that nothing was imported.
+        assert message.endswith("; nothing was imported.")
+        return message[len(file_name) + 2 : -len("; nothing was imported.")]
+    return message
 
 
 # -- Happy paths -----------------------------------------------------------------------------------
@@ -97,7 +104,10 @@ def test_precinct_file_with_vote_types_and_numbered_splits():
         contest_count=2,
         candidate_count=4,
         skipped_rows=2,
-        warnings=(),
+        warnings=(
+            'Columns "advance_in_person_1", "advance_in_person_2" all hold advance in person votes; they were added '
+            "together.",
+        ),
     )
     assert (election.name, election.slug, election.date, election.kind) == (
         "2020 General",
@@ -432,10 +442,21 @@ def test_unknown_columns_are_listed_in_the_warnings():
     summary = run(csv_text(HEADER + ",notes,", "Fulton,,Mayor,,,Ada Able,10,recounted,"))
 
     assert summary.warnings == (
-        'Column "notes" is not an OpenElections column; it was ignored.',
+        'Column "notes" does not hold votes; it was ignored.',
         "Column 9 has no name; it was ignored.",
     )
     assert summary.result_count == 1
+
+
+def test_an_unknown_column_is_refused_by_name_with_the_vocabulary():
+    message = rejected(csv_text(HEADER + ",early_mail_ballots", "Fulton,,Mayor,,,Ada Able,10,3"))
+
+    assert message.startswith(
+        'line 1, column "early_mail_ballots": not a column of returns the desk knows; the known columns are '
+        "county: county, county_name, parish; precinct: precinct,"
+    )
+    assert "advance in person: advance_in_person, advance, advanced, advance_voting," in message
+    assert message.endswith("a vote type may be split over numbered columns (name_1, name_2…)")
 
 
 @pytest.mark.parametrize(
@@ -513,9 +534,13 @@ def test_progress_receives_the_bytes_read_so_far(monkeypatch):
     data = csv_text(HEADER, "Fulton,,Mayor,,,Ada Able,1").encode()
     seen = []
 
-    run(data, progress=seen.append)
+    openelections.import_returns(
+        sources=[openelections.Source("returns.csv", lambda: io.BytesIO(data), len(data))],
+        details=openelections.ElectionDetails(name="2020 General", date=ELECTION_DAY, kind=ElectionKind.GENERAL),
+        progress=lambda done, total: seen.append((done, total)),
+    )
 
-    assert (len(data), seen) == (81, [16, 32, 48, 64, 80, 81])
+    assert (len(data), seen) == (81, [(16, 81), (32, 81), (48, 81), (64, 81), (80, 81), (81, 81)])
 
 
 def test_queries_do_not_grow_with_the_rows():
@@ -600,8 +625,8 @@ def test_the_same_file_twice_is_refused():
     message = rejected(data, replace=True, file_name="again.csv")
 
     assert message == (
-        f"This file (SHA-256 {hashlib.sha256(data.encode()).hexdigest()[:12]}…) was already imported on "
-        "2020-11-10 at 14:30 EST as “first.csv”; nothing was changed."
+        f"this file (SHA-256 {hashlib.sha256(data.encode()).hexdigest()[:12]}…) was already imported into this "
+        "election on 2020-11-10 at 14:30 EST as “first.csv”"
     )
 
 
@@ -654,39 +679,56 @@ def test_an_existing_election_without_results_is_imported_into():
 
 
 def test_a_missing_column():
-    message = rejected(csv_text("county,office,district,party,candidate,votes", "Fulton,Mayor,,,Ada Able,1"))
+    message = rejected(csv_text("county,precinct,district,party,candidate,votes", "Fulton,,,,Ada Able,1"))
 
     assert message == (
-        'line 1, column "precinct": missing from the header (an OpenElections file has county, precinct, '
-        "office, district, party, candidate, and votes or vote-type columns)"
+        'line 1, column "office": missing from the header (a file of returns has county, office, candidate, and '
+        "total votes or vote-type columns; precinct, district and party when it has them)"
     )
+
+
+def test_precinct_district_and_party_columns_may_be_absent():
+    run(csv_text("county,office,candidate,total_votes", "Fulton,Mayor,Ada Able,10", "DeKalb,Mayor,Ada Able,4"))
+
+    b = ImportBatch.objects.get().pk
+    assert results() == [("Ada Able", "DeKalb", "", UNSPEC, 4, b), ("Ada Able", "Fulton", "", UNSPEC, 10, b)]
 
 
 def test_no_vote_columns():
     message = rejected(csv_text("county,precinct,office,district,party,candidate", "Fulton,,Mayor,,,Ada Able"))
 
-    assert message == (
-        'line 1, column "votes": missing from the header, and there are no vote-type columns (election_day, '
-        "election_day_votes, advance_in_person, advanced_votes, absentee_by_mail, absentee_by_mail_votes, "
-        "provisional, provisional_votes, military_overseas, military_overseas_votes) either"
+    assert message.startswith(
+        'line 1, column "votes": missing from the header, and there are no vote-type columns either (county: '
     )
 
 
 def test_a_column_twice():
     message = rejected(csv_text(HEADER + ",Votes", "Fulton,,Mayor,,,Ada Able,1,1"))
 
-    assert message == 'line 1, column "Votes": appears twice in the header'
+    assert message == 'line 1, column "Votes": a second column of total votes (besides "votes"); keep one'
 
 
-def test_two_spellings_of_one_vote_type():
-    message = rejected(
-        csv_text(HEADER + ",election_day,election_day_votes", "Fulton,,Mayor,,,Ada Able,2,1,1"),
+def test_two_columns_of_one_vote_type_add_up():
+    summary = run(
+        csv_text(
+            "county,precinct,office,district,party,candidate,votes,advance_in_person,advance_in_person_2,"
+            "Election Day Votes",
+            "Fulton,P1,Mayor,,,Ada Able,6,1,2,3",
+        )
     )
 
-    assert message == (
-        'line 1, column "election_day_votes": election day votes are already in column "election_day"; give '
-        "one spelling, or numbered splits (name_1, name_2…) that add up"
+    b = ImportBatch.objects.get().pk
+    assert results() == [("Ada Able", "Fulton", "P1", ADV, 3, b), ("Ada Able", "Fulton", "P1", ED, 3, b)]
+    assert summary.warnings == (
+        'Columns "advance_in_person", "advance_in_person_2" all hold advance in person votes; they were added '
+        "together.",
     )
+
+
+def test_a_place_column_twice():
+    message = rejected(csv_text(HEADER + ",candidate_name", "Fulton,,Mayor,,,Ada Able,1,Ada Able"))
+
+    assert message == 'line 1, column "candidate_name": holds the candidate, as column "candidate" does; keep one'
 
 
 def test_votes_that_are_not_a_whole_number():
@@ -747,19 +789,21 @@ def test_an_empty_candidate():
     assert message == 'line 2, column "candidate": empty'
 
 
-def test_a_different_party_for_the_same_candidate():
-    message = rejected(
+def test_a_different_party_for_the_same_candidate_keeps_the_most_given_and_warns():
+    summary = run(
         csv_text(
             HEADER,
-            "Fulton,P1,Mayor,,REP,Ada Able,10",
-            "Fulton,P2,Mayor,,,Ada Able,10",
-            "Fulton,P3,Mayor,,DEM,Ada Able,1",
+            "Fulton,P1,U.S. House,5,DEM,Ada Able,10",
+            "DeKalb,P2,U.S. House,5,REP,Ada Able,10",
+            "Cobb,P3,U.S. House,5,Dem,Ada Able,1",
         )
     )
 
-    assert (
-        message
-        == 'line 4, column "party": "DEM" differs from "REP", given for Ada Able (Mayor (Fulton County)) on line 2'
+    assert Candidate.objects.get().party == "DEM"
+    assert summary.warnings == (
+        "Ada Able (U.S. House, 5) is given as REP in 1 place (first on line 3 of returns.csv) but as DEM in 2; "
+        "kept DEM.",
+        'The party written "DEM", "Dem" is read as DEM.',
     )
 
 

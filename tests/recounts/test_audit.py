@@ -13,7 +13,7 @@ from django.db import connection
 from django.test import RequestFactory
 
 from elections.enums import ElectionKind
-from elections.importers.openelections import import_openelections_csv
+from elections.importers.returns import import_openelections_csv
 from elections.models import Certification, Contest, Result
 from elections.services import certification_record
 from recounts import audit

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from accounts.enums import StaffRole
 from accounts.models import StaffMembership
 from elections.enums import DeclaredStatus, ElectionKind, VoteType
-from elections.importers.openelections import import_openelections_csv
+from elections.importers.returns import import_openelections_csv
 from elections.models import Certification, Jurisdiction, Result
 from elections.services import candidate_declare, certification_record
 from recounts.enums import CountyRecountStatus, DenialReason, DiscrepancyReason, NoticeKind, RequestStatus, TallyLine

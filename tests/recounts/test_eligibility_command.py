@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from elections.enums import ElectionKind, Level, VoteType
-from elections.importers.openelections import import_openelections_csv
+from elections.importers.returns import import_openelections_csv
 from elections.services import certification_record
 from tests.factories import build_atlanta_runoff, build_race, georgia_counties
 
@@ -44,6 +44,7 @@ def test_json_shape_for_the_2017_atlanta_runoff():
                 "party": "",
                 "home_county": None,
                 "level": "municipal",
+                "question": False,
                 "seats": 1,
                 "counties": ["DeKalb", "Fulton"],
                 "total_votes": 92_502,

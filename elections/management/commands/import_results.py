@@ -1,6 +1,10 @@
-"""Import an OpenElections CSV file of returns: ``manage.py import_results FILE --election-name …``.
+"""Import returns: ``manage.py import_results PATH [PATH …] --election-name … --date … --kind …``.
 
-The last line of output is the election's slug alone, for scripts to read.
+Each PATH is a file (OpenElections CSV or Clarity ``detail.xml``), a folder, or a ``.zip`` archive;
+everything goes into one election, in one transaction, as one import batch. Nothing is written if
+any file is refused: every refusal is printed with its file, line and column. ``--dry-run`` reads
+everything and prints the report without writing. The last line of output is the election's slug
+alone, for scripts to read.
 """
 
 import argparse
@@ -11,8 +15,13 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from elections.enums import ElectionKind
-from elections.importers.openelections import import_openelections_csv
-from elections.services import ElectionsError
+from elections.importers.returns import (
+    ElectionDetails,
+    ImportRejected,
+    ImportReport,
+    gather_sources,
+    import_returns,
+)
 
 
 def iso_date(text: str) -> datetime.date:
@@ -43,10 +52,13 @@ def user_named(username: str | None):
 
 
 class Command(BaseCommand):
-    help = "Import an OpenElections CSV file of returns into an election (all or nothing)."
+    help = (
+        "Import returns (OpenElections CSV or Clarity detail.xml files, folders of them, .zip archives) into one "
+        "election, all or nothing."
+    )
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("file", type=Path, help="The CSV file (UTF-8).")
+        parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="Files, folders or .zip archives.")
         parser.add_argument("--election-name", required=True, help="E.g. “2017 Atlanta General”.")
         parser.add_argument("--date", required=True, type=iso_date, help="Election day, YYYY-MM-DD.")
         parser.add_argument("--kind", required=True, choices=ElectionKind.values)
@@ -62,46 +74,63 @@ class Command(BaseCommand):
         parser.add_argument(
             "--replace",
             action="store_true",
-            help="Remove the election's earlier (uncertified) results and import this file instead.",
+            help="Remove the election's earlier (uncertified) results and import these files instead.",
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Read everything and print the report; write nothing."
         )
 
     def handle(self, *args, **options) -> None:
-        path: Path = options["file"]
         by = user_named(options["by"])
+        details = ElectionDetails(
+            name=options["election_name"],
+            date=options["date"],
+            kind=options["kind"],
+            slug=options["slug"],
+            seats=options["seats"],
+            municipal=options["level"] == "municipal",
+        )
         try:
-            source = path.open("rb")
-        except OSError as error:
-            raise CommandError(f"Cannot read {path}: {error.strerror}.") from None
-        with source, self._progress(path) as progress:
-            try:
-                summary = import_openelections_csv(
-                    source=source,
-                    file_name=path.name,
-                    election_name=options["election_name"],
-                    date=options["date"],
-                    kind=options["kind"],
-                    slug=options["slug"],
-                    seats=options["seats"],
-                    municipal=options["level"] == "municipal",
+            sources = gather_sources(options["paths"])
+            with self._progress(sum(source.size for source in sources)) as progress:
+                report = import_returns(
+                    sources=sources,
+                    details=details,
                     by=by,
                     replace=options["replace"],
+                    dry_run=options["dry_run"],
                     progress=progress,
                 )
-            except ElectionsError as error:
-                raise CommandError(str(error)) from None
-        for warning in summary.warnings:
-            self.stderr.write(f"Warning: {warning}")
+        except ImportRejected as error:
+            if error.report is not None:
+                self._warnings(error.report)
+                for refusal in error.report.refusals:
+                    self.stderr.write(f"Refused: {refusal}")
+            raise CommandError(str(error)) from None
+        self._warnings(report)
+        if options["dry_run"]:
+            for refusal in report.refusals:
+                self.stderr.write(f"Refused: {refusal}")
+        files = f"{len(report.files)} file{'s' if len(report.files) != 1 else ''}"
+        questions = sum(contest["question"] for contest in report.contests)
+        verb = "Would import" if options["dry_run"] else "Imported"
         self.stdout.write(
-            f"Imported {path.name} into “{summary.election.name}”: {summary.row_count:,} rows read, "
-            f"{summary.result_count:,} results, {summary.contest_count:,} contests, "
-            f"{summary.candidate_count:,} candidates, {summary.skipped_rows:,} rows skipped "
+            f"{verb} {files} into “{details.name}”: {report.row_count:,} rows read, {report.result_count:,} results, "
+            f"{report.contest_count:,} contests ({questions:,} ballot questions), {report.candidate_count:,} "
+            f"candidates and choices, {len(report.counties):,} counties, {report.skipped_rows:,} rows skipped "
             "(not candidates' votes)."
         )
-        self.stdout.write(summary.election.slug)
+        if options["dry_run"]:
+            self.stdout.write("Nothing was written (dry run).")
+        self.stdout.write(report.slug)
 
-    def _progress(self, path: Path):
+    def _warnings(self, report: ImportReport) -> None:
+        for warning in report.warnings:
+            self.stderr.write(f"Warning: {warning}")
+
+    def _progress(self, total: int):
         """A tqdm bar by bytes read on a terminal; nothing otherwise."""
-        return _Bar(path) if self.stdout.isatty() else _NoBar()
+        return _Bar(total) if self.stdout.isatty() else _NoBar()
 
 
 class _NoBar:
@@ -113,16 +142,16 @@ class _NoBar:
 
 
 class _Bar:
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, total: int) -> None:
+        self.total = total
 
     def __enter__(self):
         from tqdm import tqdm
 
-        self.bar = tqdm(total=self.path.stat().st_size, unit="B", unit_scale=True, desc=self.path.name)
+        self.bar = tqdm(total=self.total, unit="B", unit_scale=True, desc="returns")
         return self.update
 
-    def update(self, bytes_read: int) -> None:
+    def update(self, bytes_read: int, total: int) -> None:
         self.bar.update(bytes_read - self.bar.n)
 
     def __exit__(self, *exc_info) -> None:

@@ -36,7 +36,7 @@ from accounts.models import StaffMembership
 from accounts.roles import SECRETARY_OF_STATE_GROUP
 from accounts.two_factor import demo_recovery_codes, recovery_code_shown
 from elections.enums import ElectionKind
-from elections.importers.openelections import import_openelections_csv
+from elections.importers.returns import import_openelections_csv
 from elections.instants import in_words
 from elections.models import Candidate, Certification, Contest, Election
 from elections.services import certification_record, county_by_name

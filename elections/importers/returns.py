@@ -42,8 +42,10 @@ import datetime
 import hashlib
 import io
 import re
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+import zipfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from itertools import chain
 from operator import itemgetter
@@ -57,34 +59,32 @@ from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 from simple_history.signals import post_create_historical_m2m_records
 
-from elections.enums import ElectionKind, Level, VoteType
-from elections.models import Candidate, Contest, Election, ImportBatch, Jurisdiction, Result
-from elections.offices import office_level
+from elections.enums import ElectionKind, JurisdictionKind, Level, VoteType, broken_down_types
+from elections.importers.clarity import ClarityError, ClarityRow, looks_like_clarity, read_clarity
+from elections.importers.problems import ImportRejected, Problem
+from elections.importers.sources import Source, gather_sources, sources_from_upload
+from elections.importers.vocabulary import (
+    IGNORED,
+    PLACE_COLUMNS,
+    REQUIRED_COLUMNS,
+    TOTAL,
+    candidate_display,
+    candidate_key,
+    candidate_party,
+    choice_display,
+    looks_damaged,
+    party_code,
+    precinct_name,
+    read_column,
+    vocabulary_text,
+)
+from elections.models import Candidate, Contest, Election, ImportBatch, ImportFile, Jurisdiction, Result
+from elections.offices import office_level, office_name
 from elections.services import (
     HISTORY_REASON_LENGTH,
-    ElectionsError,
     contests_declare_from_votes,
-    county_by_name,
     save_with_history,
 )
-
-REQUIRED_COLUMNS: Final = ("county", "precinct", "office", "district", "party", "candidate")
-TOTAL_COLUMN: Final = "votes"
-
-#: Vote-type columns, in both spellings found in Georgia files. A name followed by ``_<number>``
-#: (``advance_in_person_1``) is a numbered split: the splits of one type add up.
-VOTE_TYPE_COLUMNS: Final = {
-    "election_day": VoteType.ELECTION_DAY,
-    "election_day_votes": VoteType.ELECTION_DAY,
-    "advance_in_person": VoteType.ADVANCE_IN_PERSON,
-    "advanced_votes": VoteType.ADVANCE_IN_PERSON,
-    "absentee_by_mail": VoteType.ABSENTEE_BY_MAIL,
-    "absentee_by_mail_votes": VoteType.ABSENTEE_BY_MAIL,
-    "provisional": VoteType.PROVISIONAL,
-    "provisional_votes": VoteType.PROVISIONAL,
-    "military_overseas": VoteType.MILITARY_OVERSEAS,
-    "military_overseas_votes": VoteType.MILITARY_OVERSEAS,
-}
 
 #: Lines that are not votes for a candidate: skipped and counted in ``ImportSummary.skipped_rows``.
 #: A line is skipped when its candidate column, or its office column, is one of these (any case,
@@ -94,13 +94,11 @@ NOT_CANDIDATE_VOTES: Final = {
     "office": frozenset({"registered voters", "ballots cast"}),
 }
 
-#: Party cells of a nonpartisan race on a primary ballot (judges, school boards): not a party's primary.
-NONPARTISAN: Final = frozenset({"np", "nonpartisan", "non-partisan", "non partisan", "nop"})
-
 #: "Write-ins", "Write-In", "Write In", "write-in": one line summing votes for many people.
 WRITE_IN_AGGREGATE: Final = re.compile(r"write[\s-]*ins?", re.IGNORECASE)
 
 BATCH_LINES: Final = 10_000  # CSV lines (each one Result) per insert batch
+ID_BLOCK: Final = 256  # ids taken at once from a sequence for new contests or candidates (PostgreSQL)
 READ_CHUNK: Final = 1 << 20  # bytes read, hashed and decoded at a time
 MAX_LINE_BYTES: Final = 16 << 20  # a "line" this long means the file is not CSV text
 MAX_VOTES: Final = 2_147_483_647  # what the votes column can hold
@@ -108,13 +106,322 @@ NUMBER_CACHE_LIMIT: Final = 100_000  # figures below this are parsed once and th
 SQLITE_LINES_PER_INSERT: Final = 50  # CSV lines per multi-row INSERT statement on SQLite
 SQLITE_CACHE_KIB: Final = 65_536  # page cache while importing (the default 2 MiB thrashes the indexes)
 
-_SPLIT_COLUMN = re.compile(r"(?P<base>.+)_(?P<number>\d+)")
 _BOM = b"\xef\xbb\xbf"
 _SKIP = object()  # the candidate cache's entry for lines that are not candidates' votes
 
 
-class ImportRejected(ElectionsError):
-    """The file cannot be imported; the message names the line, the column and the problem."""
+__all__ = [
+    "ElectionDetails",
+    "ImportRejected",
+    "ImportReport",
+    "Problem",
+    "Source",
+    "gather_sources",
+    "import_openelections_csv",
+    "import_returns",
+    "sources_from_upload",
+]
+
+
+@dataclass(frozen=True)
+class ElectionDetails:
+    """The election returns go into: found by slug (default: made from the name) or created."""
+
+    name: str
+    date: datetime.date
+    kind: str
+    slug: str | None = None
+    seats: int = 1
+    municipal: bool = False
+
+
+@dataclass
+class ImportReport:
+    """What an import read and wrote (or, in a dry run, would write)."""
+
+    details: ElectionDetails
+    slug: str
+    files: list[dict] = field(default_factory=list)  # name, sha256, format, rows, results
+    counties: list[str] = field(default_factory=list)
+    contests: list[dict] = field(default_factory=list)  # name, level, question, counties, total, choices
+    warnings: list[Problem] = field(default_factory=list)
+    refusals: list[Problem] = field(default_factory=list)
+    election: Election | None = None
+    batch: ImportBatch | None = None
+    row_count: int = 0
+    result_count: int = 0
+    skipped_rows: int = 0
+
+    @property
+    def contest_count(self) -> int:
+        return len(self.contests)
+
+    @property
+    def candidate_count(self) -> int:
+        return sum(len(contest["choices"]) for contest in self.contests)
+
+    def as_json(self) -> dict:
+        return {
+            "election": {
+                "name": self.details.name,
+                "slug": self.slug,
+                "date": self.details.date.isoformat(),
+                "kind": str(self.details.kind),
+            },
+            "files": self.files,
+            "counties": self.counties,
+            "contests": self.contests,
+            "warnings": [warning.as_json() for warning in self.warnings],
+            "refusals": [refusal.as_json() for refusal in self.refusals],
+            "batch": self.batch.pk if self.batch is not None and not self.refusals else None,
+        }
+
+
+class _DryRun(Exception):
+    """Raised to roll a dry run back; carries its report out of the transaction."""
+
+    def __init__(self, report: ImportReport) -> None:
+        super().__init__("dry run")
+        self.report = report
+
+
+def import_returns(
+    *,
+    sources: Sequence[Source],
+    details: ElectionDetails,
+    by: AbstractBaseUser | None = None,
+    replace: bool = False,
+    dry_run: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportReport:
+    """Import every file in ``sources`` into one election, in one transaction, as one ImportBatch.
+
+    The election is found by ``details.slug`` (default: ``slugify(details.name)``) or created. An
+    existing one must have the same name, date and kind, no certification, and no results unless
+    ``replace``, which deletes its earlier results (and, once the new files are in, the contests and
+    candidates they no longer have). ``details.seats`` is the number of seats of every contest;
+    ``details.municipal`` makes local offices municipal rather than county ones. ``progress`` is
+    called with the bytes read so far and the bytes of all the files. Afterwards each contest's top
+    candidates are declared elected (nominated, in a primary); ballot questions are not declared.
+
+    Every file is read, even after one is refused, so that the report lists every refusal; then
+    nothing is written and ``ImportRejected`` (with ``report``) is raised. With ``dry_run`` the
+    whole import is done and rolled back, and the report returned, refusals and all.
+    """
+    slug = _check_arguments(details, sources)
+    report = ImportReport(details=details, slug=slug)
+    total_bytes = sum(source.size for source in sources)
+    try:
+        with transaction.atomic():
+            _import(report, sources=sources, by=by, replace=replace, progress=progress, total_bytes=total_bytes)
+            if dry_run or report.refusals:
+                raise _DryRun(report)
+    except _DryRun:
+        report.election = report.batch = None
+        if dry_run:
+            return report
+        first = report.refusals[0]
+        more = len(report.refusals) - 1
+        error = ImportRejected(
+            f"{first}"
+            + (f" (and {more} more refusal{'s' if more > 1 else ''})" if more else "")
+            + "; nothing was imported.",
+            line=first.line,
+            column=first.column,
+            problem=first.message,
+        )
+        error.report = report
+        raise error from None
+    return report
+
+
+def _import(
+    report: ImportReport,
+    *,
+    sources: Sequence[Source],
+    by: AbstractBaseUser | None,
+    replace: bool,
+    progress: Callable[[int, int], None] | None,
+    total_bytes: int,
+) -> None:
+    details = report.details
+    label = _batch_label(sources)
+    election = _election_for(details, slug=report.slug, by=by, replace=replace, file_name=label)
+    batch = ImportBatch.objects.create(
+        election=election,
+        file_name=label,
+        sha256="",
+        file_format="",
+        row_count=0,
+        result_count=0,
+        imported_by=by,
+        imported_at=timezone.now(),
+    )
+    report.election, report.batch = election, batch
+    run = _Import(election=election, batch=batch, seats=details.seats, municipal=details.municipal, by=by, label=label)
+    done = 0
+    seen: dict[str, str] = {}  # SHA-256 → the file's name, within this import
+    files = []
+    with _result_writer(batch=batch) as writer:
+        run.totals = writer.totals
+        for source in sources:
+            digest = hashlib.sha256()
+            before = writer.written
+            rows_before = run.rows_read
+
+            def read_so_far(bytes_read: int, done: int = done) -> None:
+                if progress is not None:
+                    progress(done + bytes_read, total_bytes)
+
+            run.file = source.name
+            file_format = ""
+            refusals_before = len(report.refusals)
+            try:
+                with source.open() as stream:
+                    file_format = _read_source(run, stream, digest, read_so_far, writer)
+            except ImportRejected as error:
+                report.refusals.append(Problem(source.name, error.line, error.column, error.problem))
+            except (OSError, zipfile.BadZipFile, RuntimeError, NotImplementedError) as error:
+                # An archive's member that is damaged, encrypted or compressed in a way zipfile cannot read.
+                problem = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+                report.refusals.append(Problem(source.name, None, None, f"cannot be read: {problem}"))
+            done += source.size
+            sha256 = digest.hexdigest()
+            if sha256 in seen:  # (what reading it again found, its lines repeated, says less)
+                del report.refusals[refusals_before:]
+                report.refusals.append(
+                    Problem(source.name, None, None, f"the same bytes as {seen[sha256]}: the same file twice")
+                )
+            seen.setdefault(sha256, source.name)
+            files.append(
+                ImportFile(
+                    batch=batch,
+                    name=source.name[: ImportFile._meta.get_field("name").max_length],
+                    sha256=sha256,
+                    file_format=file_format,
+                    row_count=run.rows_read - rows_before,
+                    result_count=writer.written - before,
+                )
+            )
+    again = _already_imported(election, files)
+    if again:  # (the refusals of a file imported before say less than that it was)
+        named = {problem.file for problem in again}
+        report.refusals[:] = [problem for problem in report.refusals if problem.file not in named] + again
+    ImportFile.objects.bulk_create(files)
+    report.files = [
+        {"name": f.name, "sha256": f.sha256, "format": f.file_format, "rows": f.row_count, "results": f.result_count}
+        for f in files
+    ]
+    batch.sha256 = files[0].sha256 if len(files) == 1 else _digest_of(files)
+    batch.file_format = ", ".join(sorted({f.file_format for f in files if f.file_format}))
+    batch.row_count, batch.result_count = run.rows_read, writer.written
+    batch.save(update_fields=["sha256", "file_format", "row_count", "result_count"])
+    report.row_count, report.result_count, report.skipped_rows = run.rows_read, writer.written, run.skipped_rows
+    if not report.refusals:
+        run.finish(replace=replace)
+    report.warnings = run.warnings
+    report.counties, report.contests = run.summary()
+
+
+def _read_source(run: "_Import", stream: BinaryIO, digest, progress: Callable[[int], None], writer) -> str:
+    """Read one file into the import, by its format (sniffed from its first bytes); its format's name.
+
+    Every line of the file is in the database when this returns; if it is refused, the refusal
+    names its first bad line (a batch still being written holds earlier lines than the one being
+    read, so its refusal comes first).
+    """
+    reading = _Hashing(stream, digest, progress)
+    head = reading.peek()
+    clarity = looks_like_clarity(head)
+    run.settle = writer.flush
+    writer.before_send = run.insert_pending
+    try:
+        if clarity:
+            try:
+                run.read_clarity(read_clarity(reading), writer)
+            except ClarityError as error:
+                raise _rejected(error.line, None, error.problem) from None
+        else:
+            run.read(_text_chunks(reading), writer)
+    except ImportRejected:
+        writer.flush()  # raises instead, when the batch in flight was refused
+        run.insert_pending()  # what was read is in the database for the files still to be read
+        raise
+    finally:
+        reading.drain()
+    writer.flush()
+    run.insert_pending()
+    return "clarity_xml" if clarity else "openelections_csv"
+
+
+class _Hashing:
+    """A binary stream that hashes every byte read and reports how many were read."""
+
+    def __init__(self, stream: BinaryIO, digest, progress: Callable[[int], None]) -> None:
+        self.stream, self.digest, self.progress = stream, digest, progress
+        self.read_bytes = 0
+        self.head = b""
+
+    def peek(self) -> bytes:
+        self.head = self._read(READ_CHUNK)
+        return self.head
+
+    def read(self, size: int = -1) -> bytes:
+        if self.head:
+            data, self.head = self.head, b""
+            return data
+        return self._read(READ_CHUNK if size is None or size < 0 else size)
+
+    def _read(self, size: int) -> bytes:
+        data = self.stream.read(size)
+        if data:
+            self.digest.update(data)
+            self.read_bytes += len(data)
+            self.progress(self.read_bytes)
+        return data
+
+    def drain(self) -> None:
+        """Read (and hash) what a refusal left unread: the file's hash is of all its bytes."""
+        while self._read(READ_CHUNK):
+            pass
+
+
+def _batch_label(sources: Sequence[Source]) -> str:
+    """The batch's name: its one file's, or the first and last of several."""
+    if not sources:
+        raise ImportRejected("There is no file to import.")
+    label = sources[0].name if len(sources) == 1 else f"{len(sources)} files: {sources[0].name} … {sources[-1].name}"
+    limit = ImportBatch._meta.get_field("file_name").max_length
+    return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+def _digest_of(files: list["ImportFile"]) -> str:
+    """A batch's SHA-256 over its files': of their hexadecimal hashes, sorted, one per line."""
+    return hashlib.sha256("\n".join(sorted(f.sha256 for f in files)).encode()).hexdigest()
+
+
+def _already_imported(election: Election, files: list["ImportFile"]) -> list[Problem]:
+    earlier = {
+        f.sha256: f
+        for f in ImportFile.objects.filter(batch__election=election, sha256__in={f.sha256 for f in files})
+        .select_related("batch")
+        .order_by("-batch__imported_at")
+    }
+    problems = []
+    for file in files:
+        if file.sha256 in earlier:
+            before = earlier[file.sha256]
+            when = timezone.localtime(before.batch.imported_at)
+            problems.append(
+                Problem(
+                    file.name,
+                    None,
+                    None,
+                    f"this file (SHA-256 {file.sha256[:12]}…) was already imported into this election on "
+                    f"{when:%Y-%m-%d at %H:%M %Z} as “{before.name}”",
+                )
+            )
+    return problems
 
 
 @dataclass(frozen=True)
@@ -141,69 +448,42 @@ def import_openelections_csv(
     municipal: bool = False,
     by: AbstractBaseUser | None = None,
     replace: bool = False,
-    progress: Callable[[int], None] | None = None,
 ) -> ImportSummary:
-    """Import the returns in ``source`` (bytes) into the election named by the arguments.
-
-    The election is found by ``slug`` (default: ``slugify(election_name)``) or created. An
-    existing one must have the same name, date and kind, no certification, and no results unless
-    ``replace``, which deletes its earlier results (and, once the new file is in, the contests and
-    candidates it no longer has). ``seats`` is the number of seats of every contest in the file;
-    ``municipal`` makes local offices municipal rather than county ones. ``progress`` is called
-    with the number of bytes read so far. Afterwards each contest's top ``seats`` candidates are
-    declared elected (nominated, in a primary).
-    """
-    slug = _check_arguments(election_name=election_name, kind=kind, slug=slug, seats=seats, file_name=file_name)
-    with transaction.atomic():
-        election = _election_for(
-            name=election_name, slug=slug, date=date, kind=kind, by=by, replace=replace, file_name=file_name
-        )
-        batch = ImportBatch.objects.create(
-            election=election,
-            file_name=file_name,
-            sha256="",
-            row_count=0,
-            result_count=0,
-            imported_by=by,
-            imported_at=timezone.now(),
-        )
-        run = _Import(election=election, batch=batch, seats=seats, municipal=municipal, by=by, file_name=file_name)
-        digest = hashlib.sha256()
-        with _result_writer(batch=batch) as writer:
-            run.read(_text_chunks(source, digest, progress), writer)
-        batch.sha256 = digest.hexdigest()
-        _refuse_same_file(batch)
-        batch.row_count = run.rows_read
-        batch.result_count = writer.written
-        batch.save(update_fields=["sha256", "row_count", "result_count"])
-        run.finish(replace=replace)
+    """``import_returns`` for one file already open (the demo, scripts and tests); its summary."""
+    report = import_returns(
+        sources=[Source(file_name, lambda: nullcontext(source), 0)],
+        details=ElectionDetails(name=election_name, date=date, kind=kind, slug=slug, seats=seats, municipal=municipal),
+        by=by,
+        replace=replace,
+    )
     return ImportSummary(
-        election=election,
-        batch=batch,
-        row_count=run.rows_read,
-        result_count=writer.written,
-        contest_count=len(run.contests),
-        candidate_count=len(run.candidates),
-        skipped_rows=run.skipped_rows,
-        warnings=tuple(run.warnings),
+        election=report.election,
+        batch=report.batch,
+        row_count=report.row_count,
+        result_count=report.result_count,
+        contest_count=report.contest_count,
+        candidate_count=report.candidate_count,
+        skipped_rows=report.skipped_rows,
+        warnings=tuple(warning.message for warning in report.warnings),
     )
 
 
 # -- Arguments and the election ---------------------------------------------------------------------
 
 
-def _check_arguments(*, election_name: str, kind: str, slug: str | None, seats: int, file_name: str) -> str:
-    if not election_name.strip():
+def _check_arguments(details: ElectionDetails, sources: Sequence[Source]) -> str:
+    name, kind, slug, seats = details.name, details.kind, details.slug, details.seats
+    if not name.strip():
         raise ImportRejected("Give the election a name.")
-    if len(election_name) > Election._meta.get_field("name").max_length:
+    if len(name) > Election._meta.get_field("name").max_length:
         raise ImportRejected("The election's name is longer than 200 characters.")
     if kind not in ElectionKind.values:
         raise ImportRejected(f"“{kind}” is not a kind of election; use one of {', '.join(ElectionKind.values)}.")
     if isinstance(seats, bool) or not isinstance(seats, int) or not 1 <= seats <= 32_767:
         raise ImportRejected(f"The number of seats must be a whole number from 1 up; got {seats!r}.")
-    if len(file_name) > ImportBatch._meta.get_field("file_name").max_length:
-        raise ImportRejected("The file name is longer than 255 characters; rename the file.")
-    slug = slugify(election_name) if slug is None else slug
+    if not sources:
+        raise ImportRejected("There is no file to import.")
+    slug = slugify(name) if slug is None else slug
     if not slug or slug != slugify(slug) or len(slug) > Election._meta.get_field("slug").max_length:
         raise ImportRejected(
             f"“{slug}” cannot be the election's slug: use lower-case letters, digits and hyphens "
@@ -221,15 +501,9 @@ def _reason(text: str, file_name: str) -> str:
 
 
 def _election_for(
-    *,
-    name: str,
-    slug: str,
-    date: datetime.date,
-    kind: str,
-    by: AbstractBaseUser | None,
-    replace: bool,
-    file_name: str,
+    details: ElectionDetails, *, slug: str, by: AbstractBaseUser | None, replace: bool, file_name: str
 ) -> Election:
+    name, date, kind = details.name, details.date, details.kind
     election = Election.objects.select_for_update().filter(slug=slug).first()
     if election is None:
         election = Election(name=name, slug=slug, date=date, kind=kind)
@@ -282,21 +556,6 @@ def _delete_results(election: Election) -> None:
         )
 
 
-def _refuse_same_file(batch: ImportBatch) -> None:
-    earlier = (
-        ImportBatch.objects.filter(election=batch.election, sha256=batch.sha256)
-        .exclude(pk=batch.pk)
-        .order_by("imported_at")
-        .first()
-    )
-    if earlier is not None:
-        when = timezone.localtime(earlier.imported_at)
-        raise ImportRejected(
-            f"This file (SHA-256 {batch.sha256[:12]}…) was already imported on {when:%Y-%m-%d at %H:%M %Z} "
-            f"as “{earlier.file_name}”; nothing was changed."
-        )
-
-
 # -- Reading: bytes → hashed → UTF-8 text → CSV lines ---------------------------------------------
 
 
@@ -308,25 +567,18 @@ class _Unreadable(Exception):
         self.line, self.before, self.problem = line, before, problem
 
 
-def _text_chunks(
-    source: BinaryIO, digest: "hashlib._Hash", progress: Callable[[int], None] | None
-) -> Iterator[io.StringIO]:
-    """Read ``source`` once, hash every byte, and yield its text a block of whole lines at a time.
+def _text_chunks(source: BinaryIO) -> Iterator[io.StringIO]:
+    """Read ``source`` once and yield its text a block of whole lines at a time.
 
     A line that is not UTF-8 text, or holds a NUL, ends it: the lines before it are yielded first
     (so the header is known), then ``_Unreadable`` says where.
     """
     pending = b""
     lines_before = 0
-    bytes_read = 0
     first = True
     while True:
         chunk = source.read(READ_CHUNK)
         if chunk:
-            digest.update(chunk)
-            bytes_read += len(chunk)
-            if progress is not None:
-                progress(bytes_read)
             data = pending + chunk if pending else chunk
             if first:
                 if len(data) < len(_BOM):
@@ -337,8 +589,8 @@ def _text_chunks(
             cut = data.rfind(b"\n") + 1 or data.rfind(b"\r", 0, len(data) - 1) + 1
             if not cut:
                 if len(data) > MAX_LINE_BYTES:
-                    raise ImportRejected(
-                        f"line {lines_before + 1}: longer than {MAX_LINE_BYTES >> 20} MiB; is this a CSV file?"
+                    raise _rejected(
+                        lines_before + 1, None, f"longer than {MAX_LINE_BYTES >> 20} MiB; is this a CSV file?"
                     )
                 pending = data
                 continue
@@ -395,62 +647,65 @@ def _getter(indices: list[int]) -> Callable:
 
 
 def _layout(header: list[str]) -> _Layout:
+    """Read a header through the vocabulary (``vocabulary.read_column``); refuse what it does not know."""
     names = tuple(cell.strip() for cell in header)
     warnings: list[tuple[int, str]] = []  # (column index, warning), sorted before use
-    position: dict[str, int] = {}
+    place: dict[str, int] = {}
+    total: int | None = None
+    by_type: dict[VoteType, list[tuple[int, int]]] = {}  # type → (split number or 0, column index)
     for index, name in enumerate(names):
-        key = name.casefold()
-        if not key:
+        if not name:
             warnings.append((index, f"Column {index + 1} has no name; it was ignored."))
             continue
-        if key in position:
-            raise _rejected(1, name, "appears twice in the header")
-        position[key] = index
-    for column in REQUIRED_COLUMNS:
-        if column not in position:
+        meaning = read_column(name)
+        if meaning is None or (meaning[1] is not None and meaning[0] in PLACE_COLUMNS):
             raise _rejected(
-                1, column, "missing from the header (an OpenElections file has county, precinct, office, "
-                "district, party, candidate, and votes or vote-type columns)"
-            )  # fmt: skip
-    by_type: dict[VoteType, list[tuple[str, int | None, int]]] = {}
-    for key, index in position.items():
-        if key in REQUIRED_COLUMNS or key == TOTAL_COLUMN:
-            continue
-        split = _SPLIT_COLUMN.fullmatch(key)
-        if key in VOTE_TYPE_COLUMNS:
-            by_type.setdefault(VOTE_TYPE_COLUMNS[key], []).append((key, None, index))
-        elif split and split["base"] in VOTE_TYPE_COLUMNS:
-            by_type.setdefault(VOTE_TYPE_COLUMNS[split["base"]], []).append(
-                (split["base"], int(split["number"]), index)
+                1, name, f"not a column of returns the desk knows; the known columns are {vocabulary_text()}"
             )
+        meaning, number = meaning
+        if meaning == IGNORED:
+            warnings.append((index, f'Column "{name}" does not hold votes; it was ignored.'))
+        elif meaning in PLACE_COLUMNS:
+            if meaning in place:
+                raise _rejected(1, name, f'holds the {meaning}, as column "{names[place[meaning]]}" does; keep one')
+            place[meaning] = index
+        elif meaning == TOTAL:
+            if total is not None or number is not None:
+                other = names[total] if total is not None else name
+                raise _rejected(1, name, f'a second column of total votes (besides "{other}"); keep one')
+            total = index
         else:
-            warnings.append((index, f'Column "{names[index]}" is not an OpenElections column; it was ignored.'))
-    if TOTAL_COLUMN not in position and not by_type:
+            by_type.setdefault(VoteType(meaning), []).append((number or 0, index))
+    for column in REQUIRED_COLUMNS:
+        if column not in place:
+            raise _rejected(
+                1, column, "missing from the header (a file of returns has county, office, candidate, and total "
+                "votes or vote-type columns; precinct, district and party when it has them)"
+            )  # fmt: skip
+    if total is None and not by_type:
         raise _rejected(
-            1, TOTAL_COLUMN, "missing from the header, and there are no vote-type columns "
-            f"({', '.join(VOTE_TYPE_COLUMNS)}) either"
-        )  # fmt: skip
-    vote_indices = [position[TOTAL_COLUMN]] if TOTAL_COLUMN in position else []
+            1, "votes", f"missing from the header, and there are no vote-type columns either ({vocabulary_text()})"
+        )
+    vote_indices = [total] if total is not None else []
     types, splits = [], []
     for vote_type in VoteType:
-        columns = sorted(by_type.get(vote_type, []), key=lambda column: (column[1] or 0, column[2]))
+        columns = [index for _, index in sorted(by_type.get(vote_type, []))]
         if not columns:
             continue
-        if len(columns) > 1 and (any(number is None for _, number, _ in columns) or len({c[0] for c in columns}) > 1):
-            first, second = (names[index] for _, _, index in columns[:2])
-            raise _rejected(
-                1, second, f"{vote_type.label.lower()} votes are already in column \"{first}\"; give one "
-                "spelling, or numbered splits (name_1, name_2…) that add up"
-            )  # fmt: skip
-        start = len(vote_indices) - (TOTAL_COLUMN in position)
-        vote_indices.extend(index for _, _, index in columns)
+        if len(columns) > 1:
+            added = ", ".join(f'"{names[index]}"' for index in columns)
+            warnings.append(
+                (columns[0], f"Columns {added} all hold {vote_type.label.lower()} votes; they were added together.")
+            )
+        start = len(vote_indices) - (total is not None)
+        vote_indices.extend(columns)
         types.append(vote_type)
         splits.append((start, start + len(columns)))
-    has_total = TOTAL_COLUMN in position
+    has_total = total is not None
     return _Layout(
         names=names,
         width=len(names),
-        key_of=itemgetter(*(position[column] for column in REQUIRED_COLUMNS)),
+        key_of=_key_getter([place.get(column) for column in PLACE_COLUMNS]),
         votes_of=_getter(vote_indices),
         vote_columns=tuple(names[index] for index in vote_indices),
         has_total=has_total,
@@ -459,6 +714,13 @@ def _layout(header: list[str]) -> _Layout:
         combine=_combiner(has_total, splits),
         warnings=tuple(warning for _, warning in sorted(warnings)),
     )
+
+
+def _key_getter(indices: list[int | None]) -> Callable:
+    """row → (county, precinct, office, district, party, candidate); "" for a column the file lacks."""
+    if None not in indices:
+        return itemgetter(*indices)
+    return lambda row: tuple(row[index] if index is not None else "" for index in indices)
 
 
 def _combiner(has_total: bool, splits: list[tuple[int, int]]) -> Callable[[list[int]], list[int] | None]:
@@ -505,11 +767,8 @@ def _lines(reader, row: list[str]) -> str:
     return f"{reader.line_num - extra}–{reader.line_num}" if extra else str(reader.line_num)
 
 
-def _rejected(line: int | str, column: str | None, problem: str) -> ImportRejected:
-    where = f"lines {line}" if "–" in str(line) else f"line {line}"
-    if column is None:
-        return ImportRejected(f"{where}: {problem}")
-    return ImportRejected(f'{where}, column "{column}": {problem}')
+def _rejected(line: int | str | None, column: str | None, problem: str) -> ImportRejected:
+    return ImportRejected(str(Problem(None, line, column, problem)), line=line, column=column, problem=problem)
 
 
 # -- The import ----------------------------------------------------------------------------------
@@ -530,18 +789,23 @@ class _ContestEntry:
     candidates: int = 0
     new: bool = False
     changed: bool = False
+    # Whether its choices are a ballot question's: marked so by the file (Clarity's isQuestion), or
+    # every choice is a word such as Yes or No.
+    marked_question: bool = False
+    people: int = 0
 
 
 class _CandidateEntry:
-    __slots__ = ("candidate", "candidate_id", "changed", "contest", "counties", "party", "party_line")
+    __slots__ = ("candidate", "candidate_id", "changed", "contest", "counties", "parties", "spellings")
 
-    def __init__(self, candidate: Candidate, contest: _ContestEntry, party: str, line: int) -> None:
+    def __init__(self, candidate: Candidate, contest: _ContestEntry, party: str, where: str) -> None:
         self.candidate = candidate
         self.candidate_id = candidate.pk
         self.contest = contest
         self.counties = contest.counties  # the contest's: where its rows come from
-        self.party = party
-        self.party_line = line
+        # Each party given for the candidate → (how many files' counties gave it, the first file and line).
+        self.parties: dict[str, list] = {party: [1, where]} if party else {}
+        self.spellings = {candidate.name}  # the names as written (trimmed) read as this candidate
         self.changed = False
 
 
@@ -556,18 +820,39 @@ class _Import:
         seats: int,
         municipal: bool,
         by: AbstractBaseUser | None,
-        file_name: str,
+        label: str,
     ) -> None:
         self.election = election
         self.batch = batch
         self.seats = seats
         self.municipal = municipal
         self.by = by
-        self.reason = _reason("Imported from {file_name}", file_name)
-        self.declare_reason = _reason("Declared from imported returns ({file_name})", file_name)
+        self.reason = _reason("Imported from {file_name}", label)
+        self.declare_reason = _reason("Declared from imported returns ({file_name})", label)
+        self.label = label
+        self.file = label  # the file being read, for warnings
         self.rows_read = 0
         self.skipped_rows = 0
-        self.warnings: list[str] = []
+        self.warnings: list[Problem] = []
+        self.parties: dict[str, str] = {}  # a party cell as written → its code
+        self.read_cells: dict[tuple[str, str, str, str], tuple | object] = {}  # see _read_cells
+        # Called before anything on the reading side touches the database (see _PostgresWriter).
+        self.settle: Callable[[], None] = lambda: None
+        self.totals: dict[int, int] = {}  # the writer's: candidate id → votes of the lines written
+        # Every county of the state, by its name case-folded without "County": looked up once.
+        self.jurisdictions = {
+            county.pk: county
+            for county in Jurisdiction.objects.filter(state=election.state, kind=JurisdictionKind.COUNTY)
+        }
+        self.state_counties = {county.name.casefold(): pk for pk, county in self.jurisdictions.items()}
+        # New contests and candidates: on PostgreSQL they take ids from their sequences in blocks and
+        # are inserted together just before the batch of results that first refers to them is sent,
+        # so that reading never waits for the database; elsewhere each is inserted when first read.
+        self.deferred = connection.vendor == "postgresql"
+        self.pending: list[Contest | Candidate] = []
+        self.free_ids: dict[type, list[int]] = {Contest: [], Candidate: []}
+        self.id_blocks: dict[type, int] = {}  # the last block's size, doubled each time (ID_BLOCK first)
+        self.precincts: dict[str, str] = {}  # a precinct cell as written → the precinct stored
         self.counties: dict[str, int] = {}  # cleaned, case-folded name → pk
         # Contests are keyed by (office, district, party, home county): in a primary each party's
         # race is its own contest (party empty otherwise); a county office ("Sheriff") is one contest
@@ -587,21 +872,27 @@ class _Import:
             for contest in Contest.objects.filter(election=election)
         }
         self.existing_candidates = {
-            (candidate.contest_id, candidate.name.casefold()): candidate
+            (candidate.contest_id, candidate_key(candidate.name)): candidate
             for candidate in Candidate.objects.filter(contest__election=election)
         }
 
     # The loop. Everything per row is a dict lookup or a C call; anything new goes to a method.
+    def warn(self, line: int | str | None, column: str | None, message: str) -> None:
+        self.warnings.append(Problem(self.file, line, column, message))
+
     def read(self, chunks: Iterable[io.StringIO], writer: "_ResultWriter") -> None:
+        """Read one CSV file (its text in ``chunks``) into the import."""
         reader = csv.reader(chain.from_iterable(chunks), strict=True)
         layout = None
+        rows_before = self.rows_read
         try:
             header = next(reader, None)
             if not header:
                 raise _rejected(1, None, "the file is empty; expected a header line naming the columns")
             layout = _layout(header)
-            self.warnings.extend(layout.warnings)
-            writer.type_columns = tuple(vote_type.value for vote_type in layout.types)
+            for warning in layout.warnings:
+                self.warn(1, None, warning)
+            writer.set_types(layout.types)
             self._read_rows(reader, layout, writer)
         except _Unreadable as error:
             column = None
@@ -611,7 +902,7 @@ class _Import:
             raise _rejected(error.line, column, error.problem) from None
         except csv.Error as error:
             raise _rejected(reader.line_num, None, f"not a well-formed CSV line ({error})") from None
-        if not self.rows_read:
+        if self.rows_read == rows_before:
             raise _rejected(reader.line_num + 1, None, "no data rows after the header")
 
     def _read_rows(self, reader, layout: _Layout, writer: "_ResultWriter") -> None:
@@ -620,6 +911,7 @@ class _Import:
         votes_of = layout.votes_of
         combine = layout.combine
         number = self.numbers.__getitem__
+        precincts = self.precincts
         county_ids: dict[str, int] = {}
         # Cells as written and county → (entry, whether its lines there are by precinct: None until seen).
         entries: dict[tuple[str, str, str, int, str], tuple[object, bool | None]] = {}
@@ -647,11 +939,10 @@ class _Import:
             if entry is _SKIP:
                 skipped += 1
                 continue
-            if party and party != entry.party:
-                self._party(entry, party, reader.line_num)
-            precinct = precinct.strip()
-            if len(precinct) > 200:
-                raise _rejected(reader.line_num, "precinct", "longer than 200 characters")
+            stored = precincts.get(precinct)
+            if stored is None:
+                stored = self._precinct(precinct, reader.line_num)
+            precinct = stored
             if (precinct != "") is not by_precinct:  # the first line of this candidate and county, or a change
                 self._precinct_or_county(entry.contest, county_id, precinct, reader.line_num)
                 entries[key] = (entry, precinct != "")
@@ -734,32 +1025,132 @@ class _Import:
             raise _rejected(line, "county", "empty")
         key = cleaned.casefold().removesuffix(" county")
         if key not in self.counties:
-            try:
-                self.counties[key] = county_by_name(cleaned, state=self.election.state).pk
-            except ElectionsError:
-                raise _rejected(line, "county", f'"{cleaned}" is not a Georgia county') from None
+            if key not in self.state_counties:
+                raise _rejected(line, "county", f'"{cleaned}" is not a Georgia county')
+            self.counties[key] = self.state_counties[key]
         return self.counties[key]
 
-    def _candidate(self, office: str, district: str, name: str, party: str, county_id: int, line: int) -> object:
-        office, district, name, party = _plain(office), _plain(district), _plain(name), _plain(party)
-        if office.casefold() in NOT_CANDIDATE_VOTES["office"] or name.casefold() in NOT_CANDIDATE_VOTES["candidate"]:
+    def _insert(self, instance: Contest | Candidate) -> None:
+        """Give a new contest or candidate its row: at once, or with the next batch (see ``deferred``)."""
+        if not self.deferred:
+            type(instance).objects.bulk_create([instance])
+            return
+        free = self.free_ids[type(instance)]
+        if not free:
+            self.settle()
+            table = type(instance)._meta.db_table
+            self.id_blocks[type(instance)] = block = min(2 * self.id_blocks.get(type(instance), ID_BLOCK // 2), 8192)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, block]
+                )
+                free.extend(sorted((row[0] for row in cursor.fetchall()), reverse=True))
+        instance.pk = free.pop()
+        self.pending.append(instance)
+
+    def insert_pending(self) -> None:
+        """Insert the new contests and candidates read since the last batch (contests first)."""
+        if not self.pending:
+            return
+        pending, self.pending = self.pending, []
+        Contest.objects.bulk_create([instance for instance in pending if isinstance(instance, Contest)])
+        Candidate.objects.bulk_create([instance for instance in pending if isinstance(instance, Candidate)])
+
+    def _precinct(self, cell: str, line: int) -> str:
+        precinct = precinct_name(cell)
+        if len(precinct) > 200:
+            raise _rejected(line, "precinct", "longer than 200 characters")
+        if not precinct and cell.strip():
+            self.warn(
+                line, "precinct", f'"{cell.strip()}" is not a precinct\'s name; its lines are county-level figures.'
+            )
+        self.precincts[cell] = precinct
+        return precinct
+
+    def _party_code(self, cell: str) -> str:
+        code = self.parties.get(cell)
+        if code is None:
+            code = self.parties[cell] = party_code(cell)
+            if len(code) > 100:
+                raise _rejected(None, "party", "longer than 100 characters")
+        return code
+
+    def _candidate(
+        self, office: str, district: str, name: str, party: str, county_id: int, line: int, question: bool = False
+    ) -> object:
+        """The candidate (or a ballot question's choice) of a line, created on its first line.
+
+        Names are read through the vocabulary: an office by ``office_name``, a choice by
+        ``choice_display``, a candidate by ``candidate_display`` (the party in brackets after a name
+        counts when the party column is empty). Every spelling read as another is warned of once.
+        """
+        cells = (office, district, name, party)
+        read = self.read_cells.get(cells)
+        if read is None:
+            read = self.read_cells[cells] = self._read_cells(*cells)
+        if read is _SKIP:
             return _SKIP
-        level = office_level(office, municipal=self.municipal)
+        office, district, written, display, code, choice, level, key_text = read
         home_county = county_id if level == Level.COUNTY else None
-        primary_party = party if self.primary and party.casefold() not in NONPARTISAN else ""
-        key = (office.casefold(), district.casefold(), primary_party.casefold(), home_county, name.casefold())
-        if key in self.candidates:
-            return self.candidates[key]
+        key = (*key_text, home_county, display.casefold())
+        entry = self.candidates.get(key)
+        if entry is None:
+            entry = self._new_candidate(key, office, district, display, code, level, home_county, line, choice)
+        elif code:
+            given = entry.parties.setdefault(code, [0, f"line {line} of {self.file}"])
+            given[0] += 1
+        if question:
+            entry.contest.marked_question = True
+        if written not in entry.spellings:
+            entry.spellings.add(written)
+            damage = looks_damaged(written)
+            if damage:
+                self.warn(line, "candidate", f'"{written}" looks damaged ({damage}); it was read as "{display}".')
+            else:
+                self.warn(
+                    line, "candidate", f'"{written}" was read as "{entry.candidate.name}" ({entry.contest.contest}).'
+                )
+        return entry
+
+    def _read_cells(self, office: str, district: str, name: str, party: str) -> tuple | object:
+        """What a line's office, district, candidate and party cells say (read once per spelling)."""
+        office, district = office_name(office), _plain(district)
+        if (
+            office.casefold() in NOT_CANDIDATE_VOTES["office"]
+            or _plain(name).casefold() in NOT_CANDIDATE_VOTES["candidate"]
+        ):
+            return _SKIP
+        code = self._party_code(party) or candidate_party(name)
+        choice = choice_display(name)
+        display = choice or candidate_display(name)
+        level = office_level(office, municipal=self.municipal)
+        primary_party = code if self.primary else ""
+        key_text = (office.casefold(), district.casefold(), primary_party)
+        return office, district, name.strip(), display, code, choice, level, key_text
+
+    def _new_candidate(
+        self,
+        key: tuple,
+        office: str,
+        district: str,
+        name: str,
+        party: str,
+        level: Level,
+        home_county: int | None,
+        line: int,
+        choice: str | None,
+    ) -> _CandidateEntry:
         for column, value, limit in (("office", office, 200), ("district", district, 100), ("candidate", name, 200)):
             if column != "district" and not value:
                 raise _rejected(line, column, "empty")
             if len(value) > limit:
                 raise _rejected(line, column, f"longer than {limit} characters")
-        if len(party) > 100:
-            raise _rejected(line, "party", "longer than 100 characters")
-        contest = self._contest(office, district, primary_party, level, home_county)
+        contest = self._contest(office, district, key[2], level, home_county)
         contest.candidates += 1
+        if choice is None:
+            contest.people += 1
         write_in = WRITE_IN_AGGREGATE.fullmatch(name) is not None
+        where = f"line {line} of {self.file}"
         candidate = self.existing_candidates.get((contest.contest.pk, key[4]))
         if candidate is None:
             candidate = Candidate(
@@ -769,11 +1160,11 @@ class _Import:
                 ballot_order=contest.candidates,
                 write_in_aggregate=write_in,
             )
-            Candidate.objects.bulk_create([candidate])  # its history row is written in bulk by finish()
+            self._insert(candidate)  # its history row is written in bulk by finish()
             self.new_candidates.append(candidate)
-            entry = _CandidateEntry(candidate, contest, party, line)
+            entry = _CandidateEntry(candidate, contest, party, where)
         else:
-            entry = _CandidateEntry(candidate, contest, party, line)
+            entry = _CandidateEntry(candidate, contest, party, where)
             entry.changed = (candidate.ballot_order, candidate.write_in_aggregate) != (contest.candidates, write_in)
             candidate.ballot_order, candidate.write_in_aggregate = contest.candidates, write_in
             if party and party != candidate.party:
@@ -793,9 +1184,9 @@ class _Import:
                     level=level,
                     seats=self.seats,
                     party=party,
-                    home_county_id=home_county,
+                    home_county=self.jurisdictions.get(home_county),
                 )
-                Contest.objects.bulk_create([contest])  # its history row is written in bulk by finish()
+                self._insert(contest)  # its history row is written in bulk by finish()
                 self.contests[key] = _ContestEntry(contest, new=True)
             else:
                 changed = (contest.level, contest.seats) != (level, self.seats)
@@ -803,22 +1194,20 @@ class _Import:
                 self.contests[key] = _ContestEntry(contest, changed=changed)
         return self.contests[key]
 
-    @classmethod
-    def _precinct_or_county(cls, contest: _ContestEntry, county_id: int, precinct: str, line: int) -> None:
+    def _precinct_or_county(self, contest: _ContestEntry, county_id: int, precinct: str, line: int) -> None:
         """Record that the contest's returns for the county come by precinct, or as one county-level
         line; refuse a file that gives both (the same votes would count twice)."""
         if precinct:
             if county_id in contest.county_level:
-                cls._counted_twice(contest, county_id, line, by_precinct=True)
+                self._counted_twice(contest, county_id, line, by_precinct=True)
             contest.by_precinct.add(county_id)
         else:
             if county_id in contest.by_precinct:
-                cls._counted_twice(contest, county_id, line, by_precinct=False)
+                self._counted_twice(contest, county_id, line, by_precinct=False)
             contest.county_level.add(county_id)
 
-    @staticmethod
-    def _counted_twice(contest: _ContestEntry, county_id: int, line: int, *, by_precinct: bool) -> None:
-        county = Jurisdiction.objects.get(pk=county_id)
+    def _counted_twice(self, contest: _ContestEntry, county_id: int, line: int, *, by_precinct: bool) -> None:
+        county = self.jurisdictions[county_id]
         if by_precinct:
             problem = f"a precinct, but earlier lines give {county}'s county-level figures for {contest.contest}"
         else:
@@ -827,20 +1216,29 @@ class _Import:
             )
         raise _rejected(line, "precinct", f"{problem}; the same votes would count twice. Import one or the other.")
 
-    def _party(self, entry: _CandidateEntry, party: str, line: int) -> None:
-        party = _plain(party)
-        if not party or party.casefold() == entry.party.casefold():
-            return
-        if not entry.party:
-            entry.party, entry.party_line = party, line
+    def _settle_parties(self) -> None:
+        """Each candidate's party: the one most counties give; every other one given is warned of.
+
+        In a general election a party label is not what the votes are counted by (in a primary the
+        party is part of the contest, so it cannot differ): one county's wrong label is shown to the
+        official, and does not refuse a state's returns.
+        """
+        self.file = None
+        for entry in self.candidates.values():
+            if not entry.parties:
+                continue
+            ranked = sorted(entry.parties.items(), key=lambda item: -item[1][0])
+            party = ranked[0][0]
             if entry.candidate.party != party:
                 entry.candidate.party, entry.changed = party, True
-            return
-        candidate = entry.candidate
-        raise _rejected(
-            line, "party", f"\"{party}\" differs from \"{entry.party}\", given for {candidate.name} "
-            f"({candidate.contest}) on line {entry.party_line}"
-        )  # fmt: skip
+            for other, (count, where) in ranked[1:]:
+                self.warn(
+                    None,
+                    "party",
+                    f"{entry.candidate.name} ({entry.contest.contest}) is given as {other} in {count} place"
+                    f"{'s' if count > 1 else ''} (first on {where}) but as {party} in {ranked[0][1][0]}; "
+                    f"kept {party}.",
+                )
 
     def finish(self, *, replace: bool) -> None:
         """Set contests' counties, save what changed, write history rows, then declare statuses.
@@ -850,7 +1248,13 @@ class _Import:
         in bulk, on purpose: one per object, several hundred of them, would cost more than the
         rest of the import of a small file.
         """
+        self._settle_parties()
+        for entry in self.contests.values():
+            question = entry.marked_question or (entry.people == 0 and entry.candidates > 0)
+            if entry.contest.is_question != question:
+                entry.contest.is_question, entry.changed = question, True
         new_contests = [entry for entry in self.contests.values() if entry.new]
+        Contest.objects.bulk_update([entry.contest for entry in new_contests if entry.changed], ["is_question"])
         contest_counties = Contest.counties.through.objects.bulk_create(
             Contest.counties.through(contest_id=entry.contest.pk, jurisdiction_id=county)
             for entry in new_contests
@@ -876,9 +1280,102 @@ class _Import:
         self._write_history([entry.contest for entry in new_contests], contest_counties, self.new_candidates)
         if replace:
             self._delete_absent()
+        self._warn_party_labels()
         contests_declare_from_votes(
-            contests=[entry.contest for entry in self.contests.values()], by=self.by, reason=self.declare_reason
+            contests=[entry.contest for entry in self.contests.values() if not entry.contest.is_question],
+            by=self.by,
+            reason=self.declare_reason,
+            totals=self.totals,
         )
+
+    def _warn_party_labels(self) -> None:
+        """One warning per party written more than one way (each label read as its code)."""
+        self.file = None
+        by_code: dict[str, set[str]] = {}
+        for written, code in self.parties.items():
+            if code and written.strip():
+                by_code.setdefault(code, set()).add(written.strip())
+        for code, labels in sorted(by_code.items()):
+            if len(labels) > 1 or labels != {code}:
+                written = ", ".join(f'"{label}"' for label in sorted(labels))
+                self.warn(None, "party", f"The party written {written} is read as {code}.")
+
+    def summary(self) -> tuple[list[str], list[dict]]:
+        """The counties read, and each contest with its choices' votes in this import (for the report)."""
+        names = {pk: self.jurisdictions[pk].name for pk in self.counties.values()}
+        totals = self.totals
+        choices: dict[int, list[dict]] = {}
+        for entry in self.candidates.values():
+            candidate = entry.candidate
+            choices.setdefault(entry.contest.contest.pk, []).append(
+                {"name": candidate.name, "party": candidate.party, "votes": totals.get(candidate.pk, 0)}
+            )
+        contests = []
+        for entry in self.contests.values():
+            contest = entry.contest
+            listed = sorted(choices.get(contest.pk, []), key=lambda choice: (-choice["votes"], choice["name"]))
+            contests.append(
+                {
+                    "name": str(contest),
+                    "level": contest.level,
+                    "question": contest.is_question,
+                    "counties": len(entry.counties),
+                    "total": sum(choice["votes"] for choice in listed),
+                    "choices": listed,
+                }
+            )
+        contests.sort(
+            key=lambda contest: (
+                not contest["question"] and contest["level"] not in {"federal", "state"},
+                contest["question"],
+                contest["name"],
+            )
+        )
+        return sorted(names.values()), contests
+
+    def read_clarity(self, rows: Iterable[ClarityRow], writer: "_ResultWriter") -> None:
+        """Read one Clarity ``detail.xml`` (its rows) into the import: the same rules, per row."""
+        types = broken_down_types()
+        writer.set_types(types)
+        county_ids: dict[str, int] = {}
+        results: list[tuple] = []
+        lines: list[int] = []
+        rows_before = self.rows_read
+        for row in rows:
+            self.rows_read += 1
+            county_id = county_ids.get(row.county)
+            if county_id is None:
+                county_id = county_ids[row.county] = self._county(row.county, row.line)
+            entry = self._candidate(row.office, "", row.candidate, row.party, county_id, row.line, row.question)
+            if entry is _SKIP:
+                self.skipped_rows += 1
+                continue
+            entry.counties.add(county_id)
+            precinct = self.precincts.get(row.precinct)
+            if precinct is None:
+                precinct = self._precinct(row.precinct, row.line)
+            self._precinct_or_county(entry.contest, county_id, precinct, row.line)
+            by_type = dict.fromkeys(types)
+            for name, cell in row.votes.items():
+                meaning = read_column(name)
+                if meaning is None or meaning[0] not in by_type:
+                    raise _rejected(
+                        row.line, name, f"not a vote type the desk knows; the known columns are {vocabulary_text()}"
+                    )
+                value = _clarity_votes(cell, row.line, name)
+                vote_type = VoteType(meaning[0])
+                by_type[vote_type] = (by_type[vote_type] or 0) + value
+            given = [votes for votes in by_type.values() if votes is not None]
+            if not given:
+                raise _rejected(row.line, None, f"no votes given for {row.candidate} in {row.precinct or row.county}")
+            results.append((entry.candidate_id, county_id, precinct, sum(given), *by_type.values()))
+            lines.append(row.line)
+            if len(results) == BATCH_LINES:
+                writer.write(results, lines)
+                results, lines = [], []
+        writer.write(results, lines)
+        if self.rows_read == rows_before:
+            raise _rejected(None, None, "no results in the file: no contest has a choice with votes")
 
     def _write_history(self, contests: list[Contest], contest_counties: list, candidates: list[Candidate]) -> None:
         options = {"default_user": self.by, "default_change_reason": self.reason}
@@ -921,6 +1418,18 @@ class _Import:
                 ) from None
 
 
+def _clarity_votes(cell: str, line: int, column: str) -> int:
+    try:
+        value = int(cell.strip())
+    except ValueError:
+        raise _rejected(line, column, f'"{cell}" is not a whole number') from None
+    if value < 0:
+        raise _rejected(line, column, f'"{cell}" is negative; votes cannot be below zero')
+    if value > MAX_VOTES:
+        raise _rejected(line, column, f"{value} is more votes than can be stored")
+    return value
+
+
 # -- Writing results -----------------------------------------------------------------------------
 
 
@@ -933,6 +1442,16 @@ class _ResultWriter:
         self.table = connection.ops.quote_name(Result._meta.db_table)
         self.type_columns: tuple[str, ...] = ()  # the vote-type columns the file gives, in its rows' order
         self.written = 0
+        self.totals: dict[int, int] = {}  # candidate id → the votes of the lines written
+
+    def add_up(self, results: list[tuple]) -> None:
+        totals = self.totals
+        for candidate, _, _, votes, *_ in results:
+            totals[candidate] = totals.get(candidate, 0) + votes
+
+    def set_types(self, types: Iterable[VoteType]) -> None:
+        """The vote types of the rows to come (each file's own)."""
+        self.type_columns = tuple(vote_type.value for vote_type in types)
 
     @property
     def columns(self) -> str:
@@ -949,9 +1468,13 @@ class _ResultWriter:
             raise self._repeated(results, lines) from None
         transaction.savepoint_commit(savepoint)
         self.written += len(results)
+        self.add_up(results)
 
     def insert(self, results: list[tuple]) -> None:
         raise NotImplementedError
+
+    def flush(self) -> None:
+        """Make sure every batch written so far is in (a writer that sends in the background waits)."""
 
     def _repeated(self, results: list[tuple], lines: list[int]) -> ImportRejected:
         """Find the first line of the failed batch whose result is already in, or earlier in the batch."""
@@ -981,6 +1504,10 @@ class _SQLiteWriter(_ResultWriter):
 
     statements: tuple[str, str] | None = None
 
+    def set_types(self, types: Iterable[VoteType]) -> None:
+        super().set_types(types)
+        self.statements = None
+
     def insert(self, results: list[tuple]) -> None:
         one_line, many_lines = self._statements()
         # In the order of the unique index the B-trees are written at a few places, not all over.
@@ -1004,11 +1531,54 @@ _line_key = itemgetter(0, 1, 2)
 
 
 class _PostgresWriter(_ResultWriter):
-    """COPY in text format, one batch per COPY statement."""
+    """COPY in text format, one batch per COPY statement, sent by a second thread.
+
+    The server checks each row's keys as it receives it (the import's floor: see BENCHMARKS.md);
+    meanwhile this process reads and checks the next batch. At most one batch is in flight. The
+    COPY runs on the same connection, so in the same transaction, under a savepoint of its own;
+    whoever touches the database from the reading side first waits for it (``flush``), so nothing
+    else runs on the connection while a COPY may fail.
+    """
 
     _escapes = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
-    def insert(self, results: list[tuple]) -> None:
+    def __init__(self, *, batch: ImportBatch, cursor) -> None:
+        super().__init__(batch=batch, cursor=cursor)
+        self.raw = connection.connection  # the psycopg connection: Django's wrapper stays on this thread
+        self.sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="result-copy")
+        self.in_flight: tuple[Future, list[tuple], list[int]] | None = None
+        self.before_send: Callable[[], None] = lambda: None  # inserts the rows the batch refers to
+
+    def write(self, results: list[tuple], lines: list[int]) -> None:
+        if not results:
+            return
+        text = self.text(results)
+        self.flush()
+        self.before_send()
+        statement = f"COPY {self.table} ({self.columns}) FROM STDIN"
+        self.in_flight = (self.sender.submit(self._send, statement, text), results, lines)
+
+    def flush(self) -> None:
+        """Wait for the batch in flight; refuse its repeated line if the database refused it."""
+        if self.in_flight is None:
+            return
+        sent, results, lines = self.in_flight
+        self.in_flight = None
+        try:
+            sent.result()
+        except connection.Database.IntegrityError:
+            raise self._repeated(results, lines) from None
+        self.written += len(results)
+        self.add_up(results)
+
+    def close(self) -> None:
+        try:
+            if self.in_flight is not None:
+                self.in_flight[0].exception()  # wait, whatever the outcome: the connection is free after
+        finally:
+            self.sender.shutdown()
+
+    def text(self, results: list[tuple]) -> str:
         tail = f"\t{self.batch.pk}\n"
         escaped: dict[str, str] = {}
         text: list[str] = []
@@ -1018,8 +1588,18 @@ class _PostgresWriter(_ResultWriter):
             if cell is None:
                 cell = escaped[precinct] = precinct.translate(self._escapes)
             add(f"{candidate}\t{county}\t{cell}\t{'\t'.join(_copy_cell(figure) for figure in figures)}{tail}")
-        with self.cursor.copy(f"COPY {self.table} ({self.columns}) FROM STDIN") as copy:
-            copy.write("".join(text))
+        return "".join(text)
+
+    def _send(self, statement: str, text: str) -> None:
+        with self.raw.cursor() as cursor:
+            cursor.execute("SAVEPOINT result_copy")
+            try:
+                with cursor.copy(statement) as copy:
+                    copy.write(text)
+            except connection.Database.IntegrityError:
+                cursor.execute("ROLLBACK TO SAVEPOINT result_copy")
+                raise
+            cursor.execute("RELEASE SAVEPOINT result_copy")
 
 
 def _copy_cell(figure: int | None) -> str:
@@ -1050,7 +1630,11 @@ def _result_writer(*, batch: ImportBatch) -> Iterator[_ResultWriter]:
             (constraints,) = cursor.fetchone()
             if constraints:
                 cursor.execute(f"SET CONSTRAINTS {constraints} IMMEDIATE")
-            yield _PostgresWriter(batch=batch, cursor=cursor)
+            writer = _PostgresWriter(batch=batch, cursor=cursor)
+            try:
+                yield writer
+            finally:
+                writer.close()
             if constraints:  # (after a failure the transaction ends, and the setting with it)
                 cursor.execute(f"SET CONSTRAINTS {constraints} DEFERRED")
         else:
