@@ -24,6 +24,8 @@ from elections.importers.returns import (
     sources_from_upload,
 )
 from elections.models import Candidate, Contest, Election, ImportBatch, ImportFile, Result
+from recounts.permissions import decide
+from tests.factories import make_candidate_account
 
 DATA = Path(__file__).parent / "data"
 GA_2022 = Path(__file__).parents[1] / "data" / "ga-2022"
@@ -434,3 +436,25 @@ def test_a_refused_import_from_the_command_lists_every_refusal(tmp_path):
         f'Refused: {tmp_path.name}/a.csv, line 2, column "votes": "x" is not a whole number',
         f'Refused: {tmp_path.name}/b.csv, line 2, column "county": "Atlantis" is not a Georgia county',
     ]
+
+
+def test_no_one_files_for_a_ballot_questions_choice():
+    import_returns(
+        sources=[
+            source(
+                "q.csv", lines("Appling,1,Statewide Referendum A,,,Yes,50", "Appling,1,Statewide Referendum A,,,No,49")
+            )
+        ],
+        details=GENERAL,
+    )
+    no = Candidate.objects.get(name="No")
+    account = make_candidate_account(no, username="no-campaign")
+
+    decision = decide(account, "file", no)
+
+    assert (decision.allowed, decision.reason, decision.forbidden) == (
+        False,
+        "Statewide Referendum A is a ballot question: § 21-2-495(c) gives a recount to candidates, not to a "
+        "question's choices.",
+        False,
+    )

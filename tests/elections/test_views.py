@@ -167,6 +167,29 @@ def test_contest_shows_margin_eligibility_deadline_and_route(clerk_client, atlan
     assert "Fulton County 1 Monday, December 11, 2017, 4:00 p.m. EST (2017-12-11 16:00 EST)" in text
 
 
+def test_a_ballot_question_says_it_has_no_recount_and_marks_its_choices(clerk_client, db):
+    contest = build_race(
+        slug="sunday-sales",
+        counties=georgia_counties("Fulton"),
+        votes={"Yes": [{VoteType.ELECTION_DAY: 1_000}], "No": [{VoteType.ELECTION_DAY: 999}]},
+        office="Sunday Sales",
+        level=Level.COUNTY,
+        declare=False,
+    )
+    contest.is_question = True
+    contest.save()
+
+    contest_text = text_of(clerk_client.get(contest_url(contest)))
+    election_text = text_of(clerk_client.get(detail_url(contest)))
+
+    assert "County ballot question · Runoff election" in contest_text
+    assert "it gives no one a recount of a question’s result" in contest_text
+    assert "Yes — Not declared 1,000 — — — a question’s choice" in contest_text
+    assert "No — Not declared 999 — — — a question’s choice" in contest_text
+    assert "eligible" not in contest_text
+    assert "Sunday Sales County ballot question" in election_text
+
+
 def test_contest_votes_by_county_and_vote_type_are_summed_in_the_database(clerk_client, db):
     contest = build_spread_race(slug="spread", county_count=2)
 
