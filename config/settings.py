@@ -105,6 +105,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # An empty ?_to_field= would make the admin's change pages answer a server error.
     "config.middleware.EmptyToFieldMiddleware",
+    "config.middleware.OversizedNumberMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lock-out page.
     "axes.middleware.AxesMiddleware",

@@ -181,6 +181,21 @@ def test_every_page_takes_odd_values_of_the_parameters_it_reads(world):
     assert wrong == []
 
 
+def test_a_number_too_large_for_the_database_is_a_bad_request_not_a_server_error(world):
+    client = Client(raise_request_exception=False)
+    client.force_login(world.users["sos"])
+    url = admin_route(RecountRequest, "changelist")
+
+    response = client.get(url, {"filed_at__day": "99999999999999999999"})
+    near = client.get(url, {"filed_at__day": str(2**63 - 1)})
+
+    assert (response.status_code, response.content.decode()) == (
+        400,
+        "The number given for “filed_at__day” in the address is too large.",
+    )
+    assert near.status_code < 500
+
+
 def routes(world: World) -> list[str]:
     """Every routed page of the desk, and the admin's pages that read a query string, for every model."""
     app = [reverse(name, kwargs=world.kwargs(name, target)) for name, target in EXPECTED]
