@@ -173,6 +173,9 @@ STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 # as static or media files; only views that check who asks hand them out.
 PRIVATE_FILES_ROOT = Path(env_str("RECOUNT_PRIVATE_FILES", str(BASE_DIR / "private")))
 LETTER_MAX_BYTES = 10 * 1024 * 1024
+# Returns uploaded on the import page (a zip of the counties' files, or one file): kept in the same
+# private store, beside the progress file of their import.
+RETURNS_UPLOAD_MAX_BYTES = 200 * 1024 * 1024
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

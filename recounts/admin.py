@@ -1,7 +1,8 @@
 """The recount desk in the admin, for the Secretary of State's staff and administrators: the statute's
 numbers (rules) and the holiday overrides, with their history; the cases and their parts, seen but
-never edited here (the actions call the services); party chairs; staff memberships, where only an
-administrator appoints a superintendent; certifications; and linking an account to a candidate.
+never edited here (the actions call the services); the imports of returns, seen by those who may
+import; party chairs; staff memberships, where only an administrator appoints a superintendent;
+certifications; and linking an account to a candidate.
 
 What each person may do is `recounts.permissions`: the admin offers what a rule allows, and the
 services it calls check the rule again.
@@ -29,6 +30,7 @@ from recounts import notices, permissions
 from recounts.models import (
     ClosedDay,
     CountyRecount,
+    ImportJob,
     Notice,
     PartyChair,
     RecountRequest,
@@ -251,6 +253,37 @@ class NoticeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["recipient"]
     search_fields = ["subject", "email", "recipient__username", "request__receipt_number"]
     date_hierarchy = "created_at"
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(ReadOnlyAdminMixin, AttributedAdmin):
+    """Returns imported in the browser, seen by whom `returns_import` allows (the Secretary of State's
+    staff and administrators); a job moves only through its page and its tasks. The report and the
+    upload are read on the job's page."""
+
+    list_display = ["created_at", "started_by", "file", "for_election", "status"]
+    list_filter = ["status"]
+    list_select_related = ["started_by"]
+    search_fields = ["upload_name", "upload_sha256", "election_name", "started_by__username"]
+    exclude = ["upload", "report"]
+    readonly_fields = ["job_page"]
+
+    def has_view_permission(self, request: HttpRequest, obj: ImportJob | None = None) -> bool:
+        return bool(permissions.decide(request.user, "returns_import", None))
+
+    @admin.display(description="file", ordering="upload_name")
+    def file(self, job: ImportJob) -> str:
+        return job.upload_name
+
+    @admin.display(description="election", ordering="election_name")
+    def for_election(self, job: ImportJob) -> str:
+        return job.election_name
+
+    @admin.display(description="the import's page")
+    def job_page(self, job: ImportJob) -> str:
+        return format_html(
+            '<a href="{}">{}</a>', reverse("recounts:returns_import_job", args=[job.pk]), job.upload_name
+        )
 
 
 class LinkForm(forms.Form):

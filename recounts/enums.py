@@ -109,3 +109,22 @@ class DiscrepancyReason(models.TextChoices):
     TABULATION = "tabulation", "Tabulation or upload error"
     LATE_BALLOTS = "late_ballots", "Ballots counted for the first time (adjudicated or arrived in time)"
     OTHER = "other", "Other (say what in the note)"
+
+
+class ImportJobStatus(models.TextChoices):
+    """A browser import of returns (`ImportJob`): only `recounts.services.imports.import_job_move` moves it."""
+
+    UPLOADED = "uploaded", "Waiting to be read"
+    PREVIEWING = "previewing", "Reading the files"
+    PREVIEWED = "previewed", "Read: waiting for confirmation"
+    REFUSED = "refused", "Refused: nothing can be imported"
+    IMPORTING = "importing", "Importing"
+    IMPORTED = "imported", "Imported"
+    FAILED = "failed", "Not imported"
+
+
+class ImportLevel(models.TextChoices):
+    """Which level the offices of an import that are neither federal nor state are."""
+
+    COUNTY = "county", "County offices"
+    MUNICIPAL = "municipal", "Municipal offices (a city's election)"

@@ -7,16 +7,21 @@ from zoneinfo import ZoneInfo
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.text import slugify
 
+from elections.enums import ElectionKind
+from elections.importers.returns import ElectionDetails
 from elections.models import Candidate
-from recounts.enums import DenialReason, DiscrepancyReason, RequestChannel, Signatory, TallyLine
+from recounts.enums import DenialReason, DiscrepancyReason, ImportLevel, RequestChannel, Signatory, TallyLine
 from recounts.models import CountyRecount, RecountTally
 from recounts.permissions import Returns
 from recounts.services.cases import RecountError
+from recounts.services.imports import Upload, upload_check
 from recounts.services.requests import Letter, Signature, letter_check
 from recounts.services.worksheets import LateBallots, TallyEntry
 
@@ -460,3 +465,109 @@ class CountScheduleForm(forms.Form):
         max_length=300, label="Place of the count", help_text="The notice to the candidates and parties gives it."
     )
     count_starts_at = EasternDateTimeField(label="The count starts at", help_text="Eastern time.")
+
+
+class ReturnsImportForm(forms.Form):
+    """Returns to import: the file, and the election they are for (the importer's `ElectionDetails`)."""
+
+    upload = forms.FileField(
+        label="Returns file",
+        error_messages={"required": "Choose the file of returns to upload."},
+        widget=forms.ClearableFileInput(attrs={"accept": ".zip,.csv,.xml"}),
+    )
+    election_name = forms.CharField(
+        max_length=200,
+        label="Election name",
+        help_text="As it will be shown, e.g. “2022 General Runoff”.",
+        error_messages={"required": "Enter the election's name."},
+    )
+    election_date = forms.DateField(
+        label="Election day",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="For example, 2022-12-06.",
+        error_messages={
+            "required": "Enter the election day.",
+            "invalid": "Enter the election day as a date, for example 2022-12-06.",
+        },
+    )
+    kind = forms.ChoiceField(
+        choices=ElectionKind.choices,
+        label="Kind of election",
+        error_messages={"required": "Choose the kind of election.", "invalid_choice": "Choose the kind of election."},
+    )
+    slug = forms.SlugField(
+        required=False,
+        max_length=100,
+        label="Short name for web addresses (optional)",
+        help_text="Letters, numbers and hyphens. Left empty, it is made from the election's name.",
+    )
+    seats = forms.IntegerField(
+        min_value=1,
+        max_value=99,
+        initial=1,
+        label="Seats in each contest",
+        help_text="1 unless every contest in the files fills several seats.",
+        error_messages={
+            "required": "Enter the number of seats in each contest, 1 unless they fill several.",
+            "invalid": "Enter the number of seats as a whole number, e.g. 1.",
+            "min_value": "Enter the number of seats as a whole number from 1 to 99.",
+            "max_value": "Enter the number of seats as a whole number from 1 to 99.",
+        },
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    level = forms.ChoiceField(
+        choices=ImportLevel.choices,
+        initial=ImportLevel.COUNTY,
+        widget=forms.RadioSelect,
+        label="Offices that are neither federal nor state are",
+        error_messages={
+            "required": "Choose whether the local offices are county or municipal offices.",
+            "invalid_choice": "Choose whether the local offices are county or municipal offices.",
+        },
+    )
+    replace = forms.BooleanField(
+        required=False,
+        label="Replace the election's earlier results, if any (only while they are not certified)",
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        limit = settings.RETURNS_UPLOAD_MAX_BYTES // 1_048_576
+        self.fields[
+            "upload"
+        ].help_text = f"A .zip of the counties' .csv or .xml files, or one .csv or .xml file; at most {limit} MB."
+        self.helper = FormHelper()
+        # The server's error summary, not the browser's own bubbles (GOV.UK: `novalidate`).
+        self.helper.attrs = {"novalidate": ""}
+        self.helper.add_input(Submit("preview", "Upload and read the files"))
+
+    def clean_upload(self) -> Upload:
+        try:
+            return upload_check(self.cleaned_data["upload"])
+        except RecountError as error:
+            raise ValidationError(str(error)) from None
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if self.errors and "upload" in cleaned:
+            # A browser does not keep a chosen file when the page comes back with a problem.
+            self.add_error("upload", "Choose the file again: it has to be chosen again after a problem.")
+        return cleaned
+
+    def clean_slug(self) -> str:
+        slug = self.cleaned_data["slug"]
+        if slug and slug != slugify(slug):
+            raise ValidationError("Use lower-case letters, digits and hyphens only, e.g. 2022-general-runoff.")
+        return slug
+
+    def details(self) -> ElectionDetails:
+        """The election's details as the importer takes them (after `is_valid()`)."""
+        data = self.cleaned_data
+        return ElectionDetails(
+            name=data["election_name"].strip(),
+            date=data["election_date"],
+            kind=data["kind"],
+            slug=data["slug"] or None,
+            seats=data["seats"],
+            municipal=data["level"] == ImportLevel.MUNICIPAL,
+        )

@@ -13,8 +13,8 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
-from elections.enums import DeclaredStatus, VoteType
-from elections.models import Candidate, Contest, Jurisdiction
+from elections.enums import DeclaredStatus, ElectionKind, VoteType
+from elections.models import Candidate, Contest, Election, Jurisdiction
 from recounts.calendar import ClosedDayOverride
 from recounts.enums import (
     OPEN_STATUSES,
@@ -23,6 +23,8 @@ from recounts.enums import (
     CountyRecountStatus,
     DenialReason,
     DiscrepancyReason,
+    ImportJobStatus,
+    ImportLevel,
     NoticeKind,
     NoticeStatus,
     RequestChannel,
@@ -468,3 +470,78 @@ class AuditLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sequence}: {self.label} {self.object_id}"
+
+
+#: The kinds of file an import takes: a zip of the counties' files, or one file.
+IMPORT_SUFFIXES = (".zip", ".csv", ".xml")
+
+
+def import_upload_path(instance: "ImportJob", filename: str) -> str:
+    """A safe, unguessable name (the kind of file kept as its suffix); the uploader's file name is
+    kept in `upload_name` for display. The import's progress file is written beside it."""
+    suffix = os.path.splitext(filename)[1].lower()
+    return f"imports/{uuid.uuid4().hex}{suffix if suffix in IMPORT_SUFFIXES else ''}"
+
+
+class ImportJob(models.Model):
+    """Returns imported through the browser: the file uploaded, the election it is for, the preview
+    (the importer's dry run) and, once someone confirmed it, the import; each run by a task
+    (`recounts.services.imports`). The report is the importer's, as JSON (`ImportReport.as_json`)."""
+
+    status = models.CharField(max_length=16, choices=ImportJobStatus, default=ImportJobStatus.UPLOADED)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="import_jobs")
+    created_at = models.DateTimeField()
+    election_name = models.CharField(max_length=200)
+    election_date = models.DateField("election day")
+    election_kind = models.CharField("kind of election", max_length=16, choices=ElectionKind)
+    election_slug = models.SlugField(
+        "short name", max_length=100, blank=True, help_text="Empty: made from the election's name."
+    )
+    seats = models.PositiveSmallIntegerField(default=1, help_text="Seats of every contest in the files.")
+    level = models.CharField(
+        max_length=16,
+        choices=ImportLevel,
+        default=ImportLevel.COUNTY,
+        help_text="The level of the offices that are neither federal nor state.",
+    )
+    replace = models.BooleanField(
+        default=False, help_text="Remove the election's earlier results (not certified) and import these instead."
+    )
+    upload = models.FileField(storage=private_files, upload_to=import_upload_path)
+    upload_name = models.CharField(max_length=255, help_text="The file name as uploaded.")
+    upload_size = models.PositiveBigIntegerField(help_text="In bytes.")
+    upload_sha256 = models.CharField("upload SHA-256", max_length=64)
+    report = models.JSONField(
+        null=True,
+        blank=True,
+        encoder=DjangoJSONEncoder,
+        help_text="The importer's report: the preview's, then the import's (counties, contests, warnings, refusals).",
+    )
+    election = models.ForeignKey(Election, on_delete=models.SET_NULL, null=True, blank=True, related_name="import_jobs")
+    error = models.TextField(blank=True, help_text="Why the files were refused or the import stopped.")
+    previewed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    finished_at = models.DateTimeField(null=True, blank=True, help_text="Imported, or stopped, at.")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(seats__gte=1), name="import_job_seats_positive"),
+            models.CheckConstraint(condition=Q(upload_sha256__regex=r"^[0-9a-f]{64}$"), name="import_job_hashed"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.upload_name} → {self.election_name} ({self.get_status_display().lower()})"
+
+    @property
+    def refusals(self) -> list[dict]:
+        return (self.report or {}).get("refusals") or []
+
+    @property
+    def warnings(self) -> list[dict]:
+        return (self.report or {}).get("warnings") or []

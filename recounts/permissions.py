@@ -786,6 +786,15 @@ action(
     (secretary_of_state_staff, "The dashboard is for the Secretary of State's staff."),
 )
 action(
+    "returns_import",
+    "Import returns (upload the files, read the preview, confirm the import)",
+    SIGN_IN,
+    (
+        secretary_of_state_staff | administrator,
+        "Only the Secretary of State's staff or an administrator import returns.",
+    ),
+)
+action(
     "change_candidate",
     "Correct a candidate's record: name, party, declared status, address of record",
     SIGN_IN,

@@ -27,6 +27,7 @@ from recounts.enums import OPEN_STATUSES, AuthorityKind, CountyRecountStatus, Re
 from recounts.models import (
     ClosedDay,
     CountyRecount,
+    ImportJob,
     Notice,
     PartyChair,
     RecountRequest,
@@ -917,3 +918,8 @@ def party_chairs_of(contest: Contest) -> QuerySet[PartyChair]:
     """The chairs of the parties of the contest's candidates (who get the written notice of the count)."""
     parties = Candidate.objects.filter(contest=contest).exclude(party="").values("party")
     return PartyChair.objects.filter(state=contest.election.state, party__in=parties).order_by("party")
+
+
+def import_jobs() -> QuerySet[ImportJob]:
+    """The browser imports of returns, newest first, with who started and confirmed each and its election."""
+    return ImportJob.objects.select_related("started_by", "confirmed_by", "election").order_by("-created_at", "-pk")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from recounts.views import candidates, cases, contests, documents, office, site, worksheets
+from recounts.views import candidates, cases, contests, documents, imports, office, site, worksheets
 
 app_name = "recounts"
 
@@ -47,4 +47,8 @@ urlpatterns = [
     path("cases/", cases.cases, name="cases"),
     path("dashboard/", cases.dashboard, name="dashboard"),
     path("inbox/", cases.inbox, name="inbox"),
+    path("returns/import/", imports.returns_import, name="returns_import"),
+    path("returns/import/<int:pk>/", imports.returns_import_job, name="returns_import_job"),
+    path("returns/import/<int:pk>/confirm/", imports.returns_import_confirm, name="returns_import_confirm"),
+    path("returns/import/<int:pk>/progress.json", imports.returns_import_progress, name="returns_import_progress"),
 ]

@@ -32,6 +32,7 @@ from django.urls import reverse
 from accounts.enums import StaffRole
 from accounts.models import StaffMembership
 from elections.enums import Level, VoteType
+from elections.importers.returns import ElectionDetails
 from elections.models import Candidate
 from elections.services import certification_record
 from recounts import permissions
@@ -42,6 +43,7 @@ from recounts.services.candidates import candidate_link
 from recounts.services.cases import RecountError
 from recounts.services.certifications import returns_certify
 from recounts.services.decisions import county_count_schedule, recount_direct, recount_order, request_deny
+from recounts.services.imports import import_job_start, upload_check
 from recounts.services.offices import membership_change
 from recounts.services.outcomes import case_finish, county_outcome_record
 from recounts.services.requests import (
@@ -607,6 +609,18 @@ TABLE: dict[str, Row] = {
         offer=lambda world, target: f'href="{reverse("recounts:dashboard")}"',
         perform=lambda world, user, target: _page(user, reverse("recounts:dashboard"), "statewide_pages"),
         allowed={"-": {"secretary_of_state"}},
+    ),
+    "returns_import": Row(
+        build=lambda world, where: None,
+        page=lambda world, target: reverse("recounts:notices"),
+        offer=lambda world, target: f'href="{reverse("recounts:returns_import")}"',
+        perform=lambda world, user, target: import_job_start(
+            upload=upload_check(SimpleUploadedFile("returns.csv", b"county,office,candidate,votes\n")),
+            details=ElectionDetails(name="2017 Runoff", date=datetime.date(2017, 12, 5), kind="runoff"),
+            replace=False,
+            by=user,
+        ),
+        allowed={"-": {"secretary_of_state", "administrator"}},
     ),
     "change_candidate": Row(
         build=lambda world, where: world.winner(where),

@@ -36,9 +36,11 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from elections.enums import Level, VoteType
+from elections.importers.returns import ElectionDetails
 from elections.models import Candidate
-from recounts.models import CountyRecount, PartyChair, RecountRequest
+from recounts.models import CountyRecount, ImportJob, PartyChair, RecountRequest
 from recounts.services.decisions import recount_order
+from recounts.services.imports import import_job_preview, import_job_start, upload_check
 from recounts.services.requests import Signature, letter_check, request_file
 from tests.factories import (
     EASTERN,
@@ -122,6 +124,11 @@ EXPECTED: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("recounts:cases", "-"):                   (LOGIN, 403, 403, 200, 200, 200, 403),
     ("recounts:dashboard", "-"):               (LOGIN, 403, 403, 403, 403, 200, 403),
     ("recounts:inbox", "-"):                   (LOGIN, 403, 403, 200, 200, 200, 403),
+    # Importing returns: the Secretary of State's staff and administrators (the job: one read for its preview).
+    ("recounts:returns_import", "-"):          (LOGIN, 403, 403, 403, 403, 200, 200),
+    ("recounts:returns_import_job", "-"):      (LOGIN, 403, 403, 403, 403, 200, 200),
+    ("recounts:returns_import_confirm", "-"):  (405,  405, 405, 405, 405, 405, 405),
+    ("recounts:returns_import_progress", "-"): (LOGIN, 403, 403, 403, 403, 200, 200),  # the job page's JSON
     ("recounts:notices", "-"):                 (LOGIN, 200, 200, 200, 200, 200, 200),  # one's own notices
     ("recounts:elections", "-"):                   (LOGIN, "recounts:mine", "recounts:mine", 200, 200, 200, 403),
     ("recounts:election", "atlanta"):           (LOGIN, 200, 404, 200, 200, 200, 404),
@@ -183,6 +190,7 @@ class World:
     norwood: Candidate
     baker: Candidate
     chair: PartyChair
+    import_job: ImportJob
     users: dict[str, object]
 
     def kwargs(self, name: str, target: str) -> dict[str, object]:
@@ -202,6 +210,9 @@ class World:
             "recounts:count_notice_chair": lambda: {"pk": part.pk, "chair": self.chair.pk},
             "recounts:election": lambda: {"slug": contest.election.slug},
             "recounts:contest": lambda: {"slug": contest.election.slug, "pk": contest.pk},
+            "recounts:returns_import_job": lambda: {"pk": self.import_job.pk},
+            "recounts:returns_import_confirm": lambda: {"pk": self.import_job.pk},
+            "recounts:returns_import_progress": lambda: {"pk": self.import_job.pk},
         }
         if name in by_name:
             return by_name[name]()
@@ -216,6 +227,14 @@ class World:
 @pytest.fixture
 def world(db, time_machine, settings) -> World:
     return build_world(time_machine, settings)
+
+
+#: Returns of a small special election, read for the preview of an import.
+COBB_RETURNS = (
+    b"county,precinct,office,district,party,candidate,votes\n"
+    b"Cobb,Marietta 1A,Cobb County Commission,District 2,,Cara Cole,1200\n"
+    b"Cobb,Marietta 1A,Cobb County Commission,District 2,,Dan Dunn,1100\n"
+)
 
 
 def build_world(time_machine, settings) -> World:
@@ -262,7 +281,15 @@ def build_world(time_machine, settings) -> World:
             count_place=f"{name} County Elections Hub",
             count_starts_at=datetime.datetime(2017, 12, 12, 14, 0, tzinfo=EASTERN),
         )
+    import_job = import_job_start(
+        upload=upload_check(SimpleUploadedFile("cobb.csv", COBB_RETURNS, content_type="text/csv")),
+        details=ElectionDetails(name="Cobb Special 2018", date=datetime.date(2018, 3, 20), kind="special"),
+        replace=False,
+        by=users["sos"],
+    )
+    import_job_preview(job=import_job)  # what the task does once the upload commits
     return World(
+        import_job=import_job,
         atlanta_request=atlanta_request,
         cobb_request=cobb_request,
         fulton_part=parts["Fulton"],

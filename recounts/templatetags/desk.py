@@ -1,9 +1,10 @@
 """`{% desk_roles user as roles %}`: which parts of the desk the menu offers the user, by the rules
-(`recounts.permissions`)."""
+(`recounts.permissions`); `{% error_summary form %}`: the form's problems at the top of the page, each
+linking to its field (the GOV.UK Design System's error summary)."""
 
 from dataclasses import dataclass
 
-from django import template
+from django import forms, template
 
 from accounts import roles
 from recounts import permissions
@@ -17,6 +18,7 @@ class DeskRoles:
     secretary_of_state: bool  # the statewide dashboard
     candidate: bool
     office: bool  # the user's own office page (any county or city office they work in)
+    returns_import: bool  # the page that imports returns
 
 
 @register.simple_tag
@@ -27,4 +29,18 @@ def desk_roles(user: roles.User) -> DeskRoles:
         secretary_of_state=bool(permissions.decide(user, "statewide_pages", None)),
         candidate=roles.has_candidacies(user),
         office=bool(permissions.decide(user, "office_page", None)),
+        returns_import=bool(permissions.decide(user, "returns_import", None)),
     )
+
+
+@register.inclusion_tag("includes/error_summary.html")
+def error_summary(form: forms.Form) -> dict:
+    """Every error of a bound form: those of a field link to its input (a group of radios or
+    checkboxes: to the first), the form's own are listed first, without a link."""
+    problems = [("", message) for message in form.non_field_errors()]
+    for field in form:
+        anchor = field.auto_id
+        if isinstance(field.field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
+            anchor = f"{anchor}_0"
+        problems += [(f"#{anchor}", message) for message in field.errors]
+    return {"problems": problems}

@@ -3,14 +3,26 @@ import datetime
 import pytest
 import time_machine
 from django.contrib import admin
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from accounts.enums import StaffRole
 from accounts.models import StaffMembership
 from elections.enums import CertificationScope, DeclaredStatus
+from elections.importers.returns import ElectionDetails
 from elections.models import Candidate, Certification, Contest, Election, ImportBatch, Result
-from recounts.models import ClosedDay, CountyRecount, Notice, PartyChair, RecountRequest, RecountTally, ScannerTest
+from recounts.models import (
+    ClosedDay,
+    CountyRecount,
+    ImportJob,
+    Notice,
+    PartyChair,
+    RecountRequest,
+    RecountTally,
+    ScannerTest,
+)
 from recounts.services.decisions import recount_order
+from recounts.services.imports import import_job_start, upload_check
 from recounts.services.requests import Signature, request_file
 from recounts.services.worksheets import scanner_test_record
 from tests.factories import (
@@ -30,7 +42,7 @@ ADMIN_MODELS = sorted(
     (model for model in admin.site._registry if model._meta.app_label in {"accounts", "elections", "recounts"}),
     key=lambda model: model._meta.label,
 )
-READ_ONLY = {Result, ImportBatch, RecountRequest, Notice, CountyRecount, ScannerTest, RecountTally}
+READ_ONLY = {Result, ImportBatch, RecountRequest, Notice, CountyRecount, ScannerTest, RecountTally, ImportJob}
 WITHOUT_HISTORY = {ImportBatch, Notice}  # provenance and messages sent: recorded once, never edited
 
 
@@ -41,7 +53,8 @@ def admin_url(model, view: str, *args) -> str:
 @pytest.fixture
 def import_batch(atlanta_runoff, superuser) -> ImportBatch:
     """Also a staff membership, a closed day, a party chair, a request with its notices and a county
-    recount (with its worksheet's lines and a scanner test), so every admin has a row to show."""
+    recount (with its worksheet's lines and a scanner test), and an import of returns (uploaded), so
+    every admin has a row to show."""
     fulton = georgia_counties("Fulton")[0]
     StaffMembership.objects.create(
         user=superuser, jurisdiction=fulton, title="Superintendent", role=StaffRole.SUPERINTENDENT
@@ -63,6 +76,12 @@ def import_batch(atlanta_runoff, superuser) -> ImportBatch:
             county_recount=part, by=superuser, version=part.version, scanner="ICP-001",
             machine_marked=75, hand_marked=25, precincts=3, hand_count=100, machine_count=100,
         )  # fmt: skip
+        import_job_start(
+            upload=upload_check(SimpleUploadedFile("atlanta.csv", b"county,precinct,office,candidate,votes\n")),
+            details=ElectionDetails(name="2017 Atlanta Runoff", date=datetime.date(2017, 12, 5), kind="runoff"),
+            replace=False,
+            by=superuser,
+        )
     return ImportBatch.objects.create(
         election=atlanta_runoff.election,
         file_name="atlanta.csv",
@@ -87,6 +106,7 @@ def test_every_model_with_history_is_registered():
         "elections.Result",
         "recounts.ClosedDay",
         "recounts.CountyRecount",
+        "recounts.ImportJob",
         "recounts.Notice",
         "recounts.PartyChair",
         "recounts.RecountRequest",

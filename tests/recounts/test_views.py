@@ -1040,5 +1040,5 @@ def test_navbar_links_by_role(norwood_client, fulton_client, nobody_client):
 
     assert navbar_links(norwood_client) == ["My contests", "Notices"]
     assert navbar_links(fulton_client) == ["Inbox", "Cases", "Elections", "Your office", "Notices"]
-    assert navbar_links(sos) == ["Inbox", "Cases", "Dashboard", "Elections", "Notices", "Admin"]
+    assert navbar_links(sos) == ["Inbox", "Cases", "Dashboard", "Elections", "Import returns", "Notices", "Admin"]
     assert navbar_links(nobody_client) == ["Notices"]
