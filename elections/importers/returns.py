@@ -1,40 +1,47 @@
-"""Import an OpenElections CSV file (the layout published for Georgia) into an election.
+"""The one import of returns: files of many formats and shapes into one election (``import_returns``).
 
-The file
-    Columns ``county,precinct,office,district,party,candidate`` are required, plus ``votes`` and/or
-    vote-type columns (see ``VOTE_TYPE_COLUMNS``); numbered splits such as ``advance_in_person_1``,
-    ``advance_in_person_2`` add up into their type. Header names are trimmed and matched in any case;
-    other columns are ignored and named in the summary's warnings. Each row becomes one ``Result``:
-    its ``votes`` and one column per vote type given (an empty cell is "not given", a zero is a real
-    figure; a row with no type given is not broken down by type). When ``votes`` is given too, the
-    types must add up to it; without it, ``votes`` is their sum. An empty precinct is a county-level
-    row. Lines that are not votes for a candidate (see ``NOT_CANDIDATE_VOTES``) are counted and
-    skipped; a "Write-ins" line is a write-in aggregate candidate (counted in the total, never
-    declared).
+The files
+    ``sources.py`` turns files, folders and archives into ``Source`` s; each is read by its format,
+    told by its content: OpenElections CSV, or Clarity's ``detail.xml`` (``clarity.py``). A CSV file is
+    read with its own header, through the vocabulary (``vocabulary.py``): county, office and
+    candidate are required, precinct, district and party read when present, plus the total and/or
+    vote-type columns in their spellings (numbered splits and two columns of one type add up); an
+    unknown column refuses the file by name. Each row becomes one ``Result``: its ``votes`` and one
+    column per vote type given (an empty cell is "not given", a zero is a real figure; a row with no
+    type given is not broken down by type). When the total is given too, the types must add up to
+    it; without it, the total is their sum. A placeholder precinct is a county-level row. Lines that
+    are not votes for a candidate (see ``NOT_CANDIDATE_VOTES``) are counted and skipped; a
+    "Write-ins" line is a write-in aggregate candidate (counted in the total, never declared).
+    Offices, parties, candidates' names and ballot questions' choices are read as the vocabulary says,
+    and every spelling read as another is a warning in the report.
 
 All or nothing
-    Everything happens in one transaction. Any problem rejects the whole file with an
-    ``ImportRejected`` whose message names the line, the column and the problem, and nothing is
-    written. A row repeated (same county, precinct, office, district and candidate) is caught by the
+    Everything happens in one transaction. Every file is read even after one is refused, so that the
+    report (``ImportReport``) lists each refusal with its file, line, column and problem; then
+    nothing is written and ``ImportRejected`` carries the report. A dry run does all of it and rolls
+    it back. A row repeated (same county, precinct, office, district and candidate) is caught by the
     database's ``result_unique_line`` constraint rather than by remembering every row: each batch is
     written under a savepoint, and when one fails the offending line is found within that batch.
 
 Provenance
-    Original returns are written without per-row history rows: the ``ImportBatch`` (file name,
-    SHA-256 of the exact bytes, rows read, results written, who, when) is their provenance. Any later
-    correction goes through a service that writes a history row with its reason. The election, and
-    contests and candidates that already existed, are saved with history as usual; contests and
-    candidates new in the file get their one "+" history row each written in bulk at the end (with
-    the contests' counties). Replacing an import (``replace=True``) deletes the earlier results the
-    same way they came, without history rows (they were never certified, and their batch stays on
-    record); the contests and candidates the new file no longer has are deleted with history.
+    Original returns are written without per-row history rows: the ``ImportBatch`` and its
+    ``ImportFile`` s (each file's name and SHA-256 of its exact bytes, rows read, results written;
+    who, when) are their provenance. A file already imported into the election is refused by its
+    hash. Any later correction goes through a service that writes a history row with its reason. The
+    election, and contests and candidates that already existed, are saved with history as usual;
+    contests and candidates new in the import get their one "+" history row each written in bulk at
+    the end (with the contests' counties). Replacing an import (``replace=True``) deletes the earlier
+    results the same way they came, without history rows (they were never certified, and their batch
+    stays on record); the contests and candidates the new files no longer have are deleted with
+    history.
 
 Speed and memory
-    One pass over the bytes: they are hashed, decoded line by line (an encoding error names its
-    line) and parsed as they are read; nothing is kept per row. Counties, contests and candidates are
-    looked up once and then cached in dicts (bounded by their number, not by the file's). Results
+    One pass over each file's bytes: they are hashed, decoded line by line (an encoding error names
+    its line) and parsed as they are read; nothing is kept per row. Counties, contests and candidates
+    are looked up once and then cached in dicts (bounded by their number, not by the file's). Results
     are inserted with raw SQL in batches of ``BATCH_LINES`` lines: multi-row ``INSERT`` through
-    ``executemany`` on SQLite, ``COPY`` on PostgreSQL. ``BENCHMARKS.md`` has the figures.
+    ``executemany`` on SQLite, ``COPY`` from a second thread on PostgreSQL (``_PostgresWriter``).
+    ``BENCHMARKS.md`` has the figures.
 """
 
 import csv
