@@ -991,15 +991,7 @@ class _Import:
             if not text:
                 values.append(None)
                 continue
-            try:
-                value = int(text)
-            except ValueError:
-                raise _rejected(line, column, f'"{cell}" is not a whole number') from None
-            if value < 0:
-                raise _rejected(line, column, f'"{cell}" is negative; votes cannot be below zero')
-            if value > MAX_VOTES:
-                raise _rejected(line, column, f"{value} is more votes than can be stored")
-            values.append(value)
+            values.append(_figure(cell, line, column))
         total = values.pop(0) if layout.has_total else None
         by_type: list[int | None] = []
         for start, stop in layout.splits:
@@ -1369,7 +1361,7 @@ class _Import:
                     raise _rejected(
                         row.line, name, f"not a vote type the desk knows; the known columns are {vocabulary_text()}"
                     )
-                value = _clarity_votes(cell, row.line, name)
+                value = _figure(cell, row.line, name)
                 vote_type = VoteType(meaning[0])
                 by_type[vote_type] = (by_type[vote_type] or 0) + value
             given = [votes for votes in by_type.values() if votes is not None]
@@ -1425,7 +1417,8 @@ class _Import:
                 ) from None
 
 
-def _clarity_votes(cell: str, line: int, column: str) -> int:
+def _figure(cell: str, line: int, column: str) -> int:
+    """A cell's votes: a whole number from 0 to what the column holds, or a refusal saying which."""
     try:
         value = int(cell.strip())
     except ValueError:

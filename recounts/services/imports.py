@@ -227,6 +227,20 @@ def _stopped(
     return import_job_move(job=job, to=to, by=by, reason=error)
 
 
+def _read(job: ImportJob, *, phase: str, by: AbstractBaseUser | None) -> ImportReport:
+    """The job's files through the import service: a dry run for the preview, the import itself
+    otherwise, with its progress in the job's progress file."""
+    with ProgressFile(job, phase=phase) as progress:
+        return import_returns(
+            sources=sources_from_upload(Path(job.upload.path), job.upload_name),
+            details=election_details(job),
+            by=by,
+            replace=job.replace,
+            dry_run=phase == "preview",
+            progress=progress,
+        )
+
+
 def import_job_preview(*, job: ImportJob) -> ImportJob:
     """Read the files as the import would, and write nothing (the importer's dry run): the report is
     the preview. A file refused, or the same files imported before, refuse the job."""
@@ -236,15 +250,7 @@ def import_job_preview(*, job: ImportJob) -> ImportJob:
     by = job.started_by
     job = import_job_move(job=job, to=ImportJobStatus.PREVIEWING, by=by, reason="Reading the files for the preview")
     try:
-        with ProgressFile(job, phase="preview") as progress:
-            report = import_returns(
-                sources=sources_from_upload(Path(job.upload.path), job.upload_name),
-                details=election_details(job),
-                by=by,
-                replace=job.replace,
-                dry_run=True,
-                progress=progress,
-            )
+        report = _read(job, phase="preview", by=by)
     except ImportRejected as rejected:
         return _stopped(job, to=ImportJobStatus.REFUSED, by=by, error=str(rejected), report=rejected.report)
     except Exception:
@@ -270,15 +276,7 @@ def import_job_run(*, job: ImportJob) -> ImportJob:
         return job
     by = job.confirmed_by
     try:
-        with ProgressFile(job, phase="import") as progress:
-            report = import_returns(
-                sources=sources_from_upload(Path(job.upload.path), job.upload_name),
-                details=election_details(job),
-                by=by,
-                replace=job.replace,
-                dry_run=False,
-                progress=progress,
-            )
+        report = _read(job, phase="import", by=by)
     except ImportRejected as rejected:
         return _stopped(job, to=ImportJobStatus.FAILED, by=by, error=str(rejected), report=rejected.report)
     except Exception:
