@@ -288,8 +288,7 @@ def _import(
                     file_format = _read_source(run, stream, digest, read_so_far, writer)
             except ImportRejected as error:
                 report.refusals.append(Problem(source.name, error.line, error.column, error.problem))
-            except (OSError, zipfile.BadZipFile, RuntimeError, NotImplementedError) as error:
-                # An archive's member that is damaged, encrypted or compressed in a way zipfile cannot read.
+            except (OSError, zipfile.BadZipFile) as error:  # e.g. an archive's member that fails its CRC
                 problem = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
                 report.refusals.append(Problem(source.name, None, None, f"cannot be read: {problem}"))
             done += source.size
@@ -339,7 +338,8 @@ def _read_source(run: "_Import", stream: BinaryIO, digest, progress: Callable[[i
     """
     reading = _Hashing(stream, digest, progress)
     head = reading.peek()
-    clarity = looks_like_clarity(head)
+    # XML that is not Clarity's goes to its reader too, which says what it is not (a DTD, another root).
+    clarity = looks_like_clarity(head) or head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
     run.settle = writer.flush
     writer.before_send = run.insert_pending
     try:

@@ -21,6 +21,8 @@ from elections.importers.problems import ImportRejected
 RETURNS_SUFFIXES: Final = (".csv", ".xml")
 MAX_MEMBERS: Final = 5_000
 MAX_UNPACKED_BYTES: Final = 4 << 30  # 4 GiB: a statewide precinct file is ~100 MB
+ENCRYPTED: Final = 0x1  # a member's general-purpose flag: encrypted (needs a password)
+READABLE_COMPRESSION: Final = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA})
 
 
 @dataclass(frozen=True)
@@ -105,17 +107,24 @@ def _archive_sources(
     for info in sorted(members, key=lambda info: info.filename):
         member_name = f"{name}/{info.filename}"
         suffix = PurePosixPath(info.filename).suffix.casefold()
-        if _hidden(info.filename):
+        archived = suffix == ".zip" and not nested
+        if _hidden(info.filename) or not (archived or suffix in RETURNS_SUFFIXES):
             passed_over.append(member_name)
-        elif suffix == ".zip" and not nested:
+            continue
+        if info.flag_bits & ENCRYPTED:
+            raise ImportRejected(f"{member_name} is encrypted; make the archive again without a password.")
+        if info.compress_type not in READABLE_COMPRESSION:
+            raise ImportRejected(
+                f"{member_name} is compressed in a way that cannot be read here; make the archive again with "
+                "the usual method (Deflate), as any zip tool does by default."
+            )
+        if archived:
             with archive.open(info) as inner_file, zipfile.ZipFile(inner_file) as inner:
                 yield from _archive_sources(
                     _inner_opener(reopen, info.filename), inner, member_name, passed_over, nested=True
                 )
-        elif suffix in RETURNS_SUFFIXES:
-            yield Source(member_name, _member_opener(reopen, info.filename), info.file_size)
         else:
-            passed_over.append(member_name)
+            yield Source(member_name, _member_opener(reopen, info.filename), info.file_size)
 
 
 def _hidden(name: str) -> bool:

@@ -458,3 +458,40 @@ def test_no_one_files_for_a_ballot_questions_choice():
         "question's choices.",
         False,
     )
+
+
+def test_an_encrypted_member_or_one_compressed_an_unreadable_way_is_refused_before_reading(tmp_path):
+    path = write_zip(tmp_path / "returns.zip", {"a.csv": b"county,office,candidate,votes\n", "README": b"x"})
+    data = bytearray(path.read_bytes())
+    header = data.index(b"PK\x01\x02")  # the central directory's entry for a.csv: flag bits at +8, method at +10
+    encrypted, deflate64 = bytearray(data), bytearray(data)
+    encrypted[header + 8] |= 0x1
+    deflate64[header + 10 : header + 12] = (9).to_bytes(2, "little")
+    for damaged, message in (
+        (encrypted, "returns.zip/a.csv is encrypted; make the archive again without a password."),
+        (
+            deflate64,
+            "returns.zip/a.csv is compressed in a way that cannot be read here; make the archive again with the "
+            "usual method (Deflate), as any zip tool does by default.",
+        ),
+    ):
+        path.write_bytes(damaged)
+        with pytest.raises(ImportRejected) as error:
+            sources_from_upload(path, "returns.zip")
+        assert str(error.value) == message
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("<?xml version='1.0'?>\n<Results><Row/></Results>\n", "ElectionResult"),
+        ('<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY a "b">]>\n<ElectionResult/>\n', "DTD"),
+    ],
+)
+def test_xml_that_is_not_clarity_s_is_refused_as_such(text, problem):
+    with pytest.raises(ImportRejected) as error:
+        import_returns(sources=[source("detail.xml", text)], details=GENERAL)
+
+    (refusal,) = error.value.report.refusals
+    assert problem in refusal.message
+    assert counts() == dict.fromkeys(counts(), 0)
