@@ -36,8 +36,9 @@ class Source:
 
 def gather_sources(paths: Iterable[Path]) -> list[Source]:
     """Every file of returns in ``paths`` (files, folders, archives), in the order given, each
-    folder's and archive's files sorted by name. Refuses a path that does not exist, and an
-    import with no file of returns at all."""
+    folder's and archive's files sorted by name. A file named in ``paths`` is read whatever its
+    name; in a folder or an archive only ``.csv``, ``.xml`` and ``.zip`` files are. Refuses a path
+    that does not exist, and an import with no file of returns at all."""
     sources: list[Source] = []
     passed_over: list[str] = []
     for path in paths:
@@ -45,8 +46,8 @@ def gather_sources(paths: Iterable[Path]) -> list[Source]:
             found = sorted(candidate for candidate in path.rglob("*") if candidate.is_file())
             for member in found:
                 _add_file(member, f"{path.name}/{member.relative_to(path).as_posix()}", sources, passed_over)
-        elif path.is_file():
-            _add_file(path, path.name, sources, passed_over)
+        elif path.is_file():  # named by the person: read whatever its name (a .zip as an archive)
+            _add_file(path, path.name, sources, passed_over, any_suffix=True)
         else:
             raise ImportRejected(f"{path}: no such file or folder.")
     if not sources:
@@ -73,7 +74,7 @@ def _nothing_to_import(passed_over: list[str]) -> str:
 
 
 def _add_file(path: Path, name: str, sources: list[Source], passed_over: list[str], any_suffix: bool = False) -> None:
-    if _hidden(name):
+    if not any_suffix and _hidden(name):
         passed_over.append(name)
         return
     if path.suffix.casefold() == ".zip" and not zipfile.is_zipfile(path):

@@ -495,3 +495,12 @@ def test_xml_that_is_not_clarity_s_is_refused_as_such(text, problem):
     (refusal,) = error.value.report.refusals
     assert problem in refusal.message
     assert counts() == dict.fromkeys(counts(), 0)
+
+
+def test_a_file_named_on_the_command_line_is_read_whatever_its_name(tmp_path):
+    named = tmp_path / "fulton-returns.txt"
+    named.write_text(lines("Fulton,1,Mayor,,,Ada Able,3"))
+
+    found = gather_sources([named])
+
+    assert [(item.name, item.size) for item in found] == [("fulton-returns.txt", named.stat().st_size)]
