@@ -343,19 +343,20 @@ def _read_source(run: "_Import", stream: BinaryIO, digest, progress: Callable[[i
     run.settle = writer.flush
     writer.before_send = run.insert_pending
     try:
-        if clarity:
-            try:
-                run.read_clarity(read_clarity(reading), writer)
-            except ClarityError as error:
-                raise _rejected(error.line, None, error.problem) from None
-        else:
-            run.read(_text_chunks(reading), writer)
-    except ImportRejected:
-        writer.flush()  # raises instead, when the batch in flight was refused
+        try:
+            if clarity:
+                try:
+                    run.read_clarity(read_clarity(reading), writer)
+                except ClarityError as error:
+                    raise _rejected(error.line, None, error.problem) from None
+            else:
+                run.read(_text_chunks(reading), writer)
+        finally:
+            reading.drain()  # the file's hash is of all its bytes, read or not
+    except (ImportRejected, OSError, zipfile.BadZipFile):
+        writer.flush()  # raises a refusal instead, when the batch in flight was refused (its lines came first)
         run.insert_pending()  # what was read is in the database for the files still to be read
         raise
-    finally:
-        reading.drain()
     writer.flush()
     run.insert_pending()
     return "clarity_xml" if clarity else "openelections_csv"

@@ -504,3 +504,23 @@ def test_a_file_named_on_the_command_line_is_read_whatever_its_name(tmp_path):
     found = gather_sources([named])
 
     assert [(item.name, item.size) for item in found] == [("fulton-returns.txt", named.stat().st_size)]
+
+
+def test_a_damaged_member_is_refused_by_name_and_the_others_still_read(tmp_path):
+    good = lines("Appling,1,Mayor,,,Ada Able,3").encode()
+    damaged = lines("Fulton,1,Mayor,,,Ada Able,4", "Fulton,2,Mayor,,,Ada Able,5").encode()
+    path = tmp_path / "returns.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("a.csv", damaged)
+        archive.writestr("b.csv", good)
+    data = bytearray(path.read_bytes())
+    data[data.index(b"Fulton,2")] = ord("G")  # stored as is: the member's CRC no longer matches
+    path.write_bytes(data)
+
+    with pytest.raises(ImportRejected) as error:
+        import_returns(sources=sources_from_upload(path, "returns.zip"), details=GENERAL)
+
+    assert [(p.file, p.message) for p in error.value.report.refusals] == [
+        ("returns.zip/a.csv", "cannot be read: Bad CRC-32 for file 'a.csv'")
+    ]
+    assert counts() == dict.fromkeys(counts(), 0)
