@@ -40,7 +40,7 @@ def test_every_page_carries_the_content_security_policy(client):
     response = client.get(reverse("login"))
 
     assert response["Content-Security-Policy"] == (
-        "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; "
+        "default-src 'self'; script-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
         "frame-ancestors 'none'; form-action 'self'"
     )
     assert response["X-Frame-Options"] == "DENY"
