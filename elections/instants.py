@@ -17,12 +17,22 @@ ZONE_NAMES = {
 
 
 def in_words(at: datetime.datetime | str, zone: str = "") -> str:
-    """“Wednesday, December 13, 2017, 5:00 p.m. Eastern”: `at` (or its ISO 8601 text) in `zone`."""
+    """“Wednesday, December 13, 2017, 5:00 p.m. Eastern”: `at` (or its ISO 8601 text) in `zone`.
+
+    The two hours that “12:00 a.m.” and “12:00 p.m.” leave in doubt are written out: “midnight at the
+    end of Wednesday, December 13, 2017 Eastern” (the instant a day ends, as deadlines are), and
+    “Thursday, December 14, 2017, noon Eastern”.
+    """
     if isinstance(at, str):
         at = datetime.datetime.fromisoformat(at)
     tz = ZoneInfo(zone) if zone else timezone.get_current_timezone()
     local = at.astimezone(tz)
+    name = ZONE_NAMES.get(getattr(tz, "key", ""), local.tzname())
+    if (local.hour, local.minute) == (0, 0):
+        ending = local - datetime.timedelta(days=1)
+        return f"midnight at the end of {ending:%A, %B} {ending.day}, {ending.year} {name}"
+    if (local.hour, local.minute) == (12, 0):
+        return f"{local:%A, %B} {local.day}, {local.year}, noon {name}"
     hour = local.hour % 12 or 12
     noon = "a.m." if local.hour < 12 else "p.m."
-    name = ZONE_NAMES.get(getattr(tz, "key", ""), local.tzname())
     return f"{local:%A, %B} {local.day}, {local.year}, {hour}:{local:%M} {noon} {name}"

@@ -797,7 +797,7 @@ def test_inbox_flags_a_request_not_acted_on_by_the_end_of_the_next_business_day(
 
     (entry,) = response.context["entries"]
     assert entry.overdue is True
-    assert "Filed overdue act by Thursday, December 14, 2017, 12:00 a.m. Eastern" in text_of(response)
+    assert "Filed overdue act by midnight at the end of Wednesday, December 13, 2017 Eastern" in text_of(response)
 
 
 def test_inbox_a_withdrawn_request_is_never_overdue(filed, norwood_user, fulton_client, clock):
