@@ -72,8 +72,8 @@ class JurisdictionAdmin(AttributedAdmin):
 
 @admin.register(Election)
 class ElectionAdmin(AttributedAdmin):
-    list_display = ["name", "date", "kind", "state", "slug"]
-    list_filter = ["kind", "state"]
+    list_display = ["name", "date", "kind", "state", "slug", "rehearsal"]
+    list_filter = ["kind", "state", "rehearsal"]
     search_fields = ["name", "slug"]
     date_hierarchy = "date"
     prepopulated_fields = {"slug": ["name"]}

@@ -17,7 +17,6 @@ from elections.enums import (
     JurisdictionKind,
     Level,
     VoteType,
-    broken_down_types,
 )
 
 
@@ -58,6 +57,12 @@ class Election(models.Model):
     date = models.DateField()
     kind = models.CharField(max_length=16, choices=ElectionKind)
     state = models.CharField(max_length=2, default="GA")
+    rehearsal = models.BooleanField(
+        "rehearsal copy",
+        default=False,
+        help_text="A copy of an election for practice, never a real one: every page, document and receipt "
+        "number of it says REHEARSAL.",
+    )
 
     history = HistoricalRecords()
 
@@ -218,7 +223,7 @@ class ImportFile(models.Model):
         return f"{self.name} ({self.sha256[:12]}…)"
 
 
-_TYPE_FIELDS = tuple(vote_type.value for vote_type in broken_down_types())
+_TYPE_FIELDS = tuple(vote_type.value for vote_type in VoteType)
 
 
 class Result(models.Model):
@@ -227,8 +232,12 @@ class Result(models.Model):
     ``votes`` is the line's total; the vote-type columns (named as ``VoteType``'s values) break it
     down when the returns do. A type not given is empty (a zero is a real figure); a line with no
     types given is "not broken down by type". When any type is given, the types add up to ``votes``
-    (a database constraint). Original lines come from an ImportBatch (their provenance); any later
-    change goes through a service that records a history row with its reason.
+    (a database constraint). ``unspecified`` holds the part not broken down beside types that are:
+    a recount of returns not broken down keeps the ballots it counted for the first time (provisional
+    ballots accepted after the count, military and overseas ballots that arrived in time) on their
+    own types.
+    Original lines come from an ImportBatch (their provenance); any later change goes through a
+    service that records a history row with its reason.
     """
 
     # No index of its own: the unique constraint below leads with the candidate (and every index
@@ -250,6 +259,12 @@ class Result(models.Model):
     absentee_by_mail = models.PositiveIntegerField(VoteType.ABSENTEE_BY_MAIL.label, null=True, blank=True)
     provisional = models.PositiveIntegerField(VoteType.PROVISIONAL.label, null=True, blank=True)
     military_overseas = models.PositiveIntegerField(VoteType.MILITARY_OVERSEAS.label, null=True, blank=True)
+    unspecified = models.PositiveIntegerField(
+        VoteType.UNSPECIFIED.label,
+        null=True,
+        blank=True,
+        help_text="The part of the line not broken down, when other types are given beside it.",
+    )
     import_batch = models.ForeignKey(
         ImportBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="results"
     )
@@ -275,7 +290,8 @@ class Result(models.Model):
         return f"{self.candidate}: {self.votes} ({where})"
 
     def by_type(self) -> dict[VoteType, int]:
-        """The line's votes by type: the types given, or all of it as ``VoteType.UNSPECIFIED``."""
+        """The line's votes by type: the types given (the part not broken down among them as
+        ``VoteType.UNSPECIFIED``), or all of it as ``VoteType.UNSPECIFIED``."""
         given = {VoteType(name): getattr(self, name) for name in self.TYPE_FIELDS if getattr(self, name) is not None}
         return given or {VoteType.UNSPECIFIED: self.votes}
 

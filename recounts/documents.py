@@ -21,7 +21,9 @@ from recounts.services.outcomes import recertification_note
 
 
 def _render_pdf(template: str, context: dict) -> bytes:
-    html = render_to_string(template, context)
+    """The document of the case `context["request"]`; one of a rehearsal copy says REHEARSAL on every page."""
+    rehearsal = context["request"].contest.election.rehearsal
+    html = render_to_string(template, context | {"rehearsal": rehearsal})
     return HTML(string=html, base_url=None, url_fetcher=URLFetcher(allowed_protocols=())).write_pdf()
 
 
@@ -107,8 +109,8 @@ def _margin(margin: reports.Margin | None) -> str:
 
 def recertification_pdf(request: RecountRequest) -> bytes:
     """The outcome of a finished case: confirmed or recertified, the corrected totals and margin, the
-    counties whose returns changed, their new certifications, and whether the outcome changed (said
-    loudly when it did)."""
+    counties whose returns changed, the ballots counted for the first time (each kind on its own
+    line), their new certifications, and whether the outcome changed (said loudly when it did)."""
     if request.status not in {RequestStatus.CONFIRMED, RequestStatus.RECERTIFIED}:
         raise ValueError(f"Case {request.receipt_number} is {request.get_status_display().lower()}, not finished.")
     report = reports.discrepancies(request)
@@ -160,6 +162,11 @@ def recertification_pdf(request: RecountRequest) -> bytes:
             "new_margin": _margin(report.new_margin),
             "changed_counties": [str(county) for county in report.changed_counties],
             "changes": changes,
+            "late_ballots": [
+                (str(row.county), row.candidate.name, row.line.label, row.vote_type.label, f"{row.recounted:,}")
+                for row in report.late_ballots
+                if row.recounted
+            ],
             "certifications": certifications,
             "declarations": request.declarations_in_words,
             "declared_from_returns": (

@@ -132,9 +132,14 @@ def _snapshot(standing: ContestStanding, line: CandidateStanding, taken_at: date
 _MINOR_WORDS = frozenset({"OF", "THE", "AND", "FOR"})
 
 
+#: Begins every receipt number of a rehearsal copy, so that none can be taken for a real one.
+REHEARSAL_RECEIPT_PREFIX = "REHEARSAL"
+
+
 def receipt_prefix(contest: Contest) -> str:
     """`2017-ATL-MAYOR`: the election's year, where (the district, else the home county), the office
-    (its initials when long: `PSC`), and in a primary the party."""
+    (its initials when long: `PSC`), and in a primary the party; in a rehearsal copy, after
+    `REHEARSAL` (`REHEARSAL-2017-ATL-MAYOR`)."""
 
     def words(text: str) -> list[str]:
         return [word.upper() for word in re.findall(r"[A-Za-z0-9]+", text)]
@@ -156,7 +161,12 @@ def receipt_prefix(contest: Contest) -> str:
         return "".join(part[0] if not part.isdigit() else part for part in parts if part not in _MINOR_WORDS)
 
     place = contest.district or (contest.home_county.name if contest.home_county_id else "")
-    parts = [str(contest.election.date.year), place_code(place), office_code(contest.office)]
+    parts = [
+        REHEARSAL_RECEIPT_PREFIX if contest.election.rehearsal else "",
+        str(contest.election.date.year),
+        place_code(place),
+        office_code(contest.office),
+    ]
     if contest.party:
         parts.append(office_code(contest.party)[:8])
     return "-".join(part for part in parts if part)

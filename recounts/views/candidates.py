@@ -20,6 +20,7 @@ from recounts.forms import LinkForm, RequestFileForm
 from recounts.services.candidates import candidate_link
 from recounts.services.cases import RecountError
 from recounts.services.requests import DuplicateRequest, request_file
+from recounts.views.contests import contest_page, link_form_id
 
 
 def set_password_link(request: HttpRequest, user: AbstractBaseUser) -> str:
@@ -37,7 +38,8 @@ def mine(request: HttpRequest) -> HttpResponse:
     if not candidacies:
         raise PermissionDenied("This page is for candidates.")
     rows = [(candidacy, permissions.decide(request.user, "file", candidacy.candidate)) for candidacy in candidacies]
-    return render(request, "recounts/mine.html", {"candidacies": rows})
+    rehearsal = any(candidacy.standing.contest.election.rehearsal for candidacy in candidacies)
+    return render(request, "recounts/mine.html", {"candidacies": rows, "rehearsal": rehearsal})
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -64,7 +66,7 @@ def file_request(request: HttpRequest, pk: int) -> HttpResponse:
             messages.info(request, str(duplicate))
             return redirect("recounts:request", pk=duplicate.existing.pk)
         except RecountError as error:
-            messages.error(request, str(error))
+            form.add_error(None, str(error))
         else:
             messages.success(request, f"Your written request was recorded: receipt {filed.receipt_number}.")
             return redirect("recounts:request", pk=filed.pk)
@@ -73,7 +75,16 @@ def file_request(request: HttpRequest, pk: int) -> HttpResponse:
             messages.info(request, str(DuplicateRequest(candidacy.open_request)))
             return redirect("recounts:request", pk=candidacy.open_request.pk)
         messages.error(request, filing.reason)
-    return render(request, "recounts/file.html", {"candidacy": candidacy, "filing": filing, "form": form})
+    return render(
+        request,
+        "recounts/file.html",
+        {
+            "candidacy": candidacy,
+            "filing": filing,
+            "form": form,
+            "rehearsal": candidacy.standing.contest.election.rehearsal,
+        },
+    )
 
 
 @require_POST
@@ -90,10 +101,8 @@ def link(request: HttpRequest, pk: int) -> HttpResponse:
     decision = permissions.decide(request.user, "link", candidate)
     if not decision:
         raise PermissionDenied(decision.reason)
-    form = LinkForm(request.POST, candidate=candidate)
-    if not form.is_valid():
-        messages.error(request, " ".join(form.errors["email"]))
-    else:
+    form = LinkForm(request.POST, candidate=candidate, auto_id=link_form_id(candidate))
+    if form.is_valid():
         try:
             user = candidate_link(
                 candidate=candidate,
@@ -102,10 +111,12 @@ def link(request: HttpRequest, pk: int) -> HttpResponse:
                 link_for=lambda user: set_password_link(request, user),
             )
         except RecountError as error:
-            messages.error(request, str(error))
+            form.add_error("email", str(error))
         else:
             messages.success(
                 request,
                 f"{user.username} is linked to {candidate.name}: a link to set a password went to {user.email}.",
             )
-    return redirect("recounts:contest", slug=candidate.contest.election.slug, pk=candidate.contest_id)
+            return redirect("recounts:contest", slug=candidate.contest.election.slug, pk=candidate.contest_id)
+    # The contest page again, with the form as typed and its problems on top.
+    return contest_page(request, slug=candidate.contest.election.slug, pk=candidate.contest_id, link_form=form)

@@ -1,4 +1,5 @@
-"""The request's PDF receipt, read back as text: what a candidate or an authority would see on it."""
+"""The request's PDF receipt, read back as text: what a candidate or an authority would see on it; and how
+every document of the rehearsal copy says so."""
 
 import datetime
 import hashlib
@@ -12,11 +13,19 @@ from pypdf import PdfReader
 from accounts.models import StaffMembership
 from elections.enums import VoteType
 from elections.models import Candidate
-from recounts.documents import request_receipt_pdf
+from recounts.documents import count_notice_pdf, recount_order_pdf, request_receipt_pdf
 from recounts.enums import RequestChannel, Signatory
 from recounts.models import RecountRequest
 from recounts.services.requests import Signature, letter_check, request_file, request_record_received
-from tests.factories import EASTERN, build_atlanta_runoff, county, make_pdf_bytes, make_user
+from tests.factories import (
+    EASTERN,
+    build_atlanta_runoff,
+    county,
+    make_county_recount,
+    make_ordered_request,
+    make_pdf_bytes,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +80,6 @@ def test_receipt_holds_the_request_the_signature_the_letter_and_the_figures_at_f
         "Receipt of a written request for a recount",
         "2017-ATL-MAYOR-001",
         "The request",
-        "Receipt number 2017-ATL-MAYOR-001",
         "Candidate Mary Norwood",
         "Contest Mayor, City of Atlanta",
         "Election Atlanta Mayoral Runoff 2017",
@@ -85,12 +93,11 @@ def test_receipt_holds_the_request_the_signature_the_letter_and_the_figures_at_f
         "Statement",
         "I ask for a recount of the votes for Mayor.",
         "The margin is 832 votes.",
-        "Signature",
+        "Signature and signed letter",
         "Typed signature Mary Norwood",
         "Signed by the candidate",
-        "Signed letter",
-        "File name norwood-letter.pdf",
-        f"SHA-256 {hashlib.sha256(LETTER).hexdigest()}",
+        "Letter norwood-letter.pdf",
+        f"Its SHA-256 {hashlib.sha256(LETTER).hexdigest()}",
         "The rule and the returns, as they stood at filing",
         "Rule Georgia, O.C.G.A. § 21-2-495(c), 1 percent",
         "Threshold 1% of the total votes",
@@ -126,7 +133,7 @@ def test_a_request_signed_by_an_agent_names_the_agent():
 
     lines = receipt_lines(request)
 
-    assert lines[lines.index("Signature") + 1 : lines.index("Signed letter")] == [
+    assert lines[lines.index("Signature and signed letter") + 1 :][:2] == [
         "Typed signature Mary Norwood",
         "Signed by the candidate's authorised agent, Jane Q. Agent",
     ]
@@ -190,7 +197,96 @@ def test_a_paper_request_shows_when_it_was_received_and_when_it_was_entered():
         "2017-12-14T09:30:00-05:00",
         "Addressed to Superintendent, DeKalb County",
     ]
-    assert lines[lines.index("Scan of the written request") + 1 :][:2] == [
-        "File name scan.pdf",
-        f"SHA-256 {hashlib.sha256(LETTER).hexdigest()}",
+    assert lines[lines.index("Signature and scan of the written request") + 1 :][:4] == [
+        "Typed signature Mary Norwood",
+        "Signed by the candidate",
+        "Scan scan.pdf",
+        f"Its SHA-256 {hashlib.sha256(LETTER).hexdigest()}",
+    ]
+
+
+def pages_of(pdf: bytes) -> list[list[str]]:
+    """Each page's text, line by line (the running header and footer included)."""
+    return [page.extract_text().splitlines() for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+def rehearsal_copy(contest):
+    contest.election.rehearsal = True
+    contest.election.save()
+    return contest
+
+
+def test_a_typical_receipt_is_one_page():
+    request = file_online(norwood_of(build_atlanta_runoff()), DAY_AFTER_CERTIFICATION)
+
+    (page,) = pages_of(request_receipt_pdf(request))
+    assert page[-1] == "Recount Desk · receipt 2017-ATL-MAYOR-001 Page 1 of 1"
+
+
+def test_a_receipt_with_every_warning_is_still_one_page():
+    """Late, not eligible, signed by an agent, with a letter, in the rehearsal copy: all on one page."""
+    wide_margin = {
+        "Keisha Lance Bottoms": [{VoteType.UNSPECIFIED: 50_000}, {VoteType.UNSPECIFIED: 5_000}],
+        "Mary Norwood": [{VoteType.UNSPECIFIED: 40_000}, {VoteType.UNSPECIFIED: 5_000}],
+    }
+    signature = Signature(name="Mary Norwood", signatory=Signatory.AGENT, agent_name="Jane Q. Agent")
+    contest = rehearsal_copy(build_atlanta_runoff(votes=wide_margin))
+    request = file_online(norwood_of(contest), MINUTE_AFTER_DEADLINE, signature=signature)
+    assert (request.late, request.eligible) == (True, False)
+
+    (page,) = pages_of(request_receipt_pdf(request))
+    assert page[-1] == "Recount Desk · receipt REHEARSAL-2017-ATL-MAYOR-001 Page 1 of 1"
+
+
+def test_a_receipt_of_the_rehearsal_copy_says_rehearsal_on_its_number_and_on_every_page():
+    request = file_online(norwood_of(rehearsal_copy(build_atlanta_runoff())), DAY_AFTER_CERTIFICATION)
+
+    (page,) = pages_of(request_receipt_pdf(request))
+
+    # The watermark across the page, the number, and the running header above it.
+    assert page[:4] == [
+        "REHEARSAL",
+        "RECOUNT DESK",
+        "Receipt of a written request for a recount",
+        "REHEARSAL-2017-ATL-MAYOR-001",
+    ]
+    assert page[-2:] == [
+        "REHEARSAL · PRACTICE ONLY · NOT A REAL DOCUMENT",
+        "Recount Desk · receipt REHEARSAL-2017-ATL-MAYOR-001 Page 1 of 1",
+    ]
+
+
+def test_a_real_receipt_says_nothing_of_a_rehearsal():
+    request = file_online(norwood_of(build_atlanta_runoff()), DAY_AFTER_CERTIFICATION)
+
+    assert [line for page in pages_of(request_receipt_pdf(request)) for line in page if "REHEARSAL" in line] == []
+
+
+@pytest.mark.parametrize(
+    ("document", "footer"),
+    [
+        (recount_order_pdf, "Recount Desk · order REHEARSAL-2017-ATL-MAYOR-001 Page 1 of 1"),
+        (
+            lambda part: count_notice_pdf(part, addressee="Mary Norwood"),
+            "Recount Desk · notice REHEARSAL-2017-ATL-MAYOR-001 Page 1 of 1",
+        ),
+    ],
+)
+def test_the_documents_of_a_rehearsal_case_say_rehearsal_on_every_page(document, footer):
+    superintendent = make_user(username="barron")
+    contest = rehearsal_copy(build_atlanta_runoff())
+    case = make_ordered_request(
+        contest.candidates.get(name="Mary Norwood"),
+        filed_at=DAY_AFTER_CERTIFICATION,
+        decided_by=superintendent,
+        decided_at=MINUTE_AFTER_DEADLINE,
+    )
+    part = make_county_recount(
+        request=case, county_name="Fulton", ordered_by=superintendent, ordered_at=MINUTE_AFTER_DEADLINE
+    )
+
+    pages = pages_of(document(part))
+
+    assert [(page[0], page[-2], page[-1]) for page in pages] == [
+        ("REHEARSAL", "REHEARSAL · PRACTICE ONLY · NOT A REAL DOCUMENT", footer)
     ]

@@ -14,7 +14,7 @@ from django.urls import reverse
 from accounts.enums import StaffRole
 from accounts.roles import SECRETARY_OF_STATE_GROUP
 from elections.enums import DeclaredStatus, Level
-from elections.models import Candidate, Certification, Contest, ImportBatch
+from elections.models import Candidate, Certification, Contest, Election, ImportBatch
 from recounts.management.commands.load_demo import DEMO_PASSWORD
 from recounts.queries import contest_standing
 from tests.factories import EASTERN
@@ -285,3 +285,32 @@ def test_the_rehearsal_copy_is_reused_while_its_window_is_open_and_renewed_after
         "atlanta-mayor-runoff-2017-rehearsal-2026-12-02",
     ]
     assert contest_standing(rehearsals()[1]).filing_deadline == datetime.datetime(2026, 12, 4, 17, 0, tzinfo=EASTERN)
+
+
+def test_the_rehearsal_copy_is_marked_as_one_and_the_race_is_not():
+    with time_machine.travel(MONDAY_MORNING, tick=False):
+        load_demo()
+
+    (rehearsal,) = rehearsals()
+    race = Election.objects.get(slug="atlanta-mayor-runoff-2017")
+    assert (rehearsal.election.rehearsal, race.rehearsal) == (True, False)
+    record = rehearsal.election.history.first()
+    assert (record.rehearsal, record.history_change_reason, record.history_user.username) == (
+        True,
+        "A rehearsal copy, for practice only",
+        "sos",
+    )
+
+
+def test_a_rehearsal_copy_loaded_before_the_mark_is_marked_when_the_demo_is_loaded_again():
+    with time_machine.travel(MONDAY_MORNING, tick=False):
+        load_demo()
+    (rehearsal,) = rehearsals()
+    Election.objects.filter(pk=rehearsal.election.pk).update(rehearsal=False)  # as a copy loaded before the mark
+
+    with time_machine.travel(MONDAY_MORNING + datetime.timedelta(hours=1), tick=False):
+        load_demo()
+
+    assert [(contest.election.slug, contest.election.rehearsal) for contest in rehearsals()] == [
+        ("atlanta-mayor-runoff-2017-rehearsal-2026-11-30", True)
+    ]

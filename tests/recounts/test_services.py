@@ -538,6 +538,24 @@ def test_receipt_prefix_names_year_place_office_and_party(office, district, part
     assert receipt_prefix(contest) == prefix
 
 
+def test_a_rehearsal_copy_s_receipt_numbers_say_so_and_are_counted_apart_from_the_real_ones(norwood):
+    """The real race's numbers stay as they were; each rehearsal copy's begin with REHEARSAL, and two
+    copies of one race share the count, so that no number is given twice."""
+    copies = [candidate_named(build_atlanta_runoff(slug=f"atlanta-rehearsal-{day}"), "Mary Norwood") for day in (1, 2)]
+    for day, candidate in enumerate(copies, start=1):
+        candidate.contest.election.rehearsal = True
+        candidate.contest.election.save()
+        candidate.accounts.add(make_user(username=f"norwood-rehearsal-{day}"))
+    real = file_at(norwood, DAY_AFTER_CERTIFICATION)
+    rehearsals = [file_at(candidate, DAY_AFTER_CERTIFICATION) for candidate in copies]
+
+    assert [real.receipt_number, *(request.receipt_number for request in rehearsals)] == [
+        "2017-ATL-MAYOR-001",
+        "REHEARSAL-2017-ATL-MAYOR-001",
+        "REHEARSAL-2017-ATL-MAYOR-002",
+    ]
+
+
 def test_a_receipt_number_taken_at_the_same_moment_by_another_contest_is_skipped(norwood, monkeypatch):
     other = build_race(
         slug="other-atlanta",

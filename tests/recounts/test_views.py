@@ -157,24 +157,28 @@ def test_mine_draws_the_shares_and_the_threshold_band(norwood_client):
     response = norwood_client.get(reverse("recounts:mine"))
 
     chart = response.context["candidacies"][0][0].chart
-    assert [(bar.name, bar.percent, bar.width, bar.own, bar.declared) for bar in chart.bars] == [
-        ("Keisha Lance Bottoms", Decimal("50.45"), 336, False, True),
-        ("Mary Norwood", Decimal("49.55"), 330, True, False),
+    assert [(bar.name, bar.percent, bar.width, bar.own, bar.declared, bar.declared_as) for bar in chart.bars] == [
+        ("Keisha Lance Bottoms", Decimal("50.45"), 336, False, True, "elected"),
+        ("Mary Norwood", Decimal("49.55"), 330, True, False, ""),
     ]
     # From Bottoms's share down by 1 % of the total; Norwood's bar ends inside it.
     assert (chart.axis_percent, chart.band_from, chart.band_to, chart.band_x, chart.band_width) == (
         60,
         Decimal("49.45"),
         Decimal("50.45"),
-        220 + 330,
+        330,
         6,
     )
     html = response.content.decode()
-    assert '<rect class="share-band" x="550" y="0" width="6" height="78"></rect>' in html
-    assert '<rect class="share-bar share-bar-own" x="220" y="34" width="330" height="18"></rect>' in html
-    assert "The shaded band runs from 49.45% to 50.45%: within 1% of the total behind Keisha Lance Bottoms." in (
-        text_of(response)
-    )
+    assert html.count('<rect class="share-band" x="330" y="0" width="6" height="24"></rect>') == 2
+    assert '<rect class="share-bar share-bar-own" x="0" y="4" width="330" height="16"></rect>' in html
+    # The names and shares are text of the page (at body size), the own bar said in words as well as colour.
+    assert (
+        "Keisha Lance Bottoms (elected) 50.45% Mary Norwood (you) 49.55% 0% 60% Each bar is a candidate’s share of "
+        "the votes cast, on a scale from 0% to 60%: yours is blue, a declared candidate’s dark grey. The shaded green "
+        "band runs from 49.45% to 50.45%: within 1% of the total behind Keisha Lance Bottoms. A bar that reaches "
+        "into it may ask for a recount."
+    ) in text_of(response)
 
 
 def test_mine_before_certification_names_the_missing_county(db, clock):
@@ -362,7 +366,9 @@ def test_filing_without_the_attestation_writes_nothing(norwood, norwood_client):
     response = norwood_client.post(file_url(norwood), FILING | {"attestation": ""})
 
     assert response.status_code == 200
-    assert response.context["form"].errors == {"attestation": ["This field is required."]}
+    assert response.context["form"].errors == {
+        "attestation": ["Tick the box to confirm that this is your written request for a recount."]
+    }
     assert not RecountRequest.objects.exists()
 
 
@@ -601,6 +607,7 @@ WITHDRAWAL = {
     "withdraw-signature": "Mary Norwood",
     "withdraw-signatory": "candidate",
     "withdraw-attestation": "on",
+    "confirmed": "yes",  # as sent from the check page
 }
 
 
@@ -617,7 +624,7 @@ def test_withdraw_records_the_reason_in_history(filed, norwood_user, norwood_cli
         norwood_user,
     )
     assert (filed.withdrawal_signature, filed.withdrawn_by) == ("Mary Norwood", norwood_user)
-    assert "Withdrawn in writing, signed Mary Norwood: Conceded. Status: filed → withdrawn" in text_of(response)
+    assert "Withdrawn in writing, signed Mary Norwood: Conceded. Status: Filed → Withdrawn" in text_of(response)
 
 
 def test_a_withdrawal_without_signature_and_attestation_is_refused_on_the_form(filed, norwood_client):
@@ -722,18 +729,24 @@ def test_link_only_at_the_address_of_record_and_the_other_accounts_are_told(
 
 
 def test_link_with_a_bad_address_changes_nothing(norwood, fulton_superintendent_client):
-    response = fulton_superintendent_client.post(link_url(norwood), {"email": "not an address"}, follow=True)
+    response = fulton_superintendent_client.post(link_url(norwood), {"email": "not an address"})
 
-    assert messages_of(response) == ["Enter a valid email address."]
+    # The contest page again, the problem on top linking to the field, which keeps what was typed.
+    assert response.status_code == 200
+    assert response.context["link_form"].errors == {"email": ["Enter a valid email address."]}
+    assert f'<li><a href="#link-{norwood.pk}-email" class="alert-link">Enter a valid email address.</a></li>' in (
+        response.content.decode()
+    )
     assert not norwood.accounts.exists()
 
 
 def test_link_of_a_staff_account_is_refused_with_the_reason(norwood, fulton_superintendent_client, dekalb_client):
-    response = fulton_superintendent_client.post(link_url(norwood), {"email": "dekalb@example.test"}, follow=True)
+    response = fulton_superintendent_client.post(link_url(norwood), {"email": "dekalb@example.test"})
 
-    assert messages_of(response) == [
-        "dekalb@example.test belongs to a staff account; a candidate needs an account of their own."
-    ]
+    assert response.status_code == 200
+    assert response.context["link_form"].errors == {
+        "email": ["dekalb@example.test belongs to a staff account; a candidate needs an account of their own."]
+    }
     assert not norwood.accounts.exists()
 
 

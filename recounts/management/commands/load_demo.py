@@ -39,7 +39,7 @@ from elections.enums import ElectionKind
 from elections.importers.returns import import_openelections_csv
 from elections.instants import in_words
 from elections.models import Candidate, Certification, Contest, Election
-from elections.services import certification_record, county_by_name
+from elections.services import certification_record, county_by_name, save_with_history
 from recounts.queries import contest_standing
 
 # Demo only: printed at the end, never used outside a demonstration.
@@ -230,6 +230,7 @@ class Command(BaseCommand):
             contest = Contest.objects.select_related("election").get(election=election, office="Mayor")
             standing = contest_standing(contest)
             if standing.filing_deadline is None or standing.filing_deadline > now:
+                self._mark_rehearsal(election, by=by)
                 self.rehearsal_at = standing.certified_at or now
                 self.stdout.write(f"The rehearsal copy “{election.name}” is already loaded.")
                 return contest
@@ -248,8 +249,17 @@ class Command(BaseCommand):
             municipal=True,
             by=by,
         )
+        self._mark_rehearsal(summary.election, by=by)
         self.stdout.write(f"Imported the rehearsal copy “{summary.election.name}”.")
         return Contest.objects.select_related("election").get(election=summary.election, office="Mayor")
+
+    @staticmethod
+    def _mark_rehearsal(election: Election, *, by) -> None:
+        """Marked as a rehearsal copy: its pages, documents and receipt numbers say so (a copy loaded
+        before the mark existed gets it now)."""
+        if not election.rehearsal:
+            election.rehearsal = True
+            save_with_history(election, by=by, reason="A rehearsal copy, for practice only")
 
     def _certify(self, election: Election, county, *, by, at: datetime.datetime) -> None:
         if Certification.objects.filter(election=election, jurisdiction=county).exists():
