@@ -41,10 +41,11 @@ class CountyVoteRow:
 def votes_by_county_and_type(*, contest_id: int, candidate_ids: Sequence[int]) -> list[CountyVoteRow]:
     """The contest's returns summed in the database by county, vote type and candidate.
 
-    One grouped query; precinct lines add up to their county. Lines not broken down by type are
-    summed as ``VoteType.UNSPECIFIED``. Rows run by county name, then vote type in the order of
-    `VoteType`; a type no line of the county gives is left out, and a candidate with no votes of
-    a type shown has 0.
+    One grouped query; precinct lines add up to their county. Lines not broken down by type, and
+    the part not broken down of lines that are (beside late ballots a recount counted on their own
+    types), are summed as ``VoteType.UNSPECIFIED``. Rows run by county name, then vote type in the
+    order of `VoteType`; a type no line of the county gives is left out, and a candidate with no
+    votes of a type shown has 0.
     """
     not_broken_down = Q(**{f"{name}__isnull": True for name in Result.TYPE_FIELDS})
     sums = (
@@ -52,7 +53,7 @@ def votes_by_county_and_type(*, contest_id: int, candidate_ids: Sequence[int]) -
         .values("county__name", "candidate_id")
         .annotate(
             **{f"sum_{name}": Sum(name) for name in Result.TYPE_FIELDS},
-            **{f"sum_{VoteType.UNSPECIFIED.value}": Sum("votes", filter=not_broken_down)},
+            whole_lines=Sum("votes", filter=not_broken_down),
         )
         .order_by()
     )
@@ -61,6 +62,8 @@ def votes_by_county_and_type(*, contest_id: int, candidate_ids: Sequence[int]) -
     for line in sums:
         for vote_type in VoteType:
             figure = line[f"sum_{vote_type.value}"]
+            if vote_type == VoteType.UNSPECIFIED and line["whole_lines"] is not None:
+                figure = (figure or 0) + line["whole_lines"]
             if figure is not None:
                 figures = table.setdefault((line["county__name"], vote_type), [0] * len(candidate_ids))
                 figures[position[line["candidate_id"]]] = figure

@@ -90,6 +90,13 @@ class DiscrepancyReport:
         return tuple(row for row in self.rows if row.difference)
 
     @property
+    def late_ballots(self) -> tuple[DiscrepancyRow, ...]:
+        """The lines of ballots counted for the first time (provisional ballots accepted after the
+        count, military and overseas ballots that arrived in time): the certified returns did not
+        hold them, so their certified figure is 0; the corrected returns count them in their own type."""
+        return tuple(row for row in self.rows if row.line != TallyLine.RETURNS)
+
+    @property
     def changed_counties(self) -> tuple[Jurisdiction, ...]:
         """The counties whose returns the recount changed, by name."""
         counties = {row.county.pk: row.county for row in self.differences}

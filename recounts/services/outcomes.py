@@ -12,12 +12,13 @@ a change of outcome is flagged, and everyone concerned is told.
 import datetime
 from collections import defaultdict
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from elections.enums import DeclaredStatus, VoteType, broken_down_types
+from elections.enums import DeclaredStatus, VoteType
 from elections.models import Certification, Contest, Jurisdiction, Result
 from elections.services import (
     ElectionsError,
@@ -57,13 +58,13 @@ def _baseline(results: list[Result], reason: str) -> None:
 
 
 def _line_figures(by_type: Mapping[VoteType, int]) -> dict[str, int | None]:
-    """A Result's columns for figures by type: broken down when every figure has a type, otherwise
-    one total not broken down (a line cannot be both)."""
-    if VoteType.UNSPECIFIED in by_type:
-        return {"votes": sum(by_type.values())} | dict.fromkeys(Result.TYPE_FIELDS)
-    return {"votes": sum(by_type.values())} | {
-        vote_type.value: by_type.get(vote_type) for vote_type in broken_down_types()
-    }
+    """A Result's columns for figures by type: one total when none of it is broken down; otherwise
+    each type on its own column, the part not broken down (returns not broken down, beside the late
+    ballots counted on their own types) on ``unspecified``. A type with no figure stays empty."""
+    columns: dict[str, int | None] = {"votes": sum(by_type.values())} | dict.fromkeys(Result.TYPE_FIELDS)
+    if set(by_type) == {VoteType.UNSPECIFIED}:
+        return columns
+    return columns | {vote_type.value: votes for vote_type, votes in by_type.items()}
 
 
 def county_returns_correct(*, county_recount: CountyRecount, by: AbstractBaseUser) -> None:
@@ -72,7 +73,10 @@ def county_returns_correct(*, county_recount: CountyRecount, by: AbstractBaseUse
     Returns given as one county-level line per candidate are corrected on that line. Returns given by
     precinct are replaced by one county-level line per candidate with the recounted figures (the
     recount is a county's count, not a precinct's): the precinct lines are deleted with history, so
-    they stay on record. Every change names the case.
+    they stay on record. Ballots counted for the first time are counted in their own vote type
+    (provisional ballots in "Provisional", military and overseas ballots in "Military and overseas"),
+    never in the part not broken down by type: when the returns were not broken down, the corrected
+    line keeps that part beside them. Every change names the case.
     """
     request = county_recount.request
     reason = f"Corrected by recount {request.receipt_number}"
@@ -241,3 +245,40 @@ def _declared(contest: Contest) -> dict[int, str]:
         candidate.pk: candidate.declared_status
         for candidate in contest.candidates.exclude(declared_status=DeclaredStatus.NONE)
     }
+
+
+@dataclass(frozen=True, slots=True)
+class FinishPreview:
+    """What closing a counted case will do, read before anyone confirms it (writes nothing).
+
+    `declared_before`: who the certified returns declared, as the first county to record its outcome
+    kept it; `declared_after`: who the returns as they now stand declare. Both by candidate name, with
+    the status in words. `kept_by_hand`: the declarations in force were not the returns' own, so
+    they are left as they are and need an official."""
+
+    recertify: bool
+    declared_before: tuple[tuple[str, str], ...]
+    declared_after: tuple[tuple[str, str], ...]
+    kept_by_hand: bool
+
+    @property
+    def outcome_changes(self) -> bool:
+        return self.recertify and self.declared_before != self.declared_after
+
+
+def _in_words(named: list[list[str]]) -> tuple[tuple[str, str], ...]:
+    return tuple((name, DeclaredStatus(status).label) for name, status in named)
+
+
+def case_finish_preview(request: RecountRequest) -> FinishPreview:
+    """What `case_finish` would do to the case now (see `_close`)."""
+    contest = request.contest
+    before = request.finish_declarations.get("returns_before", [])
+    recertify = request.county_recounts.filter(status=CountyRecountStatus.RECERTIFIED).exists()
+    after = named_declarations(contest, contest_outcome_from_votes(contest)) if recertify else before
+    return FinishPreview(
+        recertify=recertify,
+        declared_before=_in_words(before),
+        declared_after=_in_words(after),
+        kept_by_hand=recertify and request.finish_declarations.get("in_force_before", before) != before,
+    )

@@ -19,6 +19,8 @@ pytestmark = pytest.mark.django_db
         pytest.param({"votes": 12, "election_day": 10}, False, id="types-short"),
         pytest.param({"votes": 12, "election_day": 10, "absentee_by_mail": 3}, False, id="types-over"),
         pytest.param({"votes": 0, "military_overseas": 1}, False, id="total-zero-type-not"),
+        pytest.param({"votes": 12, "unspecified": 10, "provisional": 2}, True, id="part-not-broken-down-adds-up"),
+        pytest.param({"votes": 12, "unspecified": 12, "provisional": 2}, False, id="part-not-broken-down-over"),
     ],
 )
 def test_a_line_s_types_add_up_to_its_votes(figures, stored):
@@ -47,3 +49,12 @@ def test_one_row_per_candidate_county_and_precinct():
 )
 def test_by_type_gives_the_types_given_or_the_whole_line(figures, by_type):
     assert make_result(**figures).by_type() == by_type
+
+
+def test_by_type_gives_the_part_not_broken_down_beside_the_types_given():
+    line = Result(votes=5_173, provisional=5, military_overseas=1, unspecified=5_167)
+    assert line.by_type() == {
+        VoteType.PROVISIONAL: 5,
+        VoteType.MILITARY_OVERSEAS: 1,
+        VoteType.UNSPECIFIED: 5_167,
+    }

@@ -205,6 +205,29 @@ def test_contest_votes_by_county_and_vote_type_are_summed_in_the_database(clerk_
     assert "Appling County Election day 1,000 990 5 1,995" in text_of(response)
 
 
+def test_contest_shows_late_ballots_beside_the_votes_not_broken_down_by_type(clerk_client, atlanta_runoff):
+    """DeKalb's returns as a recount corrected them: late ballots on their own types, beside the rest."""
+    for name, figures in [
+        ("Keisha Lance Bottoms", {"votes": 3_784, "provisional": 2, "military_overseas": 3, "unspecified": 3_779}),
+        ("Mary Norwood", {"votes": 5_173, "provisional": 5, "military_overseas": 1, "unspecified": 5_167}),
+    ]:
+        atlanta_runoff.candidates.get(name=name).results.filter(county__name="DeKalb").update(**figures)
+
+    response = clerk_client.get(contest_url(atlanta_runoff))
+
+    rows = [(row.county, row.vote_type, row.votes, row.total) for row in response.context["vote_rows"]]
+    assert rows == [
+        ("DeKalb", "Provisional", (2, 5), 7),
+        ("DeKalb", "Military and overseas", (3, 1), 4),
+        ("DeKalb", "Not broken down by type", (3_779, 5_167), 8_946),
+        ("Fulton", "Not broken down by type", (42_887, 40_668), 83_555),
+    ]
+    assert (
+        "DeKalb County Provisional 2 5 7 DeKalb County Military and overseas 3 1 4 "
+        "DeKalb County Not broken down by type 3,779 5,167 8,946"
+    ) in text_of(response)
+
+
 def test_contest_shows_recertification_version(clerk_client, atlanta_runoff):
     fulton = georgia_counties("Fulton")[0]
     certification_record(

@@ -13,12 +13,13 @@ from accounts.models import StaffMembership
 from elections.enums import DeclaredStatus, ElectionKind, VoteType
 from elections.importers.returns import import_openelections_csv
 from elections.models import Certification, Jurisdiction, Result
+from elections.queries import CountyVoteRow, votes_by_county_and_type
 from elections.services import candidate_declare, certification_record
 from recounts.enums import CountyRecountStatus, DenialReason, DiscrepancyReason, NoticeKind, RequestStatus, TallyLine
 from recounts.management.commands.load_demo import RETURNS_CSV
 from recounts.models import CountyRecount, Notice, RecountRequest, RecountTally
 from recounts.queries import county_recounts_overdue
-from recounts.reports import discrepancies, discrepancy_csv
+from recounts.reports import DiscrepancyRow, discrepancies, discrepancy_csv
 from recounts.services.cases import RecountError, case_move
 from recounts.services.decisions import county_count_schedule, recount_direct, recount_order, request_deny
 from recounts.services.outcomes import case_finish
@@ -49,7 +50,7 @@ pytestmark = pytest.mark.django_db
 
 User = get_user_model()
 
-UNSPEC, ED, PROV = VoteType.UNSPECIFIED, VoteType.ELECTION_DAY, VoteType.PROVISIONAL
+UNSPEC, ED, PROV, MIL = VoteType.UNSPECIFIED, VoteType.ELECTION_DAY, VoteType.PROVISIONAL, VoteType.MILITARY_OVERSEAS
 
 
 def order(request, county_name: str, by, when: datetime.datetime, **arguments) -> CountyRecount:
@@ -490,27 +491,158 @@ def test_tapes_that_do_not_match_the_lines_stop_the_submission(fulton_part, supe
     )
 
 
-def test_late_ballots_are_their_own_lines_and_reach_the_returns(superintendents):
-    contest = build_atlanta_runoff()
-    request = file(contest.candidates.get(name="Mary Norwood"), at(2017, 12, 12, 10, 0))
-    parts = {name: order(request, name, by, at(2017, 12, 12, 14, 0)) for name, by in superintendents.items()}
-    part = parts["Fulton"]
-    norwood = contest.candidates.get(name="Mary Norwood")
-    late_ballots_enter(
-        county_recount=part,
-        by=clerk_of("Fulton"),
-        version=part.version,
-        late_ballots=[LateBallots(candidate=norwood, line=TallyLine.PROVISIONAL_ADJUDICATED, votes=3)],
+def result_lines(contest) -> list[tuple]:
+    """The contest's returns, line by line: county, candidate, precinct, votes, then each type's column."""
+    return list(
+        Result.objects.filter(candidate__contest=contest)
+        .order_by("county__name", "candidate__ballot_order", "precinct")
+        .values_list("county__name", "candidate__name", "precinct", "votes", *Result.TYPE_FIELDS)
     )
-    part.refresh_from_db()
-    assert tallies(part)["Mary Norwood", PROV, TallyLine.PROVISIONAL_ADJUDICATED].recounted == 3
+
+
+def test_late_ballots_of_each_kind_stand_on_their_own_lines_of_returns_not_broken_down(superintendents):
+    """DeKalb's returns are one line per candidate, not broken down by type. Its late ballots stay on
+    their own vote types in the corrected returns, beside the recounted votes, never folded into them."""
+    contest = imported_atlanta_runoff()
+    bottoms, norwood = (contest.candidates.get(name=name) for name in ("Keisha Lance Bottoms", "Mary Norwood"))
+    request = file(norwood, at(2017, 12, 12, 10, 0))
+    parts = {name: order(request, name, by, at(2017, 12, 12, 14, 0)) for name, by in superintendents.items()}
+    dekalb_part = parts["DeKalb"]
+    late_ballots_enter(
+        county_recount=dekalb_part,
+        by=clerk_of("DeKalb"),
+        version=dekalb_part.version,
+        late_ballots=[
+            LateBallots(candidate=bottoms, line=TallyLine.PROVISIONAL_ADJUDICATED, votes=2),
+            LateBallots(candidate=norwood, line=TallyLine.PROVISIONAL_ADJUDICATED, votes=5),
+            LateBallots(candidate=bottoms, line=TallyLine.UOCAVA_ARRIVED, votes=3),
+            LateBallots(candidate=norwood, line=TallyLine.UOCAVA_ARRIVED, votes=1),
+        ],
+    )
+    count(parts["Fulton"], {}, when=at(2017, 12, 13, 18, 0))
+    count(dekalb_part, {("Keisha Lance Bottoms", UNSPEC): 3_779}, when=at(2017, 12, 13, 18, 0))
     for name, by in superintendents.items():
-        count(parts[name], {}, when=at(2017, 12, 13, 18, 0))
         sign_off(parts[name], by, at(2017, 12, 13, 19, 0))
 
     record_outcomes(request, superintendents, at(2017, 12, 14, 9, 0))
 
-    assert totals(contest) == {"Keisha Lance Bottoms": 46_667, "Mary Norwood": 45_838}
+    request.refresh_from_db()
+    assert request.status == RequestStatus.RECERTIFIED
+    # county, candidate, precinct, votes, election day, advance, absentee, provisional, military, not broken down
+    assert result_lines(contest) == [
+        ("DeKalb", "Keisha Lance Bottoms", "", 3_784, None, None, None, 2, 3, 3_779),
+        ("DeKalb", "Mary Norwood", "", 5_173, None, None, None, 5, 1, 5_167),
+        ("Fulton", "Keisha Lance Bottoms", "", 42_887, None, None, None, None, None, None),
+        ("Fulton", "Mary Norwood", "", 40_668, None, None, None, None, None, None),
+    ]
+    assert totals(contest) == {"Keisha Lance Bottoms": 46_671, "Mary Norwood": 45_841}
+    assert votes_by_county_and_type(contest_id=contest.pk, candidate_ids=[bottoms.pk, norwood.pk]) == [
+        CountyVoteRow(county="DeKalb", vote_type="Provisional", votes=(2, 5)),
+        CountyVoteRow(county="DeKalb", vote_type="Military and overseas", votes=(3, 1)),
+        CountyVoteRow(county="DeKalb", vote_type="Not broken down by type", votes=(3_779, 5_167)),
+        CountyVoteRow(county="Fulton", vote_type="Not broken down by type", votes=(42_887, 40_668)),
+    ]
+    imported = f"Imported (as certified, before recount {request.receipt_number})"
+    corrected = f"Corrected by recount {request.receipt_number}"
+    history = Result.history.filter(county__name="DeKalb").order_by("candidate__ballot_order", "history_id")
+    assert [
+        (
+            h.candidate.name,
+            h.history_type,
+            h.votes,
+            h.provisional,
+            h.military_overseas,
+            h.unspecified,
+            h.history_user and h.history_user.username,
+            h.history_change_reason,
+        )
+        for h in history
+    ] == [
+        ("Keisha Lance Bottoms", "+", 3_780, None, None, None, None, imported),
+        ("Keisha Lance Bottoms", "~", 3_784, 2, 3, 3_779, "dekalb", corrected),
+        ("Mary Norwood", "+", 5_167, None, None, None, None, imported),
+        ("Mary Norwood", "~", 5_173, 5, 1, 5_167, "dekalb", corrected),
+    ]
+    assert not Result.history.filter(county__name="Fulton").exists()
+    assert [(c.jurisdiction.name, c.version) for c in Certification.objects.filter(version__gt=1)] == [("DeKalb", 2)]
+
+    report = discrepancies(request)
+    dekalb = Jurisdiction.objects.get(name="DeKalb", kind="county")
+    late = DiscrepancyReason.LATE_BALLOTS
+    assert report.late_ballots == (
+        DiscrepancyRow(dekalb, bottoms, PROV, TallyLine.PROVISIONAL_ADJUDICATED, 0, 2, late, ""),
+        DiscrepancyRow(dekalb, bottoms, MIL, TallyLine.UOCAVA_ARRIVED, 0, 3, late, ""),
+        DiscrepancyRow(dekalb, norwood, PROV, TallyLine.PROVISIONAL_ADJUDICATED, 0, 5, late, ""),
+        DiscrepancyRow(dekalb, norwood, MIL, TallyLine.UOCAVA_ARRIVED, 0, 1, late, ""),
+    )
+    assert [(line.candidate.name, line.difference, line.corrected) for line in report.candidates] == [
+        ("Keisha Lance Bottoms", 4, 46_671),
+        ("Mary Norwood", 6, 45_841),
+    ]
+    assert (report.certified_total, report.corrected_total) == (92_502, 92_512)
+    assert discrepancy_csv(report).splitlines() == [
+        "county,candidate,vote_type,line,original,recounted,difference,reason,note",
+        "DeKalb,Keisha Lance Bottoms,unspecified,returns,3780,3779,-1,scanner_misread,",
+        "DeKalb,Keisha Lance Bottoms,provisional,provisional_adjudicated,0,2,2,late_ballots,",
+        "DeKalb,Keisha Lance Bottoms,military_overseas,uocava_arrived,0,3,3,late_ballots,",
+        "DeKalb,Mary Norwood,provisional,provisional_adjudicated,0,5,5,late_ballots,",
+        "DeKalb,Mary Norwood,military_overseas,uocava_arrived,0,1,1,late_ballots,",
+    ]
+
+
+def test_late_ballots_are_counted_in_their_type_of_returns_broken_down_by_type(superintendents):
+    """Returns in Georgia's four types: a provisional ballot accepted after the count is a provisional
+    vote, added to that type; military and overseas ballots, a type these returns lack, get its line."""
+    summary = import_openelections_csv(
+        source=io.BytesIO(
+            b"county,office,district,party,candidate,votes,election_day,advance_in_person,absentee_by_mail,provisional\n"
+            b"DeKalb,Mayor,City of Decatur,,Ada Able,1000,600,300,90,10\n"
+            b"DeKalb,Mayor,City of Decatur,,Ben Baker,995,590,300,100,5\n"
+        ),
+        file_name="decatur.csv",
+        election_name="Decatur Mayoral Runoff 2017",
+        date=datetime.date(2017, 12, 5),
+        kind=ElectionKind.RUNOFF,
+        municipal=True,
+    )
+    certification_record(
+        election=summary.election,
+        jurisdiction=georgia_counties("DeKalb")[0],
+        certified_at=at(2017, 12, 11, 16),
+        by=None,
+    )
+    contest = summary.election.contests.get()
+    ben = contest.candidates.get(name="Ben Baker")
+    request = file(ben, at(2017, 12, 12, 10, 0))
+    dekalb = superintendents["DeKalb"]
+    part = order(request, "DeKalb", dekalb, at(2017, 12, 12, 14, 0))
+    late_ballots_enter(
+        county_recount=part,
+        by=clerk_of("DeKalb"),
+        version=part.version,
+        late_ballots=[
+            LateBallots(candidate=ben, line=TallyLine.PROVISIONAL_ADJUDICATED, votes=4),
+            LateBallots(candidate=ben, line=TallyLine.UOCAVA_ARRIVED, votes=2),
+        ],
+    )
+    count(part, {}, when=at(2017, 12, 13, 18, 0))
+    sign_off(part, dekalb, at(2017, 12, 13, 19, 0))
+
+    record_outcome(part, by=dekalb, now=at(2017, 12, 14, 9, 0))
+
+    # county, candidate, precinct, votes, election day, advance, absentee, provisional, military, not broken down
+    assert result_lines(contest) == [
+        ("DeKalb", "Ada Able", "", 1_000, 600, 300, 90, 10, None, None),
+        ("DeKalb", "Ben Baker", "", 1_001, 590, 300, 100, 9, 2, None),
+    ]
+    ben_line = Result.objects.get(candidate=ben)
+    assert [
+        (h.history_type, h.votes, h.provisional, h.military_overseas, h.history_user, h.history_change_reason)
+        for h in ben_line.history.order_by("history_id")
+    ] == [
+        ("+", 995, 5, None, None, f"Imported (as certified, before recount {request.receipt_number})"),
+        ("~", 1_001, 9, 2, dekalb, f"Corrected by recount {request.receipt_number}"),
+    ]
 
 
 def test_reopen_by_the_superintendent_sends_a_counted_case_back_to_counting(superintendents):

@@ -10,7 +10,7 @@ from elections.enums import DeclaredStatus, Level, VoteType
 from elections.models import Candidate
 from elections.services import candidate_declare, certification_record, contest_outcome_from_votes
 from recounts.documents import count_notice_pdf, recertification_pdf, recount_directive_pdf, recount_order_pdf
-from recounts.enums import RequestStatus
+from recounts.enums import DiscrepancyReason, RequestStatus, TallyLine
 from recounts.services.outcomes import declarations_record, named_declarations, recertification_note
 from tests.factories import (
     ATLANTA_CERTIFIED_AT,
@@ -453,3 +453,69 @@ def test_a_recount_without_a_difference_confirms_the_returns(case, fulton_part, 
 def test_an_open_case_has_no_outcome_document(case):
     with pytest.raises(ValueError, match="2017-ATL-MAYOR-001 is recount ordered, not finished"):
         recertification_pdf(case)
+
+
+def test_ballots_counted_for_the_first_time_are_lines_of_their_own(case, fulton_part, superintendent, clock):
+    """DeKalb counts 5 provisional ballots accepted after the count and 1 military and overseas ballot
+    for Norwood (and none for Bottoms): each kind is its own line, named in words."""
+    bottoms, norwood = (
+        Candidate.objects.get(contest=case.contest, name=name) for name in ("Keisha Lance Bottoms", "Mary Norwood")
+    )
+    make_tally(county_recount=fulton_part, candidate=bottoms, original=42_887, recounted=42_887)
+    make_tally(county_recount=fulton_part, candidate=norwood, original=40_668, recounted=40_668)
+    dekalb = make_county_recount(request=case, county_name="DeKalb", ordered_by=superintendent, ordered_at=DECIDED_AT)
+    make_tally(county_recount=dekalb, candidate=bottoms, original=3_780, recounted=3_780)
+    make_tally(county_recount=dekalb, candidate=norwood, original=5_167, recounted=5_167)
+    for candidate, vote_type, line, votes in [
+        (norwood, VoteType.PROVISIONAL, TallyLine.PROVISIONAL_ADJUDICATED, 5),
+        (norwood, VoteType.MILITARY_OVERSEAS, TallyLine.UOCAVA_ARRIVED, 1),
+        (bottoms, VoteType.MILITARY_OVERSEAS, TallyLine.UOCAVA_ARRIVED, 0),
+    ]:
+        make_tally(
+            county_recount=dekalb,
+            candidate=candidate,
+            vote_type=vote_type,
+            line=line,
+            original=0,
+            recounted=votes,
+            reason=DiscrepancyReason.LATE_BALLOTS,
+        )
+    clock.move_to(RECERTIFIED_AT, tick=False)
+    certification_record(
+        election=case.contest.election,
+        jurisdiction=dekalb.county,
+        certified_at=RECERTIFIED_AT,
+        by=superintendent,
+        note=recertification_note(case),
+    )
+    case.status, case.finished_at = RequestStatus.RECERTIFIED, RECERTIFIED_AT
+    outcome = named_declarations(case.contest, contest_outcome_from_votes(case.contest))
+    case.finish_declarations = declarations_record(case.contest, outcome, outcome)
+    case.save()
+
+    lines = pdf_lines(recertification_pdf(case))
+
+    assert lines[lines.index("The totals") : lines.index("The margin")] == [
+        "The totals",
+        "Candidate Certified Difference Corrected",
+        "Keisha Lance Bottoms 46,667 0 46,667",
+        "Mary Norwood 45,835 +6 45,841",
+        "Total 92,502 +6 92,508",
+    ]
+    assert lines[lines.index("Counties whose returns changed") :] == [
+        "Counties whose returns changed",
+        "DeKalb County Mary Norwood +6",
+        "Ballots counted for the first time",
+        "The certified returns did not hold them; the corrected returns count each kind in its own vote",
+        "type.",
+        "DeKalb County, Mary",
+        "Norwood",
+        "Provisional ballots accepted after the count: 5 (the returns'",
+        "“Provisional” line)",
+        "DeKalb County, Mary",
+        "Norwood",
+        "Military and overseas ballots that arrived in time: 1 (the returns'",
+        "“Military and overseas” line)",
+        "New certifications",
+        "DeKalb County version 2, Thursday, December 21, 2017, 3:30 p.m. Eastern",
+    ]
