@@ -95,7 +95,7 @@ class TallyLine(models.TextChoices):
     """A line of a county's worksheet: the returns recounted, or ballots counted for the first time."""
 
     RETURNS = "returns", "Recount of the returns"
-    PROVISIONAL_ADJUDICATED = "provisional_adjudicated", "Provisional ballots adjudicated since"
+    PROVISIONAL_ADJUDICATED = "provisional_adjudicated", "Provisional ballots accepted after the count"
     UOCAVA_ARRIVED = "uocava_arrived", "Military and overseas ballots that arrived in time"
 
 
@@ -107,7 +107,7 @@ class DiscrepancyReason(models.TextChoices):
     BALLOTS_MISSED = "ballots_missed", "Ballots not counted the first time"
     COUNTED_TWICE = "counted_twice", "Ballots counted twice the first time"
     TABULATION = "tabulation", "Tabulation or upload error"
-    LATE_BALLOTS = "late_ballots", "Ballots counted for the first time (adjudicated or arrived in time)"
+    LATE_BALLOTS = "late_ballots", "Ballots counted for the first time (accepted or arrived after the count)"
     OTHER = "other", "Other (say what in the note)"
 
 
@@ -128,3 +128,13 @@ class ImportLevel(models.TextChoices):
 
     COUNTY = "county", "County offices"
     MUNICIPAL = "municipal", "Municipal offices (a city's election)"
+
+
+class WorksheetStepStatus(models.TextChoices):
+    """Where a step of a county's worksheet stands (the overview's task list)."""
+
+    CANNOT_START = "cannot_start", "Cannot start yet"
+    NOT_STARTED = "not_started", "Not started"
+    IN_PROGRESS = "in_progress", "In progress"
+    DONE = "done", "Done"
+    NOT_NEEDED = "not_needed", "Not needed"

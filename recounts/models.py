@@ -280,6 +280,12 @@ class CountyRecount(models.Model):
     tabulator_tapes = models.JSONField(
         default=dict, blank=True, help_text="The totals per candidate (by id) read from the tabulator tapes."
     )
+    tally_draft = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The tallies as last typed when some line could not be saved (by tally id: recounted, reason, "
+        "note), kept until they are saved.",
+    )
     submitted_at = models.DateTimeField(null=True, blank=True)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

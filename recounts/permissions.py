@@ -384,13 +384,22 @@ def count_not_begun(user: roles.User, county_recount: CountyRecount) -> bool:
 
 @state
 @rules.predicate
+def tallies_not_saved(user: roles.User, county_recount: CountyRecount) -> bool:
+    """No figure is saved on the worksheet yet (it is still ordered or testing scanners): until then a
+    scanner test's figures may be corrected."""
+    return county_recount.status in {CountyRecountStatus.ORDERED, CountyRecountStatus.SCANNER_TESTING}
+
+
+@state
+@rules.predicate
 def submitted(user: roles.User, county_recount: CountyRecount) -> bool:
     return county_recount.status == CountyRecountStatus.SUBMITTED
 
 
 def worksheet_entrants(county_recount: CountyRecount) -> frozenset[int]:
     """Every account that entered or submitted figures on the worksheet, ever (three queries, kept on
-    the object): recounted figures, late ballots, scanner test decks, tabulator tapes, submissions.
+    the object): recounted figures (drafts too), late ballots, scanner test decks, tabulator tapes,
+    submissions.
     The certified figures written when the recount was ordered are not an entry."""
     cached = getattr(county_recount, "_recount_entrants", None)
     if cached is not None:
@@ -403,15 +412,15 @@ def worksheet_entrants(county_recount: CountyRecount) -> frozenset[int]:
     entered |= set(
         ScannerTest.history.filter(county_recount_id=county_recount.pk).values_list("history_user_id", flat=True)
     )
-    tapes_before: dict = {}
-    for by, tapes, submitter in (
+    typed_before: tuple[dict, dict] = ({}, {})
+    for by, tapes, draft, submitter in (
         CountyRecount.history.filter(id=county_recount.pk)
         .order_by("history_id")
-        .values_list("history_user_id", "tabulator_tapes", "submitted_by_id")
+        .values_list("history_user_id", "tabulator_tapes", "tally_draft", "submitted_by_id")
     ):
-        if tapes != tapes_before:
+        if (tapes, draft) != typed_before:
             entered.add(by)
-        tapes_before = tapes
+        typed_before = (tapes, draft)
         entered.add(submitter)
     county_recount._recount_entrants = frozenset(entered - {None})
     return county_recount._recount_entrants
@@ -677,6 +686,21 @@ for name, label in [
     ("submit", "Submit the worksheet for sign-off"),
 ]:
     action(name, label, SIGN_IN, WORKSHEET_STAFF, (worksheet_open, _worksheet_closed_refusal), NOTICED)
+action(
+    "correct_scanner_test",
+    "Correct a scanner's test deck, until the tallies are saved",
+    SIGN_IN,
+    WORKSHEET_STAFF,
+    (worksheet_open, _worksheet_closed_refusal),
+    NOTICED,
+    (
+        tallies_not_saved,
+        lambda user, part: (
+            f"{part.county}'s tallies are saved: its scanner tests can no longer be corrected, as the "
+            "figures were counted after them."
+        ),
+    ),
+)
 action(
     "sign_off",
     "Sign off the worksheet",

@@ -57,6 +57,7 @@ from recounts.services.worksheets import (
     LateBallots,
     TallyEntry,
     late_ballots_enter,
+    scanner_test_correct,
     scanner_test_record,
     worksheet_reopen,
     worksheet_save,
@@ -353,6 +354,21 @@ def worksheet_page(world, part):
     return reverse("recounts:worksheet", args=[part.pk])
 
 
+def step_page(name: str) -> Callable[[World, CountyRecount], str]:
+    """A step of the worksheet, on its own page."""
+    return lambda world, part: reverse(f"recounts:{name}", args=[part.pk])
+
+
+def scanner_tested(world: World, where: str) -> CountyRecount:
+    """Ordered, and a scanner tested by the county's clerk (its figures may be corrected)."""
+    part = ordered(world, where)
+    scanner_test_record(
+        county_recount=part, by=world.officials[where]["clerk"], version=part.version, scanner="ICP-1",
+        machine_marked=75, hand_marked=25, precincts=3, hand_count=100, machine_count=10,
+    )  # fmt: skip
+    return fresh(part)
+
+
 def form_to(name: str) -> Callable[[World, object], str]:
     return lambda world, target: f'action="{reverse(f"recounts:{name}", args=[target.pk])}"'
 
@@ -449,7 +465,7 @@ TABLE: dict[str, Row] = {
     ),
     "test_scanner": Row(
         build=ordered,
-        page=worksheet_page,
+        page=step_page("scanner_test"),
         offer=form_to("scanner_test"),
         perform=lambda world, user, part: scanner_test_record(
             county_recount=part,
@@ -464,10 +480,30 @@ TABLE: dict[str, Row] = {
         ),
         allowed={"Fulton": OFFICE, "DeKalb": set()},
     ),
+    "correct_scanner_test": Row(
+        build=scanner_tested,
+        page=step_page("scanner_test"),
+        offer=lambda world, part: (
+            f'href="{reverse("recounts:scanner_test_change", args=[part.pk, part.scanner_tests.get().pk])}"'
+        ),
+        perform=lambda world, user, part: scanner_test_correct(
+            scanner_test=part.scanner_tests.get(),
+            by=user,
+            version=part.version,
+            reason="The machine count was mistyped",
+            scanner="ICP-1",
+            machine_marked=75,
+            hand_marked=25,
+            precincts=3,
+            hand_count=100,
+            machine_count=100,
+        ),
+        allowed={"Fulton": OFFICE, "DeKalb": set()},
+    ),
     "enter_figures": Row(
         build=ordered,
-        page=worksheet_page,
-        offer=form_to("worksheet"),
+        page=step_page("tallies"),
+        offer=form_to("tallies"),
         perform=lambda world, user, part: worksheet_save(
             county_recount=part, by=user, version=part.version, entries={}
         ),
@@ -475,7 +511,7 @@ TABLE: dict[str, Row] = {
     ),
     "enter_late_ballots": Row(
         build=ordered,
-        page=worksheet_page,
+        page=step_page("late_ballots"),
         offer=form_to("late_ballots"),
         perform=lambda world, user, part: late_ballots_enter(
             county_recount=part,
@@ -489,7 +525,7 @@ TABLE: dict[str, Row] = {
     ),
     "submit": Row(
         build=lambda world, where: counted(ordered(world, where), world.officials[where]["clerk"]),
-        page=worksheet_page,
+        page=step_page("submit"),
         offer=form_to("submit"),
         perform=lambda world, user, part: worksheet_submit(county_recount=part, by=user, version=part.version),
         allowed={"Fulton": OFFICE, "DeKalb": set()},

@@ -38,13 +38,15 @@ from recounts.forms import (
     RequestDenyForm,
     RequestFileForm,
     RequestRecordForm,
+    ScannerTestCorrectionForm,
     ScannerTestForm,
     SignOffForm,
     SubmitForm,
+    TapesForm,
     WithdrawForm,
     WorksheetForm,
 )
-from recounts.models import CountyRecount
+from recounts.models import CountyRecount, ScannerTest
 from recounts.permissions import Returns
 from recounts.queries import worksheet_tallies
 from recounts.services.decisions import recount_order
@@ -301,10 +303,22 @@ def form_kwargs(name: str, case) -> dict:
     candidates = case.contest.candidates.all()
     return {
         "RequestRecordForm": {"candidates": Candidate.objects.all(), "now": NOW},
-        "WorksheetForm": {
+        "WorksheetForm": {"county_recount": part, "tallies": worksheet_tallies(part)},
+        "TapesForm": {
             "county_recount": part,
-            "tallies": worksheet_tallies(part),
             "candidates": list(candidates),
+            "sums": {candidate.pk: 1_000 for candidate in candidates},
+        },
+        "ScannerTestCorrectionForm": {
+            "scanner_test": ScannerTest(
+                county_recount=part,
+                scanner="ICP-1",
+                machine_marked=75,
+                hand_marked=25,
+                precincts=3,
+                hand_count=100,
+                machine_count=10,
+            )
         },
         "LateBallotsForm": {"candidates": candidates},
         "RecountOrderForm": {"ruling_needed": "late"},
@@ -327,7 +341,9 @@ FORMS = [
     RecountDirectForm,
     RequestDenyForm,
     ScannerTestForm,
+    ScannerTestCorrectionForm,
     WorksheetForm,
+    TapesForm,
     LateBallotsForm,
     SubmitForm,
     SignOffForm,
@@ -371,7 +387,8 @@ PAGES = {
     # URL name → (who posts, the form's field names)
     "recounts:file": ("norwood", ["statement", "signature", "signatory", "agent_name", "attestation", "letter"]),
     "recounts:record": ("fulton", ["candidate", "channel", "received_at", "signature", "signatory", "scan"]),
-    "recounts:worksheet": ("fulton", ["version", "recounted_1", "reason_1", "note_1", "tape_1"]),
+    "recounts:tallies": ("fulton", ["version", "recounted_1", "reason_1", "note_1"]),
+    "recounts:tapes": ("fulton", ["version", "tape_1", "tape_2"]),
     "recounts:scanner_test": ("fulton", ["version", "scanner", "machine_marked", "hand_marked", "precincts"]),
     # A candidate turning two-factor sign-in on.
     "accounts:two_factor_setup": ("norwood", ["code", "next"]),

@@ -1,5 +1,7 @@
-"""One county's worksheet: scanner test decks, the recounted figures and tabulator tapes, late
-ballots, submission, sign-off by the superintendent or their designee, and reopening.
+"""One county's worksheet, in steps each saved on its own: scanner test decks (correctable until the
+tallies are saved), the recounted tallies (kept as a draft, as typed, while a line is wrong), late
+ballots, the tabulator tapes; then submission, sign-off by the superintendent or their designee, and
+reopening.
 
 County staff enter figures; the superintendent, or a designee the superintendent named, signs off,
 never someone who entered or submitted the figures; the signer is the person signed in
@@ -23,7 +25,14 @@ from elections.instants import in_words
 from elections.models import Candidate
 from elections.services import save_with_history
 from recounts import rules
-from recounts.enums import CountyRecountStatus, DiscrepancyReason, RequestStatus, Route, TallyLine
+from recounts.enums import (
+    CountyRecountStatus,
+    DiscrepancyReason,
+    RequestStatus,
+    Route,
+    TallyLine,
+    WorksheetStepStatus,
+)
 from recounts.models import CountyRecount, RecountRequest, RecountTally, ScannerTest
 from recounts.services.cases import RecountError, case_move, require
 from recounts.services.decisions import locked_county_recount
@@ -80,19 +89,14 @@ def scanner_test_record(
     """Record a scanner's test deck. When every scanner tested has failed, the worksheet switches to a
     hand count (and back, should a scanner pass later)."""
     now = now or timezone.now()
-    scanner = " ".join(scanner.split())
-    if not scanner:
-        raise RecountError("Name the scanner (its serial number or label).")
-    try:
-        deck = rules.scanner_deck(
-            machine_marked=machine_marked,
-            hand_marked=hand_marked,
-            precincts=precincts,
-            hand_count=hand_count,
-            machine_count=machine_count,
-        )
-    except ValueError as error:
-        raise RecountError(str(error)) from None
+    scanner = _scanner_name(scanner)
+    deck = _deck(
+        machine_marked=machine_marked,
+        hand_marked=hand_marked,
+        precincts=precincts,
+        hand_count=hand_count,
+        machine_count=machine_count,
+    )
     with transaction.atomic():
         county_recount = _worksheet(county_recount, by=by, action="test_scanner", version=version)
         if county_recount.scanner_tests.filter(scanner=scanner).exists():
@@ -108,15 +112,82 @@ def scanner_test_record(
             passed=deck.passed,
             tested_at=now,
         )
-        save_with_history(test, by=by, reason="Passed" if deck.passed else "Failed: " + "; ".join(deck.problems))
+        save_with_history(test, by=by, reason=_deck_result(deck))
         county_recount.hand_count = not county_recount.scanner_tests.filter(passed=True).exists()
-        reason = f"Scanner {scanner} tested: {'passed' if deck.passed else 'failed'}" + (
-            "; no scanner passed: the ballots are counted by hand" if county_recount.hand_count else ""
-        )
+        reason = f"Scanner {scanner} tested: {'passed' if deck.passed else 'failed'}" + _hand_count_note(county_recount)
         if county_recount.status == CountyRecountStatus.ORDERED:
             case_move(subject=county_recount, to=CountyRecountStatus.SCANNER_TESTING, by=by, reason=reason)
         else:
             _save_worksheet(county_recount, by=by, reason=reason)
+    return test
+
+
+def _scanner_name(scanner: str) -> str:
+    scanner = " ".join(scanner.split())
+    if not scanner:
+        raise RecountError("Name the scanner (its serial number or label).")
+    return scanner
+
+
+def _deck(**counts: int) -> rules.DeckResult:
+    try:
+        return rules.scanner_deck(**counts)
+    except ValueError as error:
+        raise RecountError(str(error)) from None
+
+
+def _deck_result(deck: rules.DeckResult) -> str:
+    return "Passed" if deck.passed else "Failed: " + "; ".join(deck.problems)
+
+
+def _hand_count_note(county_recount: CountyRecount) -> str:
+    return "; no scanner passed: the ballots are counted by hand" if county_recount.hand_count else ""
+
+
+def scanner_test_correct(
+    *,
+    scanner_test: ScannerTest,
+    by: AbstractBaseUser,
+    version: int,
+    reason: str,
+    scanner: str,
+    machine_marked: int,
+    hand_marked: int,
+    precincts: int,
+    hand_count: int,
+    machine_count: int,
+) -> ScannerTest:
+    """Correct a scanner test's figures as they should have been typed, saying why, while no tally is
+    saved on the worksheet (`recounts.permissions`: "correct_scanner_test"). Its result follows the
+    corrected deck, and so does the hand count; the test's earlier figures stay in its history."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise RecountError("Say why the scanner test is corrected (for example, a figure was mistyped).")
+    scanner = _scanner_name(scanner)
+    deck = _deck(
+        machine_marked=machine_marked,
+        hand_marked=hand_marked,
+        precincts=precincts,
+        hand_count=hand_count,
+        machine_count=machine_count,
+    )
+    with transaction.atomic():
+        county_recount = _worksheet(scanner_test.county_recount, by=by, action="correct_scanner_test", version=version)
+        test = ScannerTest.objects.select_for_update().get(pk=scanner_test.pk, county_recount=county_recount)
+        if county_recount.scanner_tests.filter(scanner=scanner).exclude(pk=test.pk).exists():
+            raise RecountError(f"Scanner {scanner} is already tested on this worksheet.")
+        was = test.scanner
+        test.scanner, test.passed = scanner, deck.passed
+        test.machine_marked, test.hand_marked, test.precincts = machine_marked, hand_marked, precincts
+        test.hand_count, test.machine_count = hand_count, machine_count
+        save_with_history(test, by=by, reason=f"Corrected ({reason}): {_deck_result(deck)}")
+        county_recount.hand_count = not county_recount.scanner_tests.filter(passed=True).exists()
+        _save_worksheet(
+            county_recount,
+            by=by,
+            reason=f"Scanner {was} test corrected: {reason}; {'passed' if deck.passed else 'failed'}"
+            + _hand_count_note(county_recount),
+        )
     return test
 
 
@@ -131,8 +202,8 @@ class TallyEntry:
 
 @dataclass(frozen=True)
 class LateBallots:
-    """Ballots counted for the first time: provisional ballots adjudicated since, or military and
-    overseas ballots that arrived in time."""
+    """Ballots counted for the first time: provisional ballots accepted after the count, or military
+    and overseas ballots that arrived in time."""
 
     candidate: Candidate
     line: TallyLine
@@ -162,9 +233,10 @@ def worksheet_save(
     entries: Mapping[int, TallyEntry],
     tabulator_tapes: Mapping[int, int | None] | None = None,
 ) -> CountyRecount:
-    """Save the figures entered on the worksheet (by tally id) and the tabulator tapes' totals (by
-    candidate id). A figure that differs from the original needs a reason (and "other" a note).
-    Refused, with nothing saved, when someone saved the worksheet since `version` was read."""
+    """Save the figures entered on the worksheet (by tally id) and, when given, the tabulator tapes'
+    totals (by candidate id); the tallies' draft, if any, is done with. A figure that differs from the
+    original needs a reason (and "other" a note). Refused, with nothing saved, when someone saved the
+    worksheet since `version` was read."""
     with transaction.atomic():
         county_recount = _worksheet(county_recount, by=by, action="enter_figures", version=version)
         tallies = {tally.pk: tally for tally in county_recount.tallies.select_related("candidate")}
@@ -192,16 +264,52 @@ def worksheet_save(
         for tally in changed:
             save_with_history(tally, by=by, reason="Recounted figure entered")
         if tabulator_tapes is not None:
-            contest_candidates = {
-                str(pk) for pk in county_recount.request.contest.candidates.values_list("pk", flat=True)
-            }
-            tapes = {str(pk): int(votes) for pk, votes in tabulator_tapes.items() if votes is not None}
-            if set(tapes) - contest_candidates:
-                raise RecountError("A tabulator tape total names a candidate not in this contest.")
-            if any(votes < 0 for votes in tapes.values()):
-                raise RecountError("A tabulator tape total cannot be negative.")
-            county_recount.tabulator_tapes = tapes
+            county_recount.tabulator_tapes = _tapes(county_recount, tabulator_tapes)
+        county_recount.tally_draft = {}
         _figures_saved(county_recount, by=by, reason="Worksheet saved")
+    return county_recount
+
+
+def _tapes(county_recount: CountyRecount, tabulator_tapes: Mapping[int, int | None]) -> dict[str, int]:
+    contest_candidates = {str(pk) for pk in county_recount.request.contest.candidates.values_list("pk", flat=True)}
+    tapes = {str(pk): int(votes) for pk, votes in tabulator_tapes.items() if votes is not None}
+    if set(tapes) - contest_candidates:
+        raise RecountError("A tabulator tape total names a candidate not in this contest.")
+    if any(votes < 0 for votes in tapes.values()):
+        raise RecountError("A tabulator tape total cannot be negative.")
+    return tapes
+
+
+#: What a draft keeps of each line, as typed.
+DRAFT_INPUTS = ("recounted", "reason", "note")
+
+
+def tally_draft_save(
+    *, county_recount: CountyRecount, by: AbstractBaseUser, version: int, draft: Mapping[int, Mapping[str, str]]
+) -> CountyRecount:
+    """Keep the tallies as typed (by tally id: the recounted figure, the reason and the note, as text)
+    when some line cannot be saved yet, so that nothing typed is lost: the page shows them again with
+    the lines to correct. The saved figures stay as they were until the tallies are saved."""
+    with transaction.atomic():
+        county_recount = _worksheet(county_recount, by=by, action="enter_figures", version=version)
+        lines = set(county_recount.tallies.filter(line=TallyLine.RETURNS).values_list("pk", flat=True))
+        if set(draft) - lines:
+            raise RecountError("Some lines are not on this worksheet; reload it.")
+        county_recount.tally_draft = {
+            str(pk): {name: str(typed.get(name, ""))[:1_000] for name in DRAFT_INPUTS} for pk, typed in draft.items()
+        }
+        _save_worksheet(county_recount, by=by, reason="Tallies kept as typed: some lines need correcting")
+    return county_recount
+
+
+def tapes_save(
+    *, county_recount: CountyRecount, by: AbstractBaseUser, version: int, tabulator_tapes: Mapping[int, int | None]
+) -> CountyRecount:
+    """Save each candidate's total as the tabulator tapes give it (by candidate id; None: not read yet)."""
+    with transaction.atomic():
+        county_recount = _worksheet(county_recount, by=by, action="enter_figures", version=version)
+        county_recount.tabulator_tapes = _tapes(county_recount, tabulator_tapes)
+        _figures_saved(county_recount, by=by, reason="Tabulator tapes saved")
     return county_recount
 
 
@@ -218,7 +326,8 @@ def late_ballots_enter(
                 raise RecountError(f"{late.candidate} is not a candidate in this contest.")
             if late.line not in LATE_LINE_TYPES:
                 raise RecountError(
-                    "Late ballots are provisional ballots adjudicated since, or military and overseas ballots."
+                    "Late ballots are provisional ballots accepted after the count, or military and overseas "
+                    "ballots that arrived in time."
                 )
             if late.votes < 0:
                 raise RecountError(f"{late.candidate}: a count cannot be negative.")
@@ -244,6 +353,8 @@ def worksheet_problems(county_recount: CountyRecount) -> list[str]:
     check against the tabulator tapes."""
     tallies = list(county_recount.tallies.select_related("candidate"))
     problems = [f"{tally}: no recounted figure yet." for tally in tallies if tally.recounted is None]
+    if county_recount.tally_draft:
+        problems.append("Some tallies were typed but not saved: correct the lines marked on the tallies and save them.")
     if not tallies:
         problems.append("The worksheet has no lines: the county has no returns for this contest.")
     if not county_recount.scanner_tests.exists():
@@ -261,6 +372,89 @@ def worksheet_problems(county_recount: CountyRecount) -> list[str]:
         elif tape != recounted:
             problems.append(f"{candidate}: the lines add up to {recounted:,}, the tabulator tapes say {tape:,}.")
     return problems
+
+
+@dataclass(frozen=True)
+class WorksheetStep:
+    """A step of the worksheet on its overview: the name of its page's URL, what it is, where it stands."""
+
+    url_name: str
+    title: str
+    status: WorksheetStepStatus
+    hint: str = ""
+
+
+def worksheet_steps(
+    county_recount: CountyRecount,
+    *,
+    tallies: Sequence[RecountTally],
+    scanner_tests: Sequence[ScannerTest],
+    candidates: Sequence[Candidate],
+    problems: Sequence[str],
+) -> list[WorksheetStep]:
+    """The worksheet's steps in their order (scanner tests, tallies, late ballots, tapes, submission),
+    each with where it stands, from what the page has read already (no query)."""
+    status = WorksheetStepStatus
+    noticed = bool(county_recount.count_place) and county_recount.count_starts_at is not None
+    open_ = county_recount.status in {
+        CountyRecountStatus.ORDERED,
+        CountyRecountStatus.SCANNER_TESTING,
+        CountyRecountStatus.COUNTING,
+    }
+    waiting = (status.CANNOT_START, "The place and time of the count are set first.")
+
+    passed = sum(test.passed for test in scanner_tests)
+    scanners = (
+        (status.DONE, f"{len(scanner_tests)} tested, {passed} passed.")
+        if scanner_tests
+        else waiting
+        if not noticed
+        else (status.NOT_STARTED, "At least one scanner, before the ballots are counted.")
+    )
+
+    returns = [tally for tally in tallies if tally.line == TallyLine.RETURNS]
+    entered = sum(tally.recounted is not None for tally in returns)
+    if county_recount.tally_draft:
+        counted = (status.IN_PROGRESS, "Some lines need correcting; what was typed is kept.")
+    elif returns and entered == len(returns):
+        counted = (status.DONE, f"Every line counted ({len(returns)}).")
+    elif entered:
+        counted = (status.IN_PROGRESS, f"{entered} of {len(returns)} lines counted.")
+    else:
+        counted = waiting if not noticed else (status.NOT_STARTED, "")
+
+    late = [tally for tally in tallies if tally.line != TallyLine.RETURNS]
+    if late:
+        late_ballots = (status.DONE, f"{len(late)} {'line' if len(late) == 1 else 'lines'} entered.")
+    elif not open_:
+        late_ballots = (status.DONE, "None entered.")
+    else:
+        late_ballots = waiting if not noticed else (status.NOT_STARTED, "Only if there are any.")
+
+    taped = sum(str(candidate.pk) in county_recount.tabulator_tapes for candidate in candidates)
+    if county_recount.hand_count:
+        tapes = (status.NOT_NEEDED, "The ballots are counted by hand.")
+    elif candidates and taped == len(candidates):
+        tapes = (status.DONE, "")
+    elif taped:
+        tapes = (status.IN_PROGRESS, f"{taped} of {len(candidates)} candidates entered.")
+    else:
+        tapes = waiting if not noticed else (status.NOT_STARTED, "")
+
+    if not open_:
+        submission = (status.DONE, "")
+    elif problems:
+        submission = (status.CANNOT_START, "Once every step above is done and the figures add up.")
+    else:
+        submission = (status.NOT_STARTED, "Check the figures, then submit them for sign-off.")
+
+    return [
+        WorksheetStep("recounts:scanner_test", "Test the scanners", *scanners),
+        WorksheetStep("recounts:tallies", "Enter the tallies", *counted),
+        WorksheetStep("recounts:late_ballots", "Enter late ballots", *late_ballots),
+        WorksheetStep("recounts:tapes", "Enter the tabulator tapes", *tapes),
+        WorksheetStep("recounts:submit", "Check and submit for sign-off", *submission),
+    ]
 
 
 def worksheet_submit(

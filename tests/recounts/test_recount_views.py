@@ -24,6 +24,7 @@ from recounts.services.requests import Signature, request_file
 from recounts.services.worksheets import (
     TallyEntry,
     scanner_test_record,
+    worksheet_reopen,
     worksheet_save,
     worksheet_sign_off,
     worksheet_submit,
@@ -139,14 +140,18 @@ def clerk_of(county_name: str):
 # recounts:request, for the authority: decide
 
 
+CONFIRMED = {"confirmed": "yes"}
+
+
 def order_data(county_pk: int, **fields: str) -> dict[str, str]:
+    """The order form as sent from its check page (`confirmed`)."""
     data = {
         "count_place": "Fulton County Elections Hub, 5600 Campbellton Fairburn Rd",
         "count_starts_at": "2017-12-12T14:00",
         "finish_by": "2017-12-14T17:00",
         "ruling": "",
     } | fields
-    return {f"order-{county_pk}-{name}": value for name, value in data.items()}
+    return {f"order-{county_pk}-{name}": value for name, value in data.items()} | CONFIRMED
 
 
 def test_the_superintendent_is_offered_the_order_and_the_denial(filed, fulton_superintendent_client):
@@ -258,7 +263,9 @@ def test_a_late_request_is_granted_only_with_the_ruling_the_page_asks_for(norwoo
 
     assert "Required: the request is late. Write the ruling that grants it nevertheless." in text_of(page)
     assert refused.status_code == 200
-    assert messages_of(refused) == ["The request is late: write the ruling that grants it nevertheless, or deny it."]
+    assert refused.context["order_forms"][0][1].errors == {
+        "ruling": ["The request is late: write the ruling that grants it nevertheless, or deny it."]
+    }
     assert refused.context["order_forms"][0][1].data[f"order-{fulton.pk}-count_place"].startswith("Fulton County")
     assert granted.status_code == 302
     late.refresh_from_db()
@@ -331,10 +338,14 @@ def test_deny_as_late_needs_the_ruling_then_records_the_reason(
     target = url("deny", filed)
     fulton_user, fulton_client = fulton_superintendent, fulton_superintendent_client
 
-    refused = fulton_client.post(target, {"reason": DenialReason.LATE, "ruling": ""})
-    denied = fulton_client.post(target, {"reason": DenialReason.LATE, "ruling": "Filed a day late."}, follow=True)
+    refused = fulton_client.post(target, {"reason": DenialReason.LATE, "ruling": ""} | CONFIRMED)
+    denied = fulton_client.post(
+        target, {"reason": DenialReason.LATE, "ruling": "Filed a day late."} | CONFIRMED, follow=True
+    )
 
-    assert messages_of(refused) == ["Write the ruling: a request denied as late is denied by the authority's ruling."]
+    assert refused.context["deny_form"].errors == {
+        "ruling": ["Write the ruling: a request denied as late is denied by the authority's ruling."]
+    }
     assert refused.context["deny_form"].data["reason"] == DenialReason.LATE
     assert denied.redirect_chain == [(url("request", filed), 302)]
     assert messages_of(denied) == ["Request 2017-ATL-MAYOR-001 is denied: Made after the deadline."]
@@ -400,7 +411,7 @@ def statewide_case(
     return file(baker)
 
 
-DIRECTIVE = {"window_starts_at": "2017-12-14T09:00", "finish_by": "2017-12-18T17:00", "ruling": ""}
+DIRECTIVE = {"window_starts_at": "2017-12-14T09:00", "finish_by": "2017-12-18T17:00", "ruling": ""} | CONFIRMED
 
 
 def test_the_secretary_of_state_directs_every_county_through_the_page(sos_user, sos_client):
@@ -486,9 +497,49 @@ def both_counted(filed, fulton_part, fulton_user, fulton_superintendent, dekalb_
 
 
 def attested(county_recount: CountyRecount) -> dict[str, object]:
-    """The sign-off or the outcome form as the worksheet page posts it: the version read, the box ticked."""
+    """The outcome form as its check page sends it back: the version read, the box ticked, confirmed."""
     county_recount.refresh_from_db()
-    return {"version": county_recount.version, "attestation": "on"}
+    return {"version": county_recount.version, "attestation": "on", "confirmed": "yes"}
+
+
+@pytest.mark.parametrize(
+    ("figures", "heading", "button"),
+    [
+        (
+            {"Mary Norwood": 40_673},
+            "Check before you correct and recertify Fulton County's returns",
+            "Confirm and recertify the returns",
+        ),
+        ({}, "Check before you confirm Fulton County's returns", "Confirm and keep the returns as certified"),
+    ],
+)
+def test_the_outcome_is_checked_before_it_is_recorded(
+    filed, fulton_user, fulton_superintendent, fulton_superintendent_client, dekalb_superintendent, figures, heading,
+    button,
+):  # fmt: skip
+    fulton_part = signed_off(counted(order(filed, fulton_superintendent), fulton_user, figures), clerk_designee())
+    signed_off(counted(order(filed, dekalb_superintendent, "DeKalb"), clerk_of("DeKalb")), dekalb_superintendent)
+    fulton_part.refresh_from_db()
+
+    check = fulton_superintendent_client.post(
+        url("recertify", fulton_part), {"version": fulton_part.version, "attestation": "on"}
+    )
+    unticked = fulton_superintendent_client.post(url("recertify", fulton_part), {"version": fulton_part.version})
+
+    text = text_of(check)
+    assert f"{heading} " in text
+    assert f"This cannot be undone. {button} Change your answers" in text
+    assert summary_links(unticked) == [
+        ("#id_attestation", "Certify the county's returns as the recount leaves them: tick the box.")
+    ]
+    fulton_part.refresh_from_db()
+    assert fulton_part.status == CountyRecountStatus.APPROVED
+
+
+def clerk_designee():
+    return make_superintendent_staff(
+        username="fulton-designee", county_name="Fulton", role=StaffRole.DESIGNEE, first_name="Dee", last_name="Signer"
+    )
 
 
 def test_each_superintendent_records_the_county_s_outcome_and_the_last_closes_the_case(
@@ -618,7 +669,7 @@ def test_recertify_outsiders_anonymous_and_wrong_method(
 
 def test_on_the_superintendent_s_route_the_case_is_not_finished_by_hand(both_counted, sos_client):
     """Finishing is the Secretary of State's step on its own route; here the counties' outcomes close the case."""
-    response = sos_client.post(url("finish", both_counted), follow=True)
+    response = sos_client.post(url("finish", both_counted), CONFIRMED, follow=True)
 
     assert response.redirect_chain == [(url("request", both_counted), 302)]
     assert messages_of(response) == [
@@ -664,7 +715,7 @@ def test_the_secretary_of_state_closes_a_directed_case_and_recertifies_statewide
     statewide_recorded, sos_user, sos_client
 ):
     page = sos_client.get(url("request", statewide_recorded))
-    response = sos_client.post(url("finish", statewide_recorded), follow=True)
+    response = sos_client.post(url("finish", statewide_recorded), CONFIRMED, follow=True)
 
     assert "Close the case Every county has recorded its outcome." in text_of(page)
     assert response.redirect_chain == [(url("request", statewide_recorded), 302)]
@@ -687,7 +738,7 @@ def test_finishing_before_every_county_is_signed_off_says_so(sos_user, sos_clien
     recount_direct(request=case, by=sos_user, window_starts_at=at(2017, 12, 14, 9), finish_by=at(2017, 12, 18, 17))
 
     page = sos_client.get(url("request", case))
-    response = sos_client.post(url("finish", case), follow=True)
+    response = sos_client.post(url("finish", case), CONFIRMED, follow=True)
 
     assert 'id="finish"' not in page.content.decode()
     assert response.redirect_chain == [(url("request", case), 302)]
@@ -706,54 +757,71 @@ def test_finish_outsiders_anonymous_and_wrong_method(statewide_recorded, cobb_cl
     assert statewide_recorded.status == RequestStatus.COUNTED
 
 
-# recounts:worksheet
+# recounts:worksheet (the overview) and its steps: recounts:scanner_test, recounts:scanner_test_change,
+# recounts:tallies, recounts:late_ballots, recounts:tapes, recounts:submit
 
 
-def worksheet_data(
-    county_recount: CountyRecount,
-    figures: dict[str, int | str],
-    *,
-    reasons: dict[str, str] | None = None,
-    tapes: dict[str, int] | None = None,
-    version: int | None = None,
-) -> dict[str, object]:
-    """The worksheet's one form as the page posts it: every line, the tapes, the version read."""
-    county_recount.refresh_from_db()
-    data: dict[str, object] = {"version": county_recount.version if version is None else version}
-    for name, tally in lines(county_recount).items():
-        data[f"recounted_{tally.pk}"] = figures.get(name, "")
-        data[f"reason_{tally.pk}"] = (reasons or {}).get(name, "")
-        data[f"note_{tally.pk}"] = ""
-        if tapes is not None:
-            data[f"tape_{tally.candidate_id}"] = tapes.get(name, "")
-    return data
+def steps_of(response) -> list[tuple[str, str, str]]:
+    return [(step.title, step.status.label, step.hint) for step in response.context["steps"]]
 
 
-def test_the_county_s_staff_get_the_worksheet_to_fill(fulton_part, fulton_client):
-    response = fulton_client.get(url("worksheet", fulton_part))
+def test_the_overview_lists_the_steps_and_where_each_stands(fulton_part, fulton_user, fulton_client):
+    fresh = fulton_client.get(url("worksheet", fulton_part))
+    fulton_part.refresh_from_db()
+    scanner_test_record(
+        county_recount=fulton_part, by=fulton_user, version=fulton_part.version, scanner="ICP-001",
+        machine_marked=75, hand_marked=25, precincts=3, hand_count=100, machine_count=100,
+    )  # fmt: skip
+    fulton_part.refresh_from_db()
+    bottoms_line = lines(fulton_part)["Keisha Lance Bottoms"]
+    worksheet_save(
+        county_recount=fulton_part,
+        by=fulton_user,
+        version=fulton_part.version,
+        entries={bottoms_line.pk: TallyEntry(recounted=42_887)},
+        tabulator_tapes={bottoms_line.candidate_id: 42_887},
+    )
+    under_way = fulton_client.get(url("worksheet", fulton_part))
 
-    assert response.status_code == 200
-    form = response.context["worksheet_form"]
-    assert [(line.tally.candidate.name, line.tally.original) for line in form.lines] == [
-        ("Keisha Lance Bottoms", 42_887),
-        ("Mary Norwood", 40_668),
+    assert fresh.status_code == 200
+    assert steps_of(fresh) == [
+        ("Test the scanners", "Not started", "At least one scanner, before the ballots are counted."),
+        ("Enter the tallies", "Not started", ""),
+        ("Enter late ballots", "Not started", "Only if there are any."),
+        ("Enter the tabulator tapes", "Not started", ""),
+        ("Check and submit for sign-off", "Cannot start yet", "Once every step above is done and the figures add up."),
     ]
-    assert set(response.context["forms"]) == {"test_scanner", "enter_figures", "enter_late_ballots", "submit"}
-    html = response.content.decode()
-    assert '<input type="hidden" name="version" value="1"' in html
-    assert f'action="{url("worksheet", fulton_part)}"' in html
-    assert f'action="{url("scanner_test", fulton_part)}"' in html
-    assert f'action="{url("late_ballots", fulton_part)}"' in html
-    assert '<script src="/static/js/worksheet.js" defer></script>' in html
-    text = text_of(response)
-    assert "Recount worksheet: Fulton County Ordered" in text
-    assert "The count Fulton County Elections Hub, Tuesday, December 12, 2017, 2:00 p.m. Eastern" in text
-    assert "No scanner tested yet." in text
-    assert (
-        "The arithmetic check Keisha Lance Bottoms — Not broken down by type (Recount of the returns): no recounted "
-        "figure yet."
-    ) in text
-    assert 'id="reopen"' not in html
+    assert steps_of(under_way) == [
+        ("Test the scanners", "Done", "1 tested, 1 passed."),
+        ("Enter the tallies", "In progress", "1 of 2 lines counted."),
+        ("Enter late ballots", "Not started", "Only if there are any."),
+        ("Enter the tabulator tapes", "In progress", "1 of 2 candidates entered."),
+        ("Check and submit for sign-off", "Cannot start yet", "Once every step above is done and the figures add up."),
+    ]
+    html = fresh.content.decode()
+    for name in ("scanner_test", "tallies", "late_ballots", "tapes", "submit"):
+        assert f'href="{url(name, fulton_part)}"' in html
+    assert set(fresh.context["forms"]) == set()  # the clerk neither schedules, signs off nor reopens
+    assert "Recount worksheet: Fulton County Ordered" in text_of(fresh)
+    assert "The count Fulton County Elections Hub, Tuesday, December 12, 2017, 2:00 p.m. Eastern" in text_of(fresh)
+    assert "<form" not in html.split("</nav>", 1)[1]
+
+
+def test_a_county_whose_count_is_not_noticed_cannot_start_its_steps(sos_user, cobb_client):
+    case = statewide_case()
+    recount_direct(request=case, by=sos_user, window_starts_at=at(2017, 12, 14, 9), finish_by=at(2017, 12, 18, 17))
+    cobb_part = case.county_recounts.get(county__name="Cobb")
+
+    response = cobb_client.get(url("worksheet", cobb_part))
+
+    waiting = "The place and time of the count are set first."
+    assert steps_of(response) == [
+        ("Test the scanners", "Cannot start yet", waiting),
+        ("Enter the tallies", "Cannot start yet", waiting),
+        ("Enter late ballots", "Cannot start yet", waiting),
+        ("Enter the tabulator tapes", "Cannot start yet", waiting),
+        ("Check and submit for sign-off", "Cannot start yet", "Once every step above is done and the figures add up."),
+    ]
 
 
 @pytest.mark.parametrize("who", ["norwood", "bottoms", "sos"])
@@ -764,141 +832,32 @@ def test_the_candidates_and_the_secretary_of_state_read_the_worksheet_only(
     counted(fulton_part, make_superintendent_staff(username="clerk", county_name="Fulton"), {"Mary Norwood": 40_673})
 
     response = client.get(url("worksheet", fulton_part))
+    step_pages = [client.get(url(name, fulton_part)) for name in ("scanner_test", "tallies", "late_ballots", "tapes")]
 
     assert response.status_code == 200
     assert (response.context["forms"], not_now(response)) == ({}, [])
     html = response.content.decode().split("</nav>", 1)[1]
     assert "<form" not in html
+    assert 'id="steps-heading"' not in html
     text = text_of(response)
     assert "Submitted read only" in text
-    assert ("Mary Norwood Not broken down by type 40,668 40,673 +5 Ballot misread by the scanner —") in text
-    assert "Tabulator tapes Keisha Lance Bottoms 42,887 Mary Norwood 40,673" in text
+    assert "Mary Norwood Not broken down by type 40,668 40,673 +5 Ballot misread by the scanner —" in text
+    assert "Tabulator tapes Candidate On the tapes The lines add up to Keisha Lance Bottoms 42,887 42,887" in text
+    assert [(page.status_code, page.context["form"], page.context["not_now"]) for page in step_pages] == [
+        (200, None, "")
+    ] * 4
 
 
 def test_worksheet_outsiders_anonymous_and_wrong_method(
     fulton_part, dekalb_client, cobb_client, nobody_client, fulton_client
 ):
-    target = url("worksheet", fulton_part)
-    for client in (dekalb_client, cobb_client, nobody_client):
-        assert client.get(target).status_code == 404
-        assert client.post(target, worksheet_data(fulton_part, {})).status_code == 404
-    assert anonymous_is_sent_to_login(target)
-    assert fulton_client.put(target).status_code == 405
-    assert fulton_client.delete(target).status_code == 405
-
-
-def test_the_candidate_and_the_secretary_of_state_cannot_post_figures(fulton_part, norwood_client, sos_client):
-    for client in (norwood_client, sos_client):
-        assert (
-            client.post(url("worksheet", fulton_part), worksheet_data(fulton_part, {"Mary Norwood": 1})).status_code
-            == 403
-        )
-    assert lines(fulton_part)["Mary Norwood"].recounted is None
-
-
-def test_saving_the_worksheet_stores_every_figure_with_history(filed, fulton_part, fulton_user, fulton_client):
-    data = worksheet_data(
-        fulton_part,
-        {"Keisha Lance Bottoms": 42_881, "Mary Norwood": 40_668},
-        reasons={"Keisha Lance Bottoms": DiscrepancyReason.HAND_MARKED},
-        tapes={"Keisha Lance Bottoms": 42_881, "Mary Norwood": 40_668},
-    )
-
-    response = fulton_client.post(url("worksheet", fulton_part), data, follow=True)
-
-    assert response.redirect_chain == [(url("worksheet", fulton_part), 302)]
-    assert messages_of(response) == ["Fulton County's worksheet is saved."]
-    stored = lines(fulton_part)
-    assert [(t.recounted, t.reason) for t in stored.values()] == [
-        (42_881, DiscrepancyReason.HAND_MARKED),
-        (40_668, ""),
-    ]
-    fulton_part.refresh_from_db()
-    assert (fulton_part.status, fulton_part.version, fulton_part.tabulator_tapes) == (
-        CountyRecountStatus.COUNTING,
-        2,
-        {str(stored["Keisha Lance Bottoms"].candidate_id): 42_881, str(stored["Mary Norwood"].candidate_id): 40_668},
-    )
-    assert [
-        (h.history_change_reason, h.history_user)
-        for h in (stored["Mary Norwood"].history.first(), fulton_part.history.first())
-    ] == [
-        ("Recounted figure entered", fulton_user),
-        ("Worksheet saved", fulton_user),
-    ]
-    filed.refresh_from_db()
-    assert filed.status == RequestStatus.COUNTING
-    assert 'name="version" value="2"' in response.content.decode()
-    # Every line is counted and adds up to the tapes; what is left is the scanner test.
-    assert "The arithmetic check Test at least one scanner with its test deck first (Rule 183-1-15-.03)." in text_of(
-        response
-    )
-
-
-def test_a_difference_without_a_reason_is_refused_and_the_input_kept(fulton_part, fulton_client):
-    data = worksheet_data(fulton_part, {"Keisha Lance Bottoms": 42_881, "Mary Norwood": 40_668})
-
-    response = fulton_client.post(url("worksheet", fulton_part), data)
-
-    assert response.status_code == 200
-    assert messages_of(response) == [
-        "Keisha Lance Bottoms — Not broken down by type (Recount of the returns): 42,881 differs from the certified "
-        "42,887; give the reason."
-    ]
-    assert response.context["worksheet_form"].is_bound
-    assert 'value="42881"' in response.content.decode()
-    assert [t.recounted for t in lines(fulton_part).values()] == [None, None]
-    fulton_part.refresh_from_db()
-    assert fulton_part.version == 1
-
-
-def test_figures_that_cannot_be_read_are_marked_and_nothing_is_saved(fulton_part, fulton_client):
-    data = worksheet_data(fulton_part, {"Keisha Lance Bottoms": "-3", "Mary Norwood": "many"})
-
-    response = fulton_client.post(url("worksheet", fulton_part), data)
-
-    form = response.context["worksheet_form"]
-    norwood_line, bottoms_line = lines(fulton_part)["Mary Norwood"], lines(fulton_part)["Keisha Lance Bottoms"]
-    assert form.errors == {
-        f"recounted_{bottoms_line.pk}": ["Ensure this value is greater than or equal to 0."],
-        f"recounted_{norwood_line.pk}": ["Enter a whole number."],
-    }
-    assert messages_of(response) == ["Some figures could not be read; nothing was saved. See the lines marked below."]
-    fulton_part.refresh_from_db()
-    assert fulton_part.version == 1
-
-
-def test_two_people_saving_the_same_version_the_second_is_refused_and_the_first_s_figures_stay(
-    fulton_part, fulton_user, fulton_client, fulton_superintendent_client
-):
-    opened_by_clerk = worksheet_data(fulton_part, {"Keisha Lance Bottoms": 42_887, "Mary Norwood": 40_668}, tapes={})
-    opened_by_superintendent = worksheet_data(
-        fulton_part,
-        {"Keisha Lance Bottoms": 42_000, "Mary Norwood": 40_000},
-        reasons={"Keisha Lance Bottoms": DiscrepancyReason.TABULATION, "Mary Norwood": DiscrepancyReason.TABULATION},
-        tapes={},
-    )
-    assert opened_by_clerk["version"] == opened_by_superintendent["version"] == 1
-
-    first = fulton_client.post(url("worksheet", fulton_part), opened_by_clerk)
-    second = fulton_superintendent_client.post(url("worksheet", fulton_part), opened_by_superintendent)
-
-    assert first.status_code == 302
-    assert second.status_code == 200
-    (message,) = messages_of(second)
-    assert message == (
-        "Fulton County's worksheet was saved by fulton on Tuesday, December 12, 2017, 10:00 a.m. Eastern, after you "
-        "opened it (version 2, yours 1); nothing of yours was saved. Reload it, check their figures and enter yours "
-        "again."
-    )
-    assert [t.recounted for t in lines(fulton_part).values()] == [42_887, 40_668]
-    form = second.context["worksheet_form"]
-    assert not form.is_bound
-    assert [line.recounted.value() for line in form.lines] == [42_887, 40_668]
-    assert 'name="version" value="2"' in second.content.decode()
-    fulton_part.refresh_from_db()
-    assert fulton_part.version == 2
-    assert fulton_part.history.first().history_user == fulton_user
+    for name in ("worksheet", "scanner_test", "tallies", "late_ballots", "tapes", "submit"):
+        target = url(name, fulton_part)
+        for client in (dekalb_client, cobb_client, nobody_client):
+            assert client.get(target).status_code == 404
+        assert anonymous_is_sent_to_login(target)
+        assert fulton_client.put(target).status_code == 405
+    assert fulton_client.post(url("worksheet", fulton_part)).status_code == 405
 
 
 # recounts:scanner_test
@@ -907,12 +866,23 @@ def test_two_people_saving_the_same_version_the_second_is_refused_and_the_first_
 DECK = {"scanner": "ICP-001", "machine_marked": 75, "hand_marked": 25, "precincts": 3, "hand_count": 100}
 
 
+def test_the_scanner_step_offers_its_form_to_the_county_s_staff(fulton_part, fulton_client):
+    response = fulton_client.get(url("scanner_test", fulton_part))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'action="{url("scanner_test", fulton_part)}"' in html
+    assert '<input type="hidden" name="version" value="1"' in html
+    assert "Fulton County’s recount worksheet · step 1 of 5 Test the scanners" in text_of(response)
+    assert "No scanner tested yet." in text_of(response)
+
+
 def test_a_scanner_test_is_recorded_with_its_result_and_history(fulton_part, fulton_user, fulton_client):
     response = fulton_client.post(
         url("scanner_test", fulton_part), DECK | {"machine_count": 100, "version": 1}, follow=True
     )
 
-    assert response.redirect_chain == [(url("worksheet", fulton_part), 302)]
+    assert response.redirect_chain == [(url("scanner_test", fulton_part), 302)]
     assert messages_of(response) == ["Scanner ICP-001 passed its test deck."]
     test = ScannerTest.objects.get()
     assert (test.scanner, test.passed, test.tested_at) == ("ICP-001", True, DAY_AFTER_CERTIFICATION)
@@ -920,7 +890,11 @@ def test_a_scanner_test_is_recorded_with_its_result_and_history(fulton_part, ful
     fulton_part.refresh_from_db()
     assert (fulton_part.status, fulton_part.hand_count) == (CountyRecountStatus.SCANNER_TESTING, False)
     assert fulton_part.history.first().history_change_reason == "Scanner ICP-001 tested: passed"
-    assert "ICP-001 75 25 3 100 100 passed Tuesday, December 12, 2017, 10:00 a.m. Eastern" in text_of(response)
+    assert (
+        "ICP-001 75 25 3 100 100 passed Tuesday, December 12, 2017, 10:00 a.m. Eastern Change scanner ICP-001’s test"
+        in (text_of(response))
+    )
+    assert f'href="{url("scanner_test_change", fulton_part, test.pk)}"' in response.content.decode()
 
 
 def test_when_every_scanner_fails_the_worksheet_says_hand_count(fulton_part, fulton_client):
@@ -928,14 +902,17 @@ def test_when_every_scanner_fails_the_worksheet_says_hand_count(fulton_part, ful
     response = fulton_client.post(
         url("scanner_test", fulton_part), DECK | {"scanner": "ICP-002", "machine_count": 98, "version": 2}, follow=True
     )
+    overview = fulton_client.get(url("worksheet", fulton_part))
+    tapes_page = fulton_client.get(url("tapes", fulton_part))
 
     assert messages_of(response) == ["Scanner ICP-002 failed its test deck."]
-    text = text_of(response)
     assert (
         "Hand count. No scanner passed its test deck: the ballots are counted by hand, and no tabulator tapes are "
         "needed."
-    ) in text
-    assert response.context["worksheet_form"].tapes == []
+    ) in text_of(overview)
+    assert ("Enter the tabulator tapes", "Not needed", "The ballots are counted by hand.") in steps_of(overview)
+    assert tapes_page.context["form"] is None
+    assert "Not needed: no scanner passed its test deck, and the ballots are counted by hand." in text_of(tapes_page)
     fulton_part.refresh_from_db()
     assert fulton_part.history.first().history_change_reason == (
         "Scanner ICP-002 tested: failed; no scanner passed: the ballots are counted by hand"
@@ -948,7 +925,7 @@ def test_a_scanner_tested_twice_is_refused_with_the_form_kept(fulton_part, fulto
     response = fulton_client.post(url("scanner_test", fulton_part), DECK | {"machine_count": 100, "version": 2})
 
     assert messages_of(response) == ["Scanner ICP-001 is already tested on this worksheet."]
-    assert response.context["scanner_form"].data["scanner"] == "ICP-001"
+    assert response.context["form"].data["scanner"] == "ICP-001"
     assert ScannerTest.objects.count() == 1
 
 
@@ -960,21 +937,37 @@ def test_a_scanner_test_on_an_older_version_shows_the_stored_worksheet(fulton_pa
     )
 
     assert messages_of(response)[0].startswith("Fulton County's worksheet was saved by fulton on ")
-    assert not response.context["scanner_form"].is_bound
+    assert not response.context["form"].is_bound
     assert list(ScannerTest.objects.values_list("scanner", flat=True)) == ["ICP-001"]
 
 
-def test_a_deck_with_missing_counts_is_a_form_error(fulton_part, fulton_client):
+def test_a_deck_with_missing_counts_is_listed_in_the_error_summary(fulton_part, fulton_client):
     response = fulton_client.post(url("scanner_test", fulton_part), {"scanner": "ICP-001", "version": 1})
 
-    assert set(response.context["scanner_form"].errors) == {
-        "machine_marked",
-        "hand_marked",
-        "precincts",
-        "hand_count",
-        "machine_count",
+    assert response.context["form"].errors == {
+        "machine_marked": ["Enter the number of machine-marked ballots in the deck."],
+        "hand_marked": ["Enter the number of hand-marked ballots in the deck."],
+        "precincts": ["Enter the number of precincts the deck comes from."],
+        "hand_count": ["Enter the deck's hand count."],
+        "machine_count": ["Enter the deck's machine count."],
     }
+    summary = summary_links(response)
+    assert summary == [
+        ("#id_machine_marked", "Enter the number of machine-marked ballots in the deck."),
+        ("#id_hand_marked", "Enter the number of hand-marked ballots in the deck."),
+        ("#id_precincts", "Enter the number of precincts the deck comes from."),
+        ("#id_hand_count", "Enter the deck's hand count."),
+        ("#id_machine_count", "Enter the deck's machine count."),
+    ]
     assert not ScannerTest.objects.exists()
+
+
+def summary_links(response) -> list[tuple[str, str]]:
+    """The error summary's links: (the input it leads to, the message)."""
+    html = response.content.decode()
+    assert 'class="alert alert-danger error-summary" role="alert"' in html
+    summary = html.split('class="alert alert-danger error-summary"', 1)[1].split("</div>", 1)[0]
+    return [(anchor, unescape(message)) for anchor, message in re.findall(r'<a href="([^"]+)"[^>]*>(.*?)</a>', summary)]
 
 
 def test_scanner_test_outsiders_anonymous_and_wrong_method(
@@ -984,8 +977,295 @@ def test_scanner_test_outsiders_anonymous_and_wrong_method(
     data = DECK | {"machine_count": 100, "version": 1}
     assert [c.post(target, data).status_code for c in (norwood_client, sos_client, dekalb_client)] == [403, 403, 404]
     assert anonymous_is_sent_to_login(target, "post")
-    assert fulton_client.get(target).status_code == 405
+    assert fulton_client.delete(target).status_code == 405
     assert not ScannerTest.objects.exists()
+
+
+# recounts:scanner_test_change
+
+
+def mistyped(fulton_part, fulton_client) -> ScannerTest:
+    """The clerk types the machine count 10 for 100: the test fails."""
+    fulton_client.post(url("scanner_test", fulton_part), DECK | {"machine_count": 10, "version": 1})
+    return ScannerTest.objects.get()
+
+
+def test_a_mistyped_scanner_test_is_corrected_with_the_reason_in_its_history(fulton_part, fulton_user, fulton_client):
+    test = mistyped(fulton_part, fulton_client)
+    fulton_part.refresh_from_db()
+    assert (test.passed, fulton_part.hand_count) == (False, True)
+
+    page = fulton_client.get(url("scanner_test_change", fulton_part, test.pk))
+    response = fulton_client.post(
+        url("scanner_test_change", fulton_part, test.pk),
+        DECK | {"machine_count": 100, "version": 2, "reason": "The machine count was mistyped"},
+        follow=True,
+    )
+
+    assert page.status_code == 200
+    assert page.context["form"]["machine_count"].value() == 10
+    assert "Correct scanner ICP-001’s test" in text_of(page)
+    assert response.redirect_chain == [(url("scanner_test", fulton_part), 302)]
+    assert messages_of(response) == ["Scanner ICP-001's test is corrected: it passes its test deck."]
+    test.refresh_from_db()
+    assert (test.machine_count, test.passed) == (100, True)
+    assert [(h.machine_count, h.history_change_reason, h.history_user) for h in test.history.all()] == [
+        (100, "Corrected (The machine count was mistyped): Passed", fulton_user),
+        (10, "Failed: the machine counted 10, the hand count is 100", fulton_user),
+    ]
+    fulton_part.refresh_from_db()
+    record = fulton_part.history.first()
+    assert (fulton_part.hand_count, fulton_part.version, record.history_change_reason, record.history_user) == (
+        False,
+        3,
+        "Scanner ICP-001 test corrected: The machine count was mistyped; passed",
+        fulton_user,
+    )
+
+
+def test_a_correction_without_a_reason_is_a_form_error(fulton_part, fulton_client):
+    test = mistyped(fulton_part, fulton_client)
+
+    response = fulton_client.post(
+        url("scanner_test_change", fulton_part, test.pk), DECK | {"machine_count": 100, "version": 2, "reason": ""}
+    )
+
+    assert summary_links(response) == [("#id_reason", "Say why the scanner test is corrected.")]
+    test.refresh_from_db()
+    assert test.machine_count == 10
+
+
+def test_once_the_tallies_are_saved_a_scanner_test_is_no_longer_corrected(fulton_part, fulton_user, fulton_client):
+    test = mistyped(fulton_part, fulton_client)
+    fulton_part.refresh_from_db()
+    worksheet_save(county_recount=fulton_part, by=fulton_user, version=fulton_part.version, entries={})
+
+    page = fulton_client.get(url("scanner_test", fulton_part))
+    opened = fulton_client.get(url("scanner_test_change", fulton_part, test.pk), follow=True)
+    posted = fulton_client.post(
+        url("scanner_test_change", fulton_part, test.pk),
+        DECK | {"machine_count": 100, "version": 3, "reason": "Mistyped"},
+        follow=True,
+    )
+
+    refusal = (
+        "Fulton County's tallies are saved: its scanner tests can no longer be corrected, as the figures were counted "
+        "after them."
+    )
+    assert url("scanner_test_change", fulton_part, test.pk) not in page.content.decode()
+    assert opened.redirect_chain == posted.redirect_chain == [(url("scanner_test", fulton_part), 302)]
+    assert messages_of(opened) == messages_of(posted) == [refusal]
+    test.refresh_from_db()
+    assert test.machine_count == 10
+
+
+def test_scanner_test_change_outsiders_anonymous_and_wrong_method(
+    filed, fulton_part, norwood_client, sos_client, dekalb_client, fulton_client, dekalb_superintendent
+):
+    test = mistyped(fulton_part, fulton_client)
+    target = url("scanner_test_change", fulton_part, test.pk)
+    data = DECK | {"machine_count": 100, "version": 2, "reason": "Mistyped"}
+    dekalb_part = order(filed, dekalb_superintendent, "DeKalb")
+
+    assert [c.post(target, data).status_code for c in (norwood_client, sos_client, dekalb_client)] == [403, 403, 404]
+    assert [c.get(target).status_code for c in (norwood_client, sos_client, dekalb_client)] == [403, 403, 404]
+    assert fulton_client.get(url("scanner_test_change", dekalb_part, test.pk)).status_code == 404
+    assert anonymous_is_sent_to_login(target)
+    assert fulton_client.delete(target).status_code == 405
+    test.refresh_from_db()
+    assert test.machine_count == 10
+
+
+# recounts:tallies
+
+
+def tallies_data(
+    county_recount: CountyRecount,
+    figures: dict[str, int | str],
+    *,
+    reasons: dict[str, str] | None = None,
+    version: int | None = None,
+) -> dict[str, object]:
+    """The tallies' form as the page posts it: every line, the version read."""
+    county_recount.refresh_from_db()
+    data: dict[str, object] = {"version": county_recount.version if version is None else version}
+    for name, tally in lines(county_recount).items():
+        data[f"recounted_{tally.pk}"] = figures.get(name, "")
+        data[f"reason_{tally.pk}"] = (reasons or {}).get(name, "")
+        data[f"note_{tally.pk}"] = ""
+    return data
+
+
+def test_the_county_s_staff_get_the_tallies_to_fill(fulton_part, fulton_client):
+    response = fulton_client.get(url("tallies", fulton_part))
+
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert [(line.tally.candidate.name, line.tally.original, line.difference) for line in form.lines] == [
+        ("Keisha Lance Bottoms", 42_887, None),
+        ("Mary Norwood", 40_668, None),
+    ]
+    html = response.content.decode()
+    assert f'action="{url("tallies", fulton_part)}"' in html
+    assert '<script src="/static/js/worksheet.js" defer></script>' in html
+    assert 'class="alert alert-danger error-summary"' not in html
+
+
+def test_saving_the_tallies_stores_every_figure_with_history(filed, fulton_part, fulton_user, fulton_client):
+    data = tallies_data(
+        fulton_part,
+        {"Keisha Lance Bottoms": 42_881, "Mary Norwood": 40_668},
+        reasons={"Keisha Lance Bottoms": DiscrepancyReason.HAND_MARKED},
+    )
+
+    response = fulton_client.post(url("tallies", fulton_part), data, follow=True)
+
+    assert response.redirect_chain == [(url("worksheet", fulton_part), 302)]
+    assert messages_of(response) == ["Fulton County's tallies are saved."]
+    stored = lines(fulton_part)
+    assert [(t.recounted, t.reason) for t in stored.values()] == [(42_881, DiscrepancyReason.HAND_MARKED), (40_668, "")]
+    fulton_part.refresh_from_db()
+    assert (fulton_part.status, fulton_part.version, fulton_part.tally_draft) == (CountyRecountStatus.COUNTING, 2, {})
+    assert [
+        (h.history_change_reason, h.history_user)
+        for h in (stored["Mary Norwood"].history.first(), fulton_part.history.first())
+    ] == [("Recounted figure entered", fulton_user), ("Worksheet saved", fulton_user)]
+    filed.refresh_from_db()
+    assert filed.status == RequestStatus.COUNTING
+    assert ("Enter the tallies", "Done", "Every line counted (2).") in steps_of(response)
+    assert "Keisha Lance Bottoms Not broken down by type 42,887 42,881 -6 Hand-marked ballot read differently" in (
+        text_of(response)
+    )
+
+
+def test_a_difference_without_a_reason_is_kept_as_typed_marked_and_listed(fulton_part, fulton_user, fulton_client):
+    data = tallies_data(fulton_part, {"Keisha Lance Bottoms": 42_881, "Mary Norwood": 40_668})
+    bottoms_line = lines(fulton_part)["Keisha Lance Bottoms"]
+
+    response = fulton_client.post(url("tallies", fulton_part), data, follow=True)
+
+    assert response.redirect_chain == [(url("tallies", fulton_part), 302)]
+    assert messages_of(response) == [
+        "Your tallies are kept as you typed them, but not counted yet: 1 problem needs correcting first."
+    ]
+    message = (
+        "Keisha Lance Bottoms — Not broken down by type (Recount of the returns): 42,881 differs from the certified "
+        "42,887; choose the reason."
+    )
+    assert summary_links(response) == [(f"#id_reason_{bottoms_line.pk}", message)]
+    form = response.context["form"]
+    assert [(line.recounted.value(), line.difference, [e for _, e in line.errors]) for line in form.lines] == [
+        ("42881", -6, [message]),
+        ("40668", 0, []),
+    ]
+    html = response.content.decode()
+    assert html.count("worksheet-line-invalid") == 1
+    assert f'class="form-select form-select-sm is-invalid" aria-label="{bottoms_line}: reason" aria-invalid="true"' in (
+        unescape(html)
+    )
+    assert f'aria-describedby="id_reason_{bottoms_line.pk}-error"' in html
+    assert [t.recounted for t in lines(fulton_part).values()] == [None, None]
+    fulton_part.refresh_from_db()
+    record = fulton_part.history.first()
+    assert (fulton_part.version, record.history_change_reason, record.history_user) == (
+        2,
+        "Tallies kept as typed: some lines need correcting",
+        fulton_user,
+    )
+    assert ("Enter the tallies", "In progress", "Some lines need correcting; what was typed is kept.") in steps_of(
+        response
+    )
+
+    corrected = fulton_client.post(
+        url("tallies", fulton_part),
+        tallies_data(
+            fulton_part,
+            {"Keisha Lance Bottoms": 42_881, "Mary Norwood": 40_668},
+            reasons={"Keisha Lance Bottoms": DiscrepancyReason.SCANNER_MISREAD},
+        ),
+    )
+
+    assert corrected.status_code == 302
+    fulton_part.refresh_from_db()
+    assert (fulton_part.tally_draft, [t.recounted for t in lines(fulton_part).values()]) == ({}, [42_881, 40_668])
+
+
+def test_figures_that_cannot_be_read_are_kept_as_typed_and_marked(fulton_part, fulton_client):
+    data = tallies_data(fulton_part, {"Keisha Lance Bottoms": "-3", "Mary Norwood": "many"})
+    norwood_line, bottoms_line = lines(fulton_part)["Mary Norwood"], lines(fulton_part)["Keisha Lance Bottoms"]
+
+    response = fulton_client.post(url("tallies", fulton_part), data, follow=True)
+
+    assert response.context["form"].errors == {
+        f"recounted_{bottoms_line.pk}": [f"{bottoms_line}: a count cannot be negative."],
+        f"recounted_{norwood_line.pk}": [f"{norwood_line}: enter the recounted figure as a whole number, like 40668."],
+    }
+    assert [line.recounted.value() for line in response.context["form"].lines] == ["-3", "many"]
+    fulton_part.refresh_from_db()
+    assert fulton_part.tally_draft == {
+        str(bottoms_line.pk): {"recounted": "-3", "reason": "", "note": ""},
+        str(norwood_line.pk): {"recounted": "many", "reason": "", "note": ""},
+    }
+    assert [t.recounted for t in lines(fulton_part).values()] == [None, None]
+
+
+def test_the_worksheet_is_not_submitted_while_tallies_wait_as_typed(
+    fulton_part, fulton_user, fulton_superintendent, fulton_client
+):
+    counted(fulton_part, fulton_user)
+    fulton_part.refresh_from_db()
+    worksheet_reopen(county_recount=fulton_part, by=fulton_superintendent, reason="Recheck")
+    fulton_client.post(url("tallies", fulton_part), tallies_data(fulton_part, {"Mary Norwood": "many"}), follow=True)
+    fulton_part.refresh_from_db()
+
+    response = fulton_client.post(url("submit", fulton_part), {"version": fulton_part.version})
+
+    assert messages_of(response) == [
+        "The worksheet cannot be submitted yet: Some tallies were typed but not saved: correct the lines marked on the "
+        "tallies and save them."
+    ]
+    fulton_part.refresh_from_db()
+    assert fulton_part.status == CountyRecountStatus.COUNTING
+
+
+def test_two_people_saving_the_same_version_the_second_is_refused_and_the_first_s_figures_stay(
+    fulton_part, fulton_user, fulton_client, fulton_superintendent_client
+):
+    opened_by_clerk = tallies_data(fulton_part, {"Keisha Lance Bottoms": 42_887, "Mary Norwood": 40_668})
+    opened_by_superintendent = tallies_data(
+        fulton_part,
+        {"Keisha Lance Bottoms": 42_000, "Mary Norwood": 40_000},
+        reasons={"Keisha Lance Bottoms": DiscrepancyReason.TABULATION, "Mary Norwood": DiscrepancyReason.TABULATION},
+    )
+    assert opened_by_clerk["version"] == opened_by_superintendent["version"] == 1
+
+    first = fulton_client.post(url("tallies", fulton_part), opened_by_clerk)
+    second = fulton_superintendent_client.post(url("tallies", fulton_part), opened_by_superintendent)
+
+    assert first.status_code == 302
+    assert second.status_code == 200
+    assert messages_of(second) == [
+        "Fulton County's worksheet was saved by fulton on Tuesday, December 12, 2017, 10:00 a.m. Eastern, after you "
+        "opened it (version 2, yours 1); nothing of yours was saved. Reload it, check their figures and enter yours "
+        "again."
+    ]
+    assert [t.recounted for t in lines(fulton_part).values()] == [42_887, 40_668]
+    form = second.context["form"]
+    assert not form.is_bound
+    assert [line.recounted.value() for line in form.lines] == [42_887, 40_668]
+    assert 'name="version" value="2"' in second.content.decode()
+    fulton_part.refresh_from_db()
+    assert (fulton_part.version, fulton_part.history.first().history_user) == (2, fulton_user)
+
+
+def test_tallies_outsiders_anonymous_and_wrong_method(fulton_part, norwood_client, sos_client, dekalb_client):
+    target = url("tallies", fulton_part)
+    data = tallies_data(fulton_part, {"Mary Norwood": 1})
+    assert [c.post(target, data).status_code for c in (norwood_client, sos_client, dekalb_client)] == [403, 403, 404]
+    assert anonymous_is_sent_to_login(target, "post")
+    assert lines(fulton_part)["Mary Norwood"].recounted is None
+    fulton_part.refresh_from_db()
+    assert (fulton_part.version, fulton_part.tally_draft) == (1, {})
 
 
 # recounts:late_ballots
@@ -996,6 +1276,7 @@ def test_late_ballots_are_entered_on_their_own_line(fulton_part, norwood, fulton
 
     response = fulton_client.post(url("late_ballots", fulton_part), data, follow=True)
 
+    assert response.redirect_chain == [(url("late_ballots", fulton_part), 302)]
     assert messages_of(response) == ["Military and overseas ballots that arrived in time for Mary Norwood: 3 entered."]
     tally = RecountTally.objects.get(line=TallyLine.UOCAVA_ARRIVED)
     assert (tally.candidate, tally.vote_type, tally.original, tally.recounted, tally.reason) == (
@@ -1011,8 +1292,18 @@ def test_late_ballots_are_entered_on_their_own_line(fulton_part, norwood, fulton
     )
     assert (
         "Mary Norwood Military and overseas ballots that arrived in time 0 3 +3 Ballots counted for the first time "
-        "(adjudicated or arrived in time) —"
+        "(accepted or arrived after the count) —"
     ) in text_of(response)
+    assert ("Enter late ballots", "Done", "1 line entered.") in steps_of(response)
+
+
+def test_the_late_ballots_are_offered_in_plain_words(fulton_part, fulton_client):
+    response = fulton_client.get(url("late_ballots", fulton_part))
+
+    assert [label for _, label in response.context["form"].fields["line"].choices] == [
+        "Provisional ballots accepted after the count",
+        "Military and overseas ballots that arrived in time",
+    ]
 
 
 def test_late_ballots_for_a_line_that_is_not_late_are_a_form_error(fulton_part, norwood, fulton_client):
@@ -1021,9 +1312,12 @@ def test_late_ballots_for_a_line_that_is_not_late_are_a_form_error(fulton_part, 
         {"candidate": norwood.pk, "line": TallyLine.RETURNS, "votes": 3, "version": 1},
     )
 
-    assert response.context["late_form"].errors == {
+    assert response.context["form"].errors == {
         "line": ["Select a valid choice. returns is not one of the available choices."]
     }
+    assert summary_links(response) == [
+        ("#id_line_0", "Select a valid choice. returns is not one of the available choices.")
+    ]
     assert RecountTally.objects.count() == 2
 
 
@@ -1034,16 +1328,75 @@ def test_late_ballots_outsiders_anonymous_and_wrong_method(
     data = {"candidate": norwood.pk, "line": TallyLine.PROVISIONAL_ADJUDICATED, "votes": 3, "version": 1}
     assert [norwood_client.post(target, data).status_code, dekalb_client.post(target, data).status_code] == [403, 404]
     assert anonymous_is_sent_to_login(target, "post")
-    assert fulton_client.get(target).status_code == 405
+    assert fulton_client.delete(target).status_code == 405
     assert RecountTally.objects.count() == 2
 
 
-# recounts:submit, recounts:sign_off, recounts:reopen
+# recounts:tapes
+
+
+def test_the_tapes_are_saved_beside_what_the_lines_add_up_to(fulton_part, fulton_user, fulton_client):
+    fulton_part.refresh_from_db()
+    bottoms_line = lines(fulton_part)["Keisha Lance Bottoms"]
+    worksheet_save(
+        county_recount=fulton_part,
+        by=fulton_user,
+        version=fulton_part.version,
+        entries={bottoms_line.pk: TallyEntry(recounted=42_887)},
+    )
+    norwood_line = lines(fulton_part)["Mary Norwood"]
+
+    page = fulton_client.get(url("tapes", fulton_part))
+    response = fulton_client.post(
+        url("tapes", fulton_part),
+        {"version": 2, f"tape_{bottoms_line.candidate_id}": "42887", f"tape_{norwood_line.candidate_id}": "40668"},
+        follow=True,
+    )
+
+    assert [field.help_text for field in page.context["form"]] == [
+        "",
+        "Keisha Lance Bottoms's lines of the returns add up to 42,887.",
+        "Mary Norwood's lines are not all counted yet.",
+    ]
+    assert response.redirect_chain == [(url("worksheet", fulton_part), 302)]
+    assert messages_of(response) == ["Fulton County's tabulator tapes are saved."]
+    fulton_part.refresh_from_db()
+    record = fulton_part.history.first()
+    assert (fulton_part.tabulator_tapes, record.history_change_reason, record.history_user) == (
+        {str(bottoms_line.candidate_id): 42_887, str(norwood_line.candidate_id): 40_668},
+        "Tabulator tapes saved",
+        fulton_user,
+    )
+
+
+def test_a_tape_that_cannot_be_read_is_a_form_error(fulton_part, norwood, fulton_client):
+    response = fulton_client.post(url("tapes", fulton_part), {"version": 1, f"tape_{norwood.pk}": "lots"})
+
+    assert summary_links(response) == [
+        (f"#id_tape_{norwood.pk}", "Enter Mary Norwood's total on the tapes as a whole number.")
+    ]
+    fulton_part.refresh_from_db()
+    assert (fulton_part.version, fulton_part.tabulator_tapes) == (1, {})
+
+
+def test_tapes_outsiders_anonymous_and_wrong_method(fulton_part, norwood, norwood_client, dekalb_client, fulton_client):
+    target = url("tapes", fulton_part)
+    data = {"version": 1, f"tape_{norwood.pk}": "40668"}
+    assert [norwood_client.post(target, data).status_code, dekalb_client.post(target, data).status_code] == [403, 404]
+    assert anonymous_is_sent_to_login(target, "post")
+    assert fulton_client.delete(target).status_code == 405
+    fulton_part.refresh_from_db()
+    assert fulton_part.tabulator_tapes == {}
+
+
+# recounts:submit (check your answers, then submit), recounts:sign_off and recounts:reopen (each checked first)
 
 
 def test_submit_is_refused_until_the_arithmetic_checks(fulton_part, fulton_client):
+    page = fulton_client.get(url("submit", fulton_part))
     response = fulton_client.post(url("submit", fulton_part), {"version": 1})
 
+    assert "Confirm and submit for sign-off" not in text_of(page)
     assert messages_of(response) == [
         "The worksheet cannot be submitted yet: Keisha Lance Bottoms — Not broken down by type (Recount of the "
         "returns): no recounted figure yet. Mary Norwood — Not broken down by type (Recount of the returns): no "
@@ -1053,40 +1406,88 @@ def test_submit_is_refused_until_the_arithmetic_checks(fulton_part, fulton_clien
     assert fulton_part.status == CountyRecountStatus.ORDERED
 
 
-def test_submit_then_sign_off_with_the_attestation(
+def test_the_submit_step_shows_every_figure_and_its_difference_before_submitting(
+    fulton_part, fulton_user, fulton_client
+):
+    fulton_part.refresh_from_db()
+    scanner_test_record(
+        county_recount=fulton_part, by=fulton_user, version=fulton_part.version, scanner="ICP-001",
+        machine_marked=75, hand_marked=25, precincts=3, hand_count=100, machine_count=100,
+    )  # fmt: skip
+    fulton_part.refresh_from_db()
+    figures = {"Keisha Lance Bottoms": 42_881, "Mary Norwood": 40_673}
+    worksheet_save(
+        county_recount=fulton_part,
+        by=fulton_user,
+        version=fulton_part.version,
+        entries={
+            tally.pk: TallyEntry(recounted=figures[name], reason=DiscrepancyReason.SCANNER_MISREAD)
+            for name, tally in lines(fulton_part).items()
+        },
+        tabulator_tapes={tally.candidate_id: figures[name] for name, tally in lines(fulton_part).items()},
+    )
+
+    page = fulton_client.get(url("submit", fulton_part))
+    submitted = fulton_client.post(url("submit", fulton_part), {"version": 3}, follow=True)
+
+    text = text_of(page)
+    assert "Check before you submit Fulton County’s figures" in text
+    assert "Keisha Lance Bottoms Not broken down by type 42,887 42,881 -6 Ballot misread by the scanner" in text
+    assert "Mary Norwood Not broken down by type 40,668 40,673 +5 Ballot misread by the scanner" in text
+    assert "Keisha Lance Bottoms 42,881 42,881 Mary Norwood 40,673 40,673" in text
+    assert f'action="{url("submit", fulton_part)}"' in page.content.decode()
+    assert submitted.redirect_chain == [(url("worksheet", fulton_part), 302)]
+    assert messages_of(submitted) == ["Fulton County's worksheet is submitted for sign-off."]
+    fulton_part.refresh_from_db()
+    record = fulton_part.history.first()
+    assert (fulton_part.status, record.history_change_reason, record.history_user) == (
+        CountyRecountStatus.SUBMITTED,
+        "Submitted for sign-off",
+        fulton_user,
+    )
+
+
+def test_sign_off_is_checked_then_done_under_the_name_on_record(
     filed, fulton_part, fulton_user, fulton_client, fulton_superintendent, fulton_superintendent_client
 ):
     """The clerk counts and submits; the superintendent, who entered nothing, signs off under the name on record."""
-    fulton_client.post(
-        url("worksheet", fulton_part),
-        worksheet_data(
-            fulton_part,
-            {"Keisha Lance Bottoms": 42_887, "Mary Norwood": 40_668},
-            tapes={"Keisha Lance Bottoms": 42_887, "Mary Norwood": 40_668},
-        ),
-        follow=True,
-    )
-    fulton_client.post(url("scanner_test", fulton_part), DECK | {"machine_count": 100, "version": 2}, follow=True)
+    counted(fulton_part, fulton_user, {"Mary Norwood": 40_673})
+    fulton_part.refresh_from_db()
+    version = fulton_part.version
 
-    submitted = fulton_client.post(url("submit", fulton_part), {"version": 3}, follow=True)
-    by_the_clerk = fulton_client.post(url("sign_off", fulton_part), {"attestation": "on", "version": 4})
+    clerk_page = fulton_client.get(url("worksheet", fulton_part))
+    by_the_clerk = fulton_client.post(url("sign_off", fulton_part), {"attestation": "on", "version": version})
     page = fulton_superintendent_client.get(url("worksheet", fulton_part))
-    unattested = fulton_superintendent_client.post(url("sign_off", fulton_part), {"version": 4})
+    unattested = fulton_superintendent_client.post(url("sign_off", fulton_part), {"version": version})
+    check = fulton_superintendent_client.post(url("sign_off", fulton_part), {"attestation": "on", "version": version})
+    fulton_part.refresh_from_db()
+    status_after_check = fulton_part.status
+    change = fulton_superintendent_client.post(
+        url("sign_off", fulton_part), {"attestation": "on", "version": version, "change": "yes"}
+    )
     signed = fulton_superintendent_client.post(
-        url("sign_off", fulton_part), {"attestation": "on", "version": 4}, follow=True
+        url("sign_off", fulton_part), {"attestation": "on", "version": version, "confirmed": "yes"}, follow=True
     )
 
-    assert messages_of(submitted) == ["Fulton County's worksheet is submitted for sign-off."]
-    assert "sign_off" not in submitted.context["forms"]
-    assert ("Only the superintendent of Fulton County, or a designee the superintendent named, signs off.") in not_now(
-        submitted
+    assert "sign_off" not in clerk_page.context["forms"]
+    assert "Only the superintendent of Fulton County, or a designee the superintendent named, signs off." in not_now(
+        clerk_page
     )
     assert by_the_clerk.status_code == 403
     assert (
         "Sign off You sign as Fay Fulton, Superintendent, Fulton County: the name on record of the account signed in."
     ) in text_of(page)
-    assert messages_of(unattested) == ["Attest that the worksheet is the true result of the recount to sign it off."]
-    assert unattested.context["sign_off_form"].data["version"] == "4"
+    assert summary_links(unattested) == [
+        ("#id_attestation", "Attest that the worksheet is the true result of the recount to sign it off.")
+    ]
+    check_text = text_of(check)
+    assert "Check before you sign off Fulton County's count" in check_text
+    assert "Signed by Fay Fulton, Superintendent, Fulton County" in check_text
+    assert "Mary Norwood Not broken down by type 40,668 40,673 +5 Ballot misread by the scanner" in check_text
+    assert "Confirm and sign off" in check_text
+    assert status_after_check == CountyRecountStatus.SUBMITTED
+    assert change.context["forms"]["sign_off"].data["attestation"] == "on"
+    assert signed.redirect_chain == [(url("worksheet", fulton_part), 302)]
     assert messages_of(signed) == ["Fulton County's worksheet is signed off by Fay Fulton."]
     fulton_part.refresh_from_db()
     assert (
@@ -1112,6 +1513,12 @@ def test_submit_then_sign_off_with_the_attestation(
     assert filed.status == RequestStatus.COUNTING  # DeKalb has not counted
 
 
+def confirmed_form(county_recount: CountyRecount) -> dict[str, object]:
+    """The sign-off as the check page sends it back: the version read, the box ticked, confirmed."""
+    county_recount.refresh_from_db()
+    return {"version": county_recount.version, "attestation": "on", "confirmed": "yes"}
+
+
 def test_whoever_entered_figures_may_not_sign_off_and_a_designee_may(
     fulton_part, fulton_user, fulton_superintendent, fulton_superintendent_client
 ):
@@ -1128,14 +1535,12 @@ def test_whoever_entered_figures_may_not_sign_off_and_a_designee_may(
     designee_client = logged_in(designee)
 
     page = fulton_superintendent_client.get(url("worksheet", fulton_part))
-    refused = fulton_superintendent_client.post(url("sign_off", fulton_part), attested(fulton_part))
+    refused = fulton_superintendent_client.post(url("sign_off", fulton_part), confirmed_form(fulton_part))
     designee_page = designee_client.get(url("worksheet", fulton_part))
-    signed = designee_client.post(url("sign_off", fulton_part), attested(fulton_part), follow=True)
+    signed = designee_client.post(url("sign_off", fulton_part), confirmed_form(fulton_part), follow=True)
 
     assert "sign_off" not in page.context["forms"]
-    assert ("You entered or submitted figures on this worksheet: someone who did not must sign it off.") in not_now(
-        page
-    )
+    assert "You entered or submitted figures on this worksheet: someone who did not must sign it off." in not_now(page)
     assert refused.status_code == 403
     assert designee_page.context["signing_as"] == "Designee of the superintendent, Fulton County"
     assert messages_of(signed) == ["Fulton County's worksheet is signed off by Dee Signer."]
@@ -1148,6 +1553,19 @@ def test_whoever_entered_figures_may_not_sign_off_and_a_designee_may(
     )
 
 
+def test_whoever_typed_a_draft_of_the_tallies_may_not_sign_off(
+    fulton_part, fulton_user, fulton_superintendent, fulton_superintendent_client
+):
+    fulton_superintendent_client.post(url("tallies", fulton_part), tallies_data(fulton_part, {"Mary Norwood": "x"}))
+    counted(fulton_part, fulton_user)
+
+    refused = fulton_superintendent_client.post(url("sign_off", fulton_part), confirmed_form(fulton_part))
+
+    assert refused.status_code == 403
+    fulton_part.refresh_from_db()
+    assert fulton_part.status == CountyRecountStatus.SUBMITTED
+
+
 def test_the_last_sign_off_makes_the_case_counted(
     filed, fulton_part, fulton_user, fulton_superintendent, dekalb_superintendent, dekalb_superintendent_client
 ):
@@ -1155,9 +1573,7 @@ def test_the_last_sign_off_makes_the_case_counted(
     signed_off(fulton_part, fulton_superintendent)
     dekalb_part = counted(order(filed, dekalb_superintendent, "DeKalb"), clerk_of("DeKalb"))
 
-    response = dekalb_superintendent_client.post(
-        url("sign_off", dekalb_part), {"attestation": "on", "version": dekalb_part.version}, follow=True
-    )
+    response = dekalb_superintendent_client.post(url("sign_off", dekalb_part), confirmed_form(dekalb_part), follow=True)
 
     assert messages_of(response) == [
         "DeKalb County's worksheet is signed off by Dekalb Official. Every county is signed off: the case is counted."
@@ -1169,7 +1585,7 @@ def test_the_last_sign_off_makes_the_case_counted(
     )
 
 
-def test_only_the_superintendent_is_offered_the_reopening_and_may_reopen(
+def test_only_the_superintendent_is_offered_the_reopening_and_reopens_after_checking(
     filed, fulton_part, fulton_user, fulton_superintendent, fulton_client, fulton_superintendent_client
 ):
     counted(fulton_part, fulton_user)
@@ -1178,12 +1594,20 @@ def test_only_the_superintendent_is_offered_the_reopening_and_may_reopen(
     assert 'id="reopen"' not in clerk_page.content.decode()
     assert "Only the superintendent of Fulton County can reopen its worksheet." in not_now(clerk_page)
     assert 'id="reopen"' in fulton_superintendent_client.get(url("worksheet", fulton_part)).content.decode()
-    refused = fulton_client.post(url("reopen", fulton_part), {"reason": "Recheck"})
+    refused = fulton_client.post(url("reopen", fulton_part), {"reason": "Recheck", "confirmed": "yes"})
     no_reason = fulton_superintendent_client.post(url("reopen", fulton_part), {"reason": " "})
-    reopened = fulton_superintendent_client.post(url("reopen", fulton_part), {"reason": "A box was found"}, follow=True)
+    check = fulton_superintendent_client.post(url("reopen", fulton_part), {"reason": "A box was found"})
+    fulton_part.refresh_from_db()
+    status_after_check = fulton_part.status
+    reopened = fulton_superintendent_client.post(
+        url("reopen", fulton_part), {"reason": "A box was found", "confirmed": "yes"}, follow=True
+    )
 
     assert refused.status_code == 403
-    assert messages_of(no_reason) == ["Say why the worksheet is reopened."]
+    assert summary_links(no_reason) == [("#id_reason", "Say why the worksheet is reopened.")]
+    assert "Check before you reopen Fulton County's worksheet Why it is reopened A box was found" in text_of(check)
+    assert "Confirm and reopen the worksheet" in text_of(check)
+    assert status_after_check == CountyRecountStatus.SUBMITTED
     assert messages_of(reopened) == ["Fulton County's worksheet is reopened; its earlier figures stay in history."]
     fulton_part.refresh_from_db()
     record = fulton_part.history.first()
@@ -1192,7 +1616,8 @@ def test_only_the_superintendent_is_offered_the_reopening_and_may_reopen(
         "Reopened: A box was found",
         fulton_superintendent,
     )
-    assert reopened.context["worksheet_form"].lines[0].recounted.value() == 42_887
+    tallies_page = fulton_client.get(url("tallies", fulton_part))
+    assert tallies_page.context["form"].lines[0].recounted.value() == 42_887
 
 
 @pytest.mark.parametrize("name", ["submit", "sign_off", "reopen"])
@@ -1200,10 +1625,10 @@ def test_submit_sign_off_and_reopen_outsiders_anonymous_and_wrong_method(
     fulton_part, norwood_client, sos_client, dekalb_client, fulton_client, name
 ):
     target = url(name, fulton_part)
-    data = {"version": 1, "attestation": "on", "reason": "X"}
+    data = {"version": 1, "attestation": "on", "reason": "X", "confirmed": "yes"}
     assert [c.post(target, data).status_code for c in (norwood_client, sos_client, dekalb_client)] == [403, 403, 404]
     assert anonymous_is_sent_to_login(target, "post")
-    assert fulton_client.get(target).status_code == 405
+    assert fulton_client.delete(target).status_code == 405
     fulton_part.refresh_from_db()
     assert (fulton_part.status, fulton_part.version) == (CountyRecountStatus.ORDERED, 1)
 
@@ -1335,13 +1760,13 @@ def test_the_case_page_shows_each_county_s_progress_documents_and_history(
     assert "Directive (PDF)" not in text
     assert "Recertification (PDF)" not in text
     assert (
-        "Fay Fulton Signed off by Fay Fulton, Superintendent, Fulton County Status: submitted → approved Signed off "
-        "at: — → Dec. 12, 2017, 10 a.m. Official name: — → Fay Fulton Official title: — → Superintendent, Fulton "
-        "County Fulton County"
+        "Fay Fulton Signed off by Fay Fulton, Superintendent, Fulton County Status: Submitted → Signed off Signed "
+        "off: not signed off → Tuesday, December 12, 2017, 10:00 a.m. Eastern Signed off by: no one → Fay Fulton "
+        "Signed off as: not signed off → Superintendent, Fulton County Fulton County"
     ) in text
     assert (
-        "Fulton Official Submitted for sign-off Status: counting → submitted Submitted at: — → Dec. 12, 2017, "
-        "10 a.m. Fulton County"
+        "Fulton Official Submitted for sign-off Status: Counting → Submitted Submitted: not submitted → Tuesday, "
+        "December 12, 2017, 10:00 a.m. Eastern Fulton County"
     ) in text
     assert (
         "Tuesday, December 12, 2017, 10:00 a.m. Eastern Dekalb Official Recount ordered by the superintendent of "
@@ -1361,96 +1786,6 @@ def test_the_case_page_of_a_directed_recount_is_open_to_the_counties_directed(so
     assert response.context["worksheets"] == {cobb_part.pk}
     assert "Order (PDF)" not in text_of(response)
     assert fulton_client.get(url("request", case)).status_code == 404
-
-
-# recounts:dashboard
-
-
-def test_the_dashboard_shows_every_open_case_and_each_county_s_progress(
-    sos_user, sos_client, filed, fulton_part, fulton_user, fulton_superintendent, clock
-):
-    statewide = statewide_case(("Cobb", "Gwinnett"))
-    recount_direct(request=statewide, by=sos_user, window_starts_at=at(2017, 12, 14, 9), finish_by=at(2017, 12, 18, 17))
-    denied_contest = build_race(
-        slug="denied",
-        counties=georgia_counties("Fulton"),
-        votes={"Ada Able": [{UNSPEC: 1_000}], "Ben Baker": [{UNSPEC: 995}]},
-    )
-    make_candidate_account(denied_contest.candidates.get(name="Ben Baker"), username="denied")
-    denied = file(denied_contest.candidates.get(name="Ben Baker"))
-    denied.status = RequestStatus.DENIED
-    denied.denial_reason = DenialReason.NOT_IN_WRITING
-    denied.save()
-    counted(fulton_part, fulton_user)
-    signed_off(fulton_part, fulton_superintendent)
-    clock.move_to(at(2017, 12, 18, 17, 1), tick=False)
-
-    response = sos_client.get(reverse("recounts:dashboard"))
-
-    assert response.status_code == 200
-    assert [
-        (
-            case.request.receipt_number,
-            [(p.county_recount.county.name, p.county_recount.status, p.overdue) for p in case.counties],
-            case.signed_off,
-            case.overdue,
-        )
-        for case in response.context["cases"]
-    ] == [
-        (
-            "2017-D5-PSC-001",
-            [("Cobb", CountyRecountStatus.ORDERED, True), ("Gwinnett", CountyRecountStatus.ORDERED, True)],
-            0,
-            2,
-        ),
-        ("2017-ATL-MAYOR-001", [("Fulton", CountyRecountStatus.APPROVED, False)], 1, 0),
-    ]
-    text = text_of(response)
-    assert (
-        "2017-ATL-MAYOR-001: Mayor, City of Atlanta · Atlanta Mayoral Runoff 2017 Counting Mary Norwood’s request, "
-        "filed Tuesday, December 12, 2017, 10:00 a.m. Eastern · Superintendent · 1 of 1 county signed off"
-    ) in text
-    assert (
-        "Fulton County Signed off — Fay Fulton, Superintendent, Fulton County (account fulton-superintendent), "
-        "Tuesday, December 12, 2017, 10:00 a.m. Eastern"
-    ) in text
-    assert "Cobb County Ordered overdue Monday, December 18, 2017, 5:00 p.m. Eastern —" in text
-    assert "2 overdue" in text
-    assert denied.receipt_number not in text
-
-
-def test_the_dashboard_is_for_the_secretary_of_state_only(fulton_client, norwood_client, nobody_client, sos_client):
-    target = reverse("recounts:dashboard")
-    assert [c.get(target).status_code for c in (fulton_client, norwood_client, nobody_client)] == [403, 403, 403]
-    assert anonymous_is_sent_to_login(target)
-    assert sos_client.post(target).status_code == 405
-
-
-# session + user + second-factor device; the Secretary of State group; the open cases (+ contest, election, home
-# county, candidate); their county recounts (+ county, who signed off); the navbar's candidacies and the reader's
-# offices (staff memberships).
-DASHBOARD_QUERIES = 3 + 3 + 1 + 1 + 1 + 1 + 1  # 3: the session renewed (savepoint, update, release)
-
-
-@pytest.mark.parametrize("county_count", [2, 20])
-def test_dashboard_query_count_is_fixed(sos_user, sos_client, django_assert_num_queries, county_count):
-    for index in range(2):
-        contest = build_spread_race(slug=f"spread-{index}", county_count=county_count, level=Level.STATE)
-        certification_record(election=contest.election, jurisdiction=None, certified_at=ATLANTA_CERTIFIED_AT, by=None)
-        baker = contest.candidates.get(name="Ben Baker")
-        make_candidate_account(baker, username=f"baker-{index}")
-        recount_direct(
-            request=file(baker),
-            by=sos_user,
-            window_starts_at=at(2017, 12, 14, 9),
-            finish_by=at(2017, 12, 18, 17),
-            ruling="Granted.",
-        )
-
-    with django_assert_num_queries(DASHBOARD_QUERIES):
-        response = sos_client.get(reverse("recounts:dashboard"))
-
-    assert [len(case.counties) for case in response.context["cases"]] == [county_count, county_count]
 
 
 # recounts:cases
@@ -1497,43 +1832,22 @@ def test_cases_is_for_staff_only(filed, norwood_client, nobody_client, fulton_cl
 
 
 # session + user + second-factor device; the reader's role (Secretary of State group, superintendent's offices);
-# the cases (+ contest, election, home county, candidate); their county recounts (+ county, who signed off); the
-# navbar's candidacies.
-CASES_QUERIES = 3 + 3 + 2 + 1 + 1 + 1  # 3: the session renewed (savepoint, update, release)
-
-
-@pytest.mark.parametrize("case_count", [2, 20])
-def test_cases_query_count_is_fixed(fulton_superintendent, fulton_client, django_assert_num_queries, case_count):
-    for index in range(case_count):
-        contest = build_race(
-            slug=f"race-{index}",
-            name=f"Race {index}",
-            counties=georgia_counties("Fulton"),
-            votes={"Ada Able": [{UNSPEC: 1_000}], "Ben Baker": [{UNSPEC: 995}]},
-        )
-        baker = contest.candidates.get(name="Ben Baker")
-        make_candidate_account(baker, username=f"baker-{index}")
-        order(file(baker), fulton_superintendent)
-
-    with django_assert_num_queries(CASES_QUERIES):
-        response = fulton_client.get(reverse("recounts:cases"))
-
-    assert len(response.context["cases"]) == case_count
-
-
-# The worksheet's query count
-
-
-# session + user + second-factor device; the reader's role (Secretary of State group, superintendent's offices);
-# the county recount (+ case, contest, election, candidate, county, who submitted and signed off); the case's
-# visibility; its lines; the contest's candidates; its scanner tests; the arithmetic check's lines and whether a
-# scanner was tested; the late ballots' candidates; the navbar's candidacies.
-WORKSHEET_QUERIES = 3 + 3 + 2 + 1 + 1 + 1 + 1 + 1 + 2 + 1 + 1  # 3: the session renewed (savepoint, update, release)
+# the county recount (+ case, contest, election, candidate, county, who submitted and signed off); the contest's
+# candidates; its lines; its scanner tests; the arithmetic check's lines and whether a scanner was tested; the
+# navbar's candidacies; then each page's own.
+_WORKSHEET_READS = 3 + 3 + 2 + 1 + 1 + 1 + 1 + 2 + 1  # 3: the session renewed (savepoint, update, release)
+WORKSHEET_QUERIES = {
+    "worksheet": _WORKSHEET_READS + 1,  # the case's visibility
+    "scanner_test": _WORKSHEET_READS,
+    "tallies": _WORKSHEET_READS + 1,  # the form's lines
+    "submit": _WORKSHEET_READS,
+}
 
 
 @pytest.mark.parametrize("count", [2, 20])
-def test_worksheet_query_count_is_fixed(sos_user, django_assert_num_queries, count):
-    """However many counties the case spans and scanners the county tested."""
+@pytest.mark.parametrize("page", sorted(WORKSHEET_QUERIES))
+def test_worksheet_query_count_is_fixed(sos_user, django_assert_num_queries, count, page):
+    """However many counties the case spans and scanners the county tested: the overview and its steps."""
     contest = build_spread_race(slug="spread", county_count=count, level=Level.STATE)
     certification_record(election=contest.election, jurisdiction=None, certified_at=ATLANTA_CERTIFIED_AT, by=None)
     baker = contest.candidates.get(name="Ben Baker")
@@ -1556,10 +1870,10 @@ def test_worksheet_query_count_is_fixed(sos_user, django_assert_num_queries, cou
         )  # fmt: skip
     client = logged_in(staff)
 
-    with django_assert_num_queries(WORKSHEET_QUERIES):
-        response = client.get(url("worksheet", part))
+    with django_assert_num_queries(WORKSHEET_QUERIES[page]):
+        response = client.get(url(page, part))
 
-    assert (len(response.context["scanner_tests"]), len(response.context["worksheet_form"].lines)) == (count, 6)
+    assert (len(response.context["scanner_tests"]), len(response.context["returns_lines"])) == (count, 6)
 
 
 # recounts:discrepancies and recounts:discrepancies_csv
@@ -1608,6 +1922,41 @@ def test_the_discrepancy_csv_holds_exactly_the_differences(fulton_found, fulton_
         "Fulton,Keisha Lance Bottoms,unspecified,returns,42887,42881,-6,scanner_misread,",
         "Fulton,Mary Norwood,unspecified,returns,40668,40673,5,scanner_misread,",
     ]
+
+
+LATE_BALLOTS_EXPLAINED = (
+    "Ballots counted for the first time (provisional ballots accepted after the count, military and overseas "
+    "ballots that arrived in time) are on lines of their own. The certified returns did not hold them, so their "
+    "certified figure is 0; the corrected returns count each kind in its own vote type, never in the votes not "
+    "broken down by type."
+)
+
+
+def test_the_discrepancy_report_shows_late_ballots_on_lines_of_their_own_and_says_why(
+    fulton_found, fulton_part, norwood, norwood_client
+):
+    assert LATE_BALLOTS_EXPLAINED not in text_of(norwood_client.get(url("discrepancies", fulton_found)))
+    RecountTally.objects.create(
+        county_recount=fulton_part,
+        candidate=norwood,
+        vote_type=VoteType.PROVISIONAL,
+        line=TallyLine.PROVISIONAL_ADJUDICATED,
+        original=0,
+        recounted=5,
+        reason=DiscrepancyReason.LATE_BALLOTS,
+    )
+
+    response = norwood_client.get(url("discrepancies", fulton_found))
+
+    text = text_of(response)
+    assert LATE_BALLOTS_EXPLAINED in text
+    assert (
+        "Fulton County Mary Norwood Not broken down by type Recount of the returns 40,668 40,673 +5 "
+        "Ballot misread by the scanner — "
+        "Fulton County Mary Norwood Provisional Provisional ballots accepted after the count 0 5 +5 "
+        "Ballots counted for the first time (accepted or arrived after the count) —"
+    ) in text
+    assert "Mary Norwood 40,668 40,678 +10 45,835 45,845" in text
 
 
 @pytest.mark.parametrize("name", ["discrepancies", "discrepancies_csv"])
