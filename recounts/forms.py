@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Submit
+from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -16,14 +16,22 @@ from django.utils.text import slugify
 
 from elections.enums import ElectionKind
 from elections.importers.returns import ElectionDetails
-from elections.models import Candidate
-from recounts.enums import DenialReason, DiscrepancyReason, ImportLevel, RequestChannel, Signatory, TallyLine
-from recounts.models import CountyRecount, RecountTally
+from elections.models import Candidate, Election
+from recounts.enums import (
+    CountyRecountStatus,
+    DenialReason,
+    DiscrepancyReason,
+    ImportLevel,
+    RequestChannel,
+    Signatory,
+    TallyLine,
+)
+from recounts.models import CountyRecount, RecountTally, ScannerTest
 from recounts.permissions import Returns
 from recounts.services.cases import RecountError
 from recounts.services.imports import Upload, upload_check
 from recounts.services.requests import Letter, Signature, letter_check
-from recounts.services.worksheets import LateBallots, TallyEntry
+from recounts.services.worksheets import DRAFT_INPUTS, LateBallots, TallyEntry
 
 #: The largest figure the database's integer columns hold (a larger one is refused, not a 500).
 MAX_FIGURE = 2_147_483_647
@@ -78,7 +86,10 @@ class _SignedForm(forms.Form):
 class RequestFileForm(_SignedForm):
     """The candidate's written request, filed online."""
 
-    attestation = forms.BooleanField(label=ATTESTATION)
+    attestation = forms.BooleanField(
+        label=ATTESTATION,
+        error_messages={"required": "Tick the box to confirm that this is your written request for a recount."},
+    )
     letter = forms.FileField(
         required=False,
         label="Signed letter (PDF)",
@@ -88,7 +99,9 @@ class RequestFileForm(_SignedForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["signature"].error_messages["required"] = "Type the full legal name as the signature."
         self.helper = FormHelper()
+        self.helper.attrs = {"novalidate": ""}  # the server's error summary, not the browser's bubbles
         self.helper.add_input(Submit("file", "File the written request"))
 
     def clean_letter(self) -> Letter | None:
@@ -130,6 +143,7 @@ class RequestRecordForm(_SignedForm):
             f"{candidate.name} — {candidate.contest} ({candidate.contest.election.name})"
         )
         self.helper = FormHelper()
+        self.helper.attrs = {"novalidate": ""}  # the server's error summary, not the browser's bubbles
         self.helper.add_input(Submit("record", "Record the request"))
 
     def clean_received_at(self) -> datetime.datetime:
@@ -231,10 +245,21 @@ class _GrantForm(forms.Form):
 
     def __init__(self, *args, ruling_needed: str = "", **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.ruling_needed = ruling_needed
         if ruling_needed:
             self.fields[
                 "ruling"
             ].help_text = f"Required: the request is {ruling_needed}. Write the ruling that grants it nevertheless."
+
+    def clean_ruling(self) -> str:
+        """Asked here as the service asks it (`decisions._needs_ruling`), so the page says so before the
+        person is asked to check their answers."""
+        ruling = self.cleaned_data["ruling"].strip()
+        if self.ruling_needed and not ruling:
+            raise ValidationError(
+                f"The request is {self.ruling_needed}: write the ruling that grants it nevertheless, or deny it."
+            )
+        return ruling
 
 
 class RecountOrderForm(_GrantForm):
@@ -267,11 +292,25 @@ class RecountDirectForm(_GrantForm):
 
 
 class RequestDenyForm(forms.Form):
-    reason = forms.ChoiceField(choices=DenialReason.choices, label="Statutory reason")
+    """A denial and its statutory reason: none is chosen for the authority, who must choose one."""
+
+    reason = forms.ChoiceField(
+        choices=DenialReason.choices,
+        widget=forms.RadioSelect,
+        label="Statutory reason",
+        error_messages={"required": "Choose the statutory reason the request is denied for."},
+    )
     ruling = _ruling_field("The authority's ruling. Required when the request is denied as late.")
 
     def clean_reason(self) -> DenialReason:
         return DenialReason(self.cleaned_data["reason"])
+
+    def clean(self) -> dict:
+        """A request denied as late is denied by the authority's ruling (`decisions.request_deny`)."""
+        cleaned = super().clean()
+        if cleaned.get("reason") == DenialReason.LATE and not cleaned.get("ruling", "").strip():
+            self.add_error("ruling", "Write the ruling: a request denied as late is denied by the authority's ruling.")
+        return cleaned
 
 
 # The county worksheet.
@@ -284,48 +323,106 @@ class _VersionedForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_FIGURE)
 
 
+def _count_field(label: str, what: str, *, help_text: str = "", max_value: int = MAX_FIGURE) -> forms.IntegerField:
+    """A count typed on a form of the worksheet, with messages that say which count is wrong."""
+    return forms.IntegerField(
+        min_value=0,
+        max_value=max_value,
+        label=label,
+        help_text=help_text,
+        error_messages={
+            "required": f"Enter {what}.",
+            "invalid": f"Enter {what} as a whole number, like 75.",
+            "min_value": f"Enter {what} as 0 or more.",
+            "max_value": f"Enter {what} as a smaller number: at most {max_value:,}.",
+        },
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+
+
 class ScannerTestForm(_VersionedForm):
     """A scanner's test deck (State Election Board Rule 183-1-15-.03)."""
 
-    scanner = forms.CharField(max_length=100, help_text="Its serial number or label.")
-    machine_marked = forms.IntegerField(
-        min_value=0, max_value=MAX_FIGURE, label="Machine-marked ballots", help_text="At least 75."
+    scanner = forms.CharField(
+        max_length=100,
+        help_text="Its serial number or label.",
+        error_messages={"required": "Enter the scanner's serial number or label."},
     )
-    hand_marked = forms.IntegerField(
-        min_value=0, max_value=MAX_FIGURE, label="Hand-marked ballots", help_text="At least 25."
+    machine_marked = _count_field(
+        "Machine-marked ballots", "the number of machine-marked ballots in the deck", help_text="At least 75."
     )
-    precincts = forms.IntegerField(min_value=0, max_value=32_767, help_text="At least 3.")
-    hand_count = forms.IntegerField(
-        min_value=0, max_value=MAX_FIGURE, label="Hand count", help_text="The deck counted by hand."
+    hand_marked = _count_field(
+        "Hand-marked ballots", "the number of hand-marked ballots in the deck", help_text="At least 25."
     )
-    machine_count = forms.IntegerField(
-        min_value=0, max_value=MAX_FIGURE, label="Machine count", help_text="The deck as the scanner counted it."
+    precincts = _count_field(
+        "Precincts", "the number of precincts the deck comes from", help_text="At least 3.", max_value=32_767
     )
+    hand_count = _count_field("Hand count", "the deck's hand count", help_text="The deck counted by hand.")
+    machine_count = _count_field(
+        "Machine count", "the deck's machine count", help_text="The deck as the scanner counted it."
+    )
+
+    def deck(self) -> dict[str, object]:
+        """The scanner and its deck as the services take them (after `is_valid()`)."""
+        return {name: self.cleaned_data[name] for name in ScannerTestForm.base_fields if name != "version"}
+
+
+class ScannerTestCorrectionForm(ScannerTestForm):
+    """A scanner test's figures as they should have been typed, and why they are corrected."""
+
+    reason = forms.CharField(
+        max_length=1_000,
+        label="Why is the test corrected?",
+        help_text="For example: the machine count was mistyped. The test's earlier figures stay in its history.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Say why the scanner test is corrected."},
+    )
+
+    def __init__(self, *args, scanner_test: ScannerTest, **kwargs) -> None:
+        initial = {name: getattr(scanner_test, name) for name in ScannerTestForm.base_fields if name != "version"}
+        super().__init__(*args, initial=initial | kwargs.pop("initial", {}), **kwargs)
+
+
+def _marked_invalid(form: forms.Form) -> None:
+    """Mark each input with a problem (Bootstrap's `is-invalid`), and tie it to its message."""
+    for name in form.errors:
+        if name in form.fields:
+            attrs = form.fields[name].widget.attrs
+            attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
+            attrs["aria-invalid"] = "true"
+            attrs["aria-describedby"] = f"{form[name].auto_id}-error"
 
 
 @dataclass(frozen=True)
 class WorksheetLine:
-    """A line of the returns on the worksheet form: the tally and its three inputs."""
+    """A line of the returns on the tallies' form: the tally, its three inputs, and the difference
+    between the figure as typed (or saved) and the certified one."""
 
     tally: RecountTally
     recounted: forms.BoundField
     reason: forms.BoundField
     note: forms.BoundField
+    difference: int | None
+
+    @property
+    def errors(self) -> list[tuple[forms.BoundField, str]]:
+        return [(field, error) for field in (self.recounted, self.reason, self.note) for error in field.errors]
+
+
+def _typed_figure(value: object) -> int | None:
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
 
 
 class WorksheetForm(_VersionedForm):
-    """The worksheet's figures in one form: every line of the returns recounted (figure, reason for a
-    difference, note) and, unless the ballots are counted by hand, each candidate's total on the
-    tabulator tapes. Lines of late ballots have their own form. Unbound, it shows the stored figures."""
+    """The tallies: every line of the returns recounted (the figure, the reason for a difference, a
+    note). A figure that differs from the certified one needs a reason, and "other" a note. Unbound,
+    it shows the saved figures; bound to a draft (`typed_again`), what was typed last, with its problems.
+    Late ballots and the tabulator tapes have forms of their own."""
 
-    def __init__(
-        self,
-        *args,
-        county_recount: CountyRecount,
-        tallies: list[RecountTally],
-        candidates: list[Candidate],
-        **kwargs,
-    ) -> None:
+    def __init__(self, *args, county_recount: CountyRecount, tallies: list[RecountTally], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["version"].initial = county_recount.version
         self.returns = [tally for tally in tallies if tally.line == TallyLine.RETURNS]
@@ -335,10 +432,16 @@ class WorksheetForm(_VersionedForm):
                 min_value=0,
                 max_value=MAX_FIGURE,
                 initial=tally.recounted,
+                error_messages={
+                    "invalid": f"{tally}: enter the recounted figure as a whole number, like {tally.original}.",
+                    "min_value": f"{tally}: a count cannot be negative.",
+                    "max_value": f"{tally}: the figure is too large; at most {MAX_FIGURE:,}.",
+                },
                 widget=forms.NumberInput(
                     attrs={
                         "class": "form-control form-control-sm text-end",
                         "aria-label": f"{tally}: recounted",
+                        "inputmode": "numeric",
                         "data-original": tally.original,
                     }
                 ),
@@ -347,6 +450,7 @@ class WorksheetForm(_VersionedForm):
                 required=False,
                 choices=[("", "—"), *DiscrepancyReason.choices],
                 initial=tally.reason,
+                error_messages={"invalid_choice": f"{tally}: choose a reason from the list."},
                 widget=forms.Select(attrs={"class": "form-select form-select-sm", "aria-label": f"{tally}: reason"}),
             )
             self.fields[f"note_{tally.pk}"] = forms.CharField(
@@ -355,17 +459,32 @@ class WorksheetForm(_VersionedForm):
                 initial=tally.note,
                 widget=forms.TextInput(attrs={"class": "form-control form-control-sm", "aria-label": f"{tally}: note"}),
             )
-        self.tape_candidates = [] if county_recount.hand_count else candidates
-        for candidate in self.tape_candidates:
-            self.fields[f"tape_{candidate.pk}"] = forms.IntegerField(
-                required=False,
-                min_value=0,
-                max_value=MAX_FIGURE,
-                initial=county_recount.tabulator_tapes.get(str(candidate.pk)),
-                widget=forms.NumberInput(
-                    attrs={"class": "form-control form-control-sm text-end", "aria-label": f"{candidate}: tapes"}
-                ),
-            )
+
+    @staticmethod
+    def typed_again(draft: dict[str, dict[str, str]], *, version: int) -> dict[str, str | int]:
+        """A saved draft (`tally_draft_save`) as the form's data, on the worksheet's current version."""
+        data: dict[str, str | int] = {"version": version}
+        for pk, typed in draft.items():
+            data |= {f"{name}_{pk}": value for name, value in typed.items()}
+        return data
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        for tally in self.returns:
+            recounted = cleaned.get(f"recounted_{tally.pk}")
+            reason, note = cleaned.get(f"reason_{tally.pk}"), cleaned.get(f"note_{tally.pk}", "")
+            if recounted is not None and recounted != tally.original and reason == "":
+                self.add_error(
+                    f"reason_{tally.pk}",
+                    f"{tally}: {recounted:,} differs from the certified {tally.original:,}; choose the reason.",
+                )
+            if reason == DiscrepancyReason.OTHER and not note.strip():
+                self.add_error(f"note_{tally.pk}", f"{tally}: say in the note what the other reason is.")
+        return cleaned
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        _marked_invalid(self)
 
     @property
     def lines(self) -> list[WorksheetLine]:
@@ -375,13 +494,16 @@ class WorksheetForm(_VersionedForm):
                 recounted=self[f"recounted_{tally.pk}"],
                 reason=self[f"reason_{tally.pk}"],
                 note=self[f"note_{tally.pk}"],
+                difference=self._difference(tally),
             )
             for tally in self.returns
         ]
 
-    @property
-    def tapes(self) -> list[tuple[Candidate, forms.BoundField]]:
-        return [(candidate, self[f"tape_{candidate.pk}"]) for candidate in self.tape_candidates]
+    def _difference(self, tally: RecountTally) -> int | None:
+        if not self.is_bound:
+            return tally.difference
+        typed = _typed_figure(self[f"recounted_{tally.pk}"].value())
+        return None if typed is None else typed - tally.original
 
     def entries(self) -> dict[int, TallyEntry]:
         """The figures as the service takes them (after `is_valid()`)."""
@@ -394,23 +516,74 @@ class WorksheetForm(_VersionedForm):
             for tally in self.returns
         }
 
-    def tabulator_tapes(self) -> dict[int, int | None] | None:
-        """Each candidate's total on the tapes; None for a hand count (the tapes are left as they are)."""
-        if not self.tape_candidates:
-            return None
-        return {candidate.pk: self.cleaned_data[f"tape_{candidate.pk}"] for candidate in self.tape_candidates}
+    def draft(self) -> dict[int, dict[str, str]]:
+        """Every line as typed, valid or not, to be kept (`tally_draft_save`)."""
+        return {
+            tally.pk: {name: str(self.data.get(f"{name}_{tally.pk}", "")) for name in DRAFT_INPUTS}
+            for tally in self.returns
+        }
+
+
+class TapesForm(_VersionedForm):
+    """Each candidate's total as the tabulator tapes give it; each is shown beside what the candidate's
+    lines of the returns add up to, which it must match."""
+
+    def __init__(
+        self,
+        *args,
+        county_recount: CountyRecount,
+        candidates: list[Candidate],
+        sums: dict[int, int | None],
+        **kwargs,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = county_recount.version
+        self.candidates = candidates
+        for candidate in candidates:
+            added = sums.get(candidate.pk)
+            self.fields[f"tape_{candidate.pk}"] = forms.IntegerField(
+                required=False,
+                min_value=0,
+                max_value=MAX_FIGURE,
+                label=candidate.name,
+                initial=county_recount.tabulator_tapes.get(str(candidate.pk)),
+                help_text=(
+                    f"{candidate.name}'s lines of the returns add up to {added:,}."
+                    if added is not None
+                    else f"{candidate.name}'s lines are not all counted yet."
+                ),
+                error_messages={
+                    "invalid": f"Enter {candidate.name}'s total on the tapes as a whole number.",
+                    "min_value": f"{candidate.name}'s total on the tapes cannot be negative.",
+                    "max_value": f"{candidate.name}'s total is too large; at most {MAX_FIGURE:,}.",
+                },
+                widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "text-end"}),
+            )
+
+    def tabulator_tapes(self) -> dict[int, int | None]:
+        """Each candidate's total on the tapes (after `is_valid()`; None: not read yet)."""
+        return {candidate.pk: self.cleaned_data[f"tape_{candidate.pk}"] for candidate in self.candidates}
+
+
+LATE_LINES = (TallyLine.PROVISIONAL_ADJUDICATED, TallyLine.UOCAVA_ARRIVED)
 
 
 class LateBallotsForm(_VersionedForm):
-    """Ballots counted for the first time: provisional ballots adjudicated since, or military and
-    overseas ballots that arrived in time. Entering a line again replaces its figure."""
+    """Ballots counted for the first time: provisional ballots accepted after the count, or military
+    and overseas ballots that arrived in time. Entering a line again replaces its figure."""
 
-    candidate = forms.ModelChoiceField(queryset=Candidate.objects.none())
-    line = forms.ChoiceField(
-        choices=[(line.value, line.label) for line in (TallyLine.PROVISIONAL_ADJUDICATED, TallyLine.UOCAVA_ARRIVED)],
-        label="Ballots",
+    candidate = forms.ModelChoiceField(
+        queryset=Candidate.objects.none(),
+        empty_label="Choose the candidate",
+        error_messages={"required": "Choose the candidate the ballots are for."},
     )
-    votes = forms.IntegerField(min_value=0, max_value=MAX_FIGURE)
+    line = forms.ChoiceField(
+        choices=[(line.value, line.label) for line in LATE_LINES],
+        widget=forms.RadioSelect,
+        label="Which ballots",
+        error_messages={"required": "Choose which ballots these are."},
+    )
+    votes = _count_field("Votes for the candidate", "the candidate's votes on these ballots")
 
     def __init__(self, *args, candidates: QuerySet[Candidate], **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -437,7 +610,10 @@ class SignOffForm(_VersionedForm):
     """The sign-off of the worksheet as the official read it (its version), under the name of the
     account signed in: nobody types the official's name."""
 
-    attestation = forms.BooleanField(required=False, label=SIGN_OFF_ATTESTATION)
+    attestation = forms.BooleanField(
+        label=SIGN_OFF_ATTESTATION,
+        error_messages={"required": "Attest that the worksheet is the true result of the recount to sign it off."},
+    )
 
 
 OUTCOME_ATTESTATION = "I certify this county's returns as the recount leaves them"
@@ -446,15 +622,19 @@ OUTCOME_ATTESTATION = "I certify this county's returns as the recount leaves the
 class OutcomeForm(_VersionedForm):
     """The superintendent records the county's outcome: confirmed, or corrected and recertified."""
 
-    attestation = forms.BooleanField(label=OUTCOME_ATTESTATION)
+    attestation = forms.BooleanField(
+        label=OUTCOME_ATTESTATION,
+        error_messages={"required": "Certify the county's returns as the recount leaves them: tick the box."},
+    )
 
 
 class ReopenForm(forms.Form):
     reason = forms.CharField(
-        required=False,
         max_length=1_000,
+        label="Why is the worksheet reopened?",
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Required. The worksheet's figures so far stay in its history.",
+        help_text="The worksheet's figures so far stay in its history.",
+        error_messages={"required": "Say why the worksheet is reopened."},
     )
 
 
@@ -570,4 +750,40 @@ class ReturnsImportForm(forms.Form):
             slug=data["slug"] or None,
             seats=data["seats"],
             municipal=data["level"] == ImportLevel.MUNICIPAL,
+        )
+
+
+class BoardFilterForm(forms.Form):
+    """The statewide board's filters, read from the address (`?election=&status=&overdue=`): any may be
+    left empty. The election is named by its short name, so that a filtered address can be read."""
+
+    election = forms.ModelChoiceField(
+        queryset=Election.objects.none(),
+        required=False,
+        to_field_name="slug",
+        empty_label="Every election",
+        error_messages={"invalid_choice": "Choose an election that has an open case."},
+    )
+    status = forms.TypedChoiceField(
+        label="County’s status",
+        choices=[("", "Every status"), *CountyRecountStatus.choices],
+        coerce=CountyRecountStatus,
+        empty_value=None,
+        required=False,
+        error_messages={"invalid_choice": "Choose a status from the list."},
+    )
+    overdue = forms.BooleanField(label="Overdue counties only", required=False)
+
+    def __init__(self, *args, elections: QuerySet[Election], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["election"].queryset = elections
+        self.fields["election"].label_from_instance = lambda election: election.name
+        self.helper = FormHelper()
+        self.helper.form_tag = False  # the page's own GET form, whose button sends no name of its own
+        self.helper.layout = Layout(
+            Row(
+                Column("election", css_class="col-md-5"),
+                Column("status", css_class="col-md-4"),
+                Column("overdue", css_class="col-md-3 align-self-center"),
+            )
         )

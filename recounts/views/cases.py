@@ -17,9 +17,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts import roles
+from elections.instants import in_words
+from elections.models import Jurisdiction
 from recounts import permissions, queries
 from recounts.enums import RequestChannel, RequestStatus
 from recounts.forms import (
+    WITHDRAWAL_ATTESTATION,
     ContestFilterForm,
     RecountDirectForm,
     RecountOrderForm,
@@ -29,10 +32,13 @@ from recounts.forms import (
 )
 from recounts.models import CountyRecount, RecountRequest, RequestAuthority
 from recounts.permissions import FINISHED
+from recounts.reports import discrepancies
 from recounts.services.cases import RecountError
 from recounts.services.decisions import recount_direct, recount_order, request_deny, ruling_needed
-from recounts.services.outcomes import case_finish
+from recounts.services.outcomes import case_finish, case_finish_preview
 from recounts.services.requests import DuplicateRequest, request_record_received, request_withdraw
+from recounts.services.worksheets import expected_counties
+from recounts.views.checking import changing, check_page, confirmed
 from recounts.views.documents import CASE_QUERYSET_RELATED
 
 
@@ -150,11 +156,16 @@ def _case_page(
     receives = recount_request.status == RequestStatus.FILED and permissions.receives_the_contest.test(
         user, recount_request
     )
+    bound = next(
+        (form for form in (order_form and order_form[1], direct_form, deny_form, withdraw_form) if form is not None),
+        None,
+    )
     return render(
         request,
         "recounts/request_detail.html",
         {
             "recount_request": recount_request,
+            "bound_form": bound,
             "authorities": recount_request.authorities.all(),
             "timeline": queries.request_timeline(recount_request),
             "may": may,
@@ -190,6 +201,134 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _case_page(request, _visible_case(request, pk))
 
 
+# Check your answers: what each decision will do, before it is done (see `recounts.views.checking`).
+
+
+def _or_none(text: str, none: str = "None") -> str:
+    return text.strip() or none
+
+
+def _case_anchor(recount_request: RecountRequest, section: str) -> str:
+    return f"{reverse('recounts:request', args=[recount_request.pk])}#{section}"
+
+
+def _check_order(
+    request: HttpRequest, recount_request: RecountRequest, county: Jurisdiction, form: RecountOrderForm
+) -> HttpResponse:
+    finish_by = form.cleaned_data["finish_by"]
+    return check_page(
+        request,
+        heading=f"Check before you order the recount in {county}",
+        lead=f"When you confirm, the recount in {county} is ordered, and the written notice of the count goes at "
+        "once to every candidate and to the chair of each party. It cannot be taken back.",
+        answers=[
+            ("Request", str(recount_request)),
+            ("Place of the count", form.cleaned_data["count_place"]),
+            ("The count starts", in_words(form.cleaned_data["count_starts_at"])),
+            ("Finish by", in_words(finish_by) if finish_by else "Not set"),
+            ("Ruling", _or_none(form.cleaned_data["ruling"])),
+        ],
+        button="Confirm and order the recount",
+        back=_case_anchor(recount_request, "decide"),
+        context={"recount_request": recount_request},
+    )
+
+
+def _check_direction(request: HttpRequest, recount_request: RecountRequest, form: RecountDirectForm) -> HttpResponse:
+    counties = len(expected_counties(recount_request))
+    return check_page(
+        request,
+        heading="Check before you direct the recount",
+        lead=f"When you confirm, the recount is directed in every county where the office was voted ({counties} "
+        f"{'county' if counties == 1 else 'counties'}), and each superintendent is notified at once. "
+        "It cannot be taken back.",
+        answers=[
+            ("Request", str(recount_request)),
+            ("The counties' recounts start", in_words(form.cleaned_data["window_starts_at"])),
+            ("Every county finishes by", in_words(form.cleaned_data["finish_by"])),
+            ("Ruling", _or_none(form.cleaned_data["ruling"])),
+        ],
+        button="Confirm and direct the recount",
+        back=_case_anchor(recount_request, "decide"),
+        context={"recount_request": recount_request},
+    )
+
+
+def _check_denial(request: HttpRequest, recount_request: RecountRequest, form: RequestDenyForm) -> HttpResponse:
+    return check_page(
+        request,
+        heading="Check before you deny the request",
+        lead="When you confirm, the request is denied and the candidate is told, with the statutory reason and "
+        "the ruling. It cannot be taken back.",
+        answers=[
+            ("Request", str(recount_request)),
+            ("Statutory reason", form.cleaned_data["reason"].label),
+            ("Ruling", _or_none(form.cleaned_data["ruling"])),
+        ],
+        button="Confirm and deny the request",
+        back=_case_anchor(recount_request, "decide"),
+        context={"recount_request": recount_request},
+    )
+
+
+def _signed(form: WithdrawForm) -> str:
+    signature = form.signed()
+    signed = f"{signature.name}, {signature.signatory.label.lower()}"
+    return f"{signed} ({signature.agent_name})" if signature.agent_name else signed
+
+
+def _check_withdrawal(request: HttpRequest, recount_request: RecountRequest, form: WithdrawForm) -> HttpResponse:
+    return check_page(
+        request,
+        heading="Check before you withdraw the request",
+        lead="When you confirm, the request is withdrawn: no recount is made on it. The authority and every "
+        "account linked to the candidate are told. It cannot be taken back.",
+        answers=[
+            ("Request", str(recount_request)),
+            ("Reason", _or_none(form.cleaned_data["reason"], "None given")),
+            ("Signed", _signed(form)),
+            ("Attested", WITHDRAWAL_ATTESTATION),
+        ],
+        button="Confirm and withdraw the request",
+        back=_case_anchor(recount_request, "withdraw"),
+        context={"recount_request": recount_request},
+    )
+
+
+def _check_finish(request: HttpRequest, recount_request: RecountRequest) -> HttpResponse:
+    preview = case_finish_preview(recount_request)
+    if not preview.recertify:
+        lead = (
+            "No county's returns changed. When you confirm, the returns are confirmed and the case is closed; "
+            "everyone concerned is told."
+        )
+    else:
+        lead = (
+            "When you confirm, the statewide returns are recertified with the counties' corrections below, the "
+            "case is closed, and everyone concerned is told. It cannot be taken back."
+        )
+    if preview.kept_by_hand:
+        warning = (
+            "The declarations in force are not the ones the certified returns made (declared by hand, a tie "
+            "decided by lot): they are left as they are, and an official must confirm them or declare again."
+        )
+    elif preview.outcome_changes:
+        warning = "The outcome changes: the corrected returns declare different candidates."
+    else:
+        warning = ""
+    return check_page(
+        request,
+        heading="Check before you finish the case",
+        lead=lead,
+        answers=[("Request", str(recount_request))],
+        warning=warning,
+        details_template="recounts/includes/finish_preview.html",
+        context={"preview": preview, "report": discrepancies(recount_request), "recount_request": recount_request},
+        button="Confirm and finish the case",
+        back=_case_anchor(recount_request, "finish"),
+    )
+
+
 def refused(request: HttpRequest, action: str, target: object, *, back: str) -> HttpResponse | None:
     """A POST the page would not have offered now: forbidden (403) to someone who has no business doing
     it; otherwise (the object's state changed, a form sent twice) back to the page with the reason."""
@@ -210,7 +349,9 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     if stop := refused(request, "withdraw", recount_request, back=reverse("recounts:request", args=[pk])):
         return stop
     form = WithdrawForm(request.POST)
-    if form.is_valid():
+    if form.is_valid() and not changing(request):
+        if not confirmed(request):
+            return _check_withdrawal(request, recount_request, form)
         try:
             request_withdraw(
                 request=recount_request,
@@ -237,7 +378,9 @@ def order(request: HttpRequest, pk: int, county: int) -> HttpResponse:
     if stop := refused(request, "order", authority, back=reverse("recounts:request", args=[pk])):
         return stop
     form = RecountOrderForm(request.POST, prefix=f"order-{county}", ruling_needed=ruling_needed(recount_request))
-    if form.is_valid():
+    if form.is_valid() and not changing(request):
+        if not confirmed(request):
+            return _check_order(request, recount_request, authority.jurisdiction, form)
         try:
             recount_order(
                 request=recount_request,
@@ -268,7 +411,9 @@ def direct(request: HttpRequest, pk: int) -> HttpResponse:
     if stop := refused(request, "direct", recount_request, back=reverse("recounts:request", args=[pk])):
         return stop
     form = RecountDirectForm(request.POST, ruling_needed=ruling_needed(recount_request))
-    if form.is_valid():
+    if form.is_valid() and not changing(request):
+        if not confirmed(request):
+            return _check_direction(request, recount_request, form)
         try:
             county_recounts = recount_direct(
                 request=recount_request,
@@ -296,7 +441,9 @@ def deny(request: HttpRequest, pk: int) -> HttpResponse:
     if stop := refused(request, "deny", recount_request, back=reverse("recounts:request", args=[pk])):
         return stop
     form = RequestDenyForm(request.POST)
-    if form.is_valid():
+    if form.is_valid() and not changing(request):
+        if not confirmed(request):
+            return _check_denial(request, recount_request, form)
         try:
             request_deny(
                 request=recount_request,
@@ -340,6 +487,8 @@ def finish(request: HttpRequest, pk: int) -> HttpResponse:
     recount_request = _visible_case(request, pk)
     if stop := refused(request, "finish", recount_request, back=reverse("recounts:request", args=[pk])):
         return stop
+    if not confirmed(request):
+        return _check_finish(request, recount_request)
     try:
         finished = case_finish(request=recount_request, by=request.user)
     except RecountError as error:
@@ -347,21 +496,6 @@ def finish(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         outcome_message(request, finished)
     return redirect("recounts:request", pk=pk)
-
-
-@require_safe
-@login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
-    """Every open case, newest first, with each county's progress against its deadline."""
-    decision = permissions.decide(request.user, "statewide_pages", None)
-    if not decision:
-        raise PermissionDenied(decision.reason)
-    now = timezone.now()
-    return render(
-        request,
-        "recounts/dashboard.html",
-        {"cases": queries.cases_progress(queries.open_cases(), now=now), "now": now},
-    )
 
 
 @require_safe

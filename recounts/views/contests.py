@@ -11,16 +11,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts import roles
 from elections import queries as election_queries
-from elections.models import Election, Jurisdiction
+from elections.instants import in_words
+from elections.models import Candidate, Election, Jurisdiction
 from recounts import permissions, queries
 from recounts.forms import CertifyForm, LinkForm
 from recounts.permissions import Returns
 from recounts.services.cases import RecountError
 from recounts.services.certifications import returns_certify
+from recounts.views.checking import changing, check_page, confirmed
 
 
 @require_safe
@@ -81,8 +84,10 @@ def certify(request: HttpRequest, slug: str) -> HttpResponse:
             "Only a superintendent of a county in this election, or the Secretary of State's staff, certify."
         )
     form = CertifyForm(request.POST, scopes=scopes)
-    if not form.is_valid():
+    if not form.is_valid() or changing(request):
         return _election_page(request, election, bound=form)
+    if not confirmed(request):
+        return _check_certification(request, election, form)
     try:
         certification = returns_certify(
             returns=form.cleaned_data["scope"],
@@ -97,9 +102,48 @@ def certify(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("recounts:election", slug=slug)
 
 
+def _check_certification(request: HttpRequest, election: Election, form: CertifyForm) -> HttpResponse:
+    """What a certification records: the returns, when, its version, and what it starts."""
+    returns = form.cleaned_data["scope"]
+    latest = next(iter(queries.election_certifications(election, [returns])), None)
+    if latest is None:
+        version = "The first: the time to ask for a recount of these returns' contests runs from it"
+    else:
+        version = (
+            f"Version {latest.version + 1}: version {latest.version} was certified {in_words(latest.certified_at)}"
+        )
+    where = str(returns.jurisdiction) if returns.jurisdiction else "the State of Georgia (statewide)"
+    return check_page(
+        request,
+        heading=f"Check before you certify the returns of {where}",
+        lead="A certification is a legal record: once made it stays in the returns' history, and a mistake is "
+        "corrected only by certifying again.",
+        answers=[
+            ("Election", election.name),
+            ("Returns of", where),
+            ("Certified at", in_words(form.cleaned_data["certified_at"])),
+            ("Version", version),
+            ("Note", form.cleaned_data["note"].strip() or "None"),
+        ],
+        button="Confirm and certify",
+        back=f"{reverse('recounts:election', args=[election.slug])}#certify",
+        context={"election": election},
+    )
+
+
 @require_safe
 @login_required
 def contest_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    return contest_page(request, slug=slug, pk=pk)
+
+
+def link_form_id(candidate: Candidate) -> str:
+    """The ids of a candidate's link form on the contest page: one form per candidate, each its own."""
+    return f"link-{candidate.pk}-%s"
+
+
+def contest_page(request: HttpRequest, *, slug: str, pk: int, link_form: LinkForm | None = None) -> HttpResponse:
+    """The contest page; `link_form`, sent back with its problems, is shown as typed, the problems on top."""
     visible = queries.contests_visible_to(request.user).values("pk")
     standings = queries.standings_for(election_queries.contest_of_election(slug=slug, pk=pk).filter(pk__in=visible))
     if not standings:
@@ -110,7 +154,13 @@ def contest_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     candidates = [candidate_standing.candidate for candidate_standing in standing.candidates]
     accounts = queries.linked_accounts(candidates, seen_by=request.user)
     linking = [
-        (candidate, LinkForm(candidate=candidate, auto_id=f"link-{candidate.pk}-%s"), accounts.get(candidate.pk, []))
+        (
+            candidate,
+            link_form
+            if link_form is not None and link_form.candidate.pk == candidate.pk
+            else LinkForm(candidate=candidate, auto_id=link_form_id(candidate)),
+            accounts.get(candidate.pk, []),
+        )
         for candidate in candidates
         if permissions.decide(request.user, "link", candidate)
     ]
@@ -136,6 +186,7 @@ def contest_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                 contest_id=contest.pk, candidate_ids=[candidate.pk for candidate in candidates]
             ),
             "linking": linking,
+            "link_form": link_form,
             "may_record": bool(recordable),
         },
     )

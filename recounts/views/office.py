@@ -24,7 +24,12 @@ class DesigneeForm(forms.Form):
     role = forms.ChoiceField(
         choices=[(StaffRole.DESIGNEE.value, "Designee"), (StaffRole.CLERK.value, "Staff")], widget=forms.HiddenInput
     )
-    reason = forms.CharField(max_length=100, label="Why", help_text="Kept in the history with your name.")
+    reason = forms.CharField(
+        max_length=100,
+        label="Why",
+        help_text="Kept in the history with your name.",
+        error_messages={"required": "Say why: the reason is kept in the history with your name."},
+    )
 
 
 @require_safe
@@ -33,6 +38,12 @@ def office(request: HttpRequest) -> HttpResponse:
     decision = permissions.decide(request.user, "office_page", None)
     if not decision:
         raise PermissionDenied(decision.reason)
+    return _office_page(request)
+
+
+def _office_page(request: HttpRequest, *, bound: DesigneeForm | None = None) -> HttpResponse:
+    """The office's members and what the user may change; `bound`, a form sent back with its problems,
+    takes the place of its row's form."""
     places = roles.staff_jurisdiction_ids(request.user)
     memberships = (
         StaffMembership.objects.filter(jurisdiction__in=places)
@@ -43,11 +54,13 @@ def office(request: HttpRequest) -> HttpResponse:
         (
             membership,
             permissions.decide(request.user, "name_designee", membership),
-            DesigneeForm(prefix=f"m{membership.pk}"),
+            bound
+            if bound is not None and bound.prefix == f"m{membership.pk}"
+            else DesigneeForm(prefix=f"m{membership.pk}"),
         )
         for membership in memberships
     ]
-    return render(request, "recounts/office.html", {"rows": rows})
+    return render(request, "recounts/office.html", {"rows": rows, "bound_form": bound})
 
 
 @require_POST
@@ -65,8 +78,7 @@ def designee(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied(decision.reason)
     form = DesigneeForm(request.POST, prefix=f"m{membership.pk}")
     if not form.is_valid():
-        messages.error(request, "Say why: the reason is kept in the history with your name.")
-        return redirect("recounts:office")
+        return _office_page(request, bound=form)
     before, wanted = StaffRole(membership.role), StaffRole(form.cleaned_data["role"])
     if wanted == before:
         messages.info(

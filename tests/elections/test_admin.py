@@ -180,12 +180,19 @@ def test_a_superintendent_certifies_version_1_then_2_on_the_election_s_page(clie
     client.force_login(superintendent)
     first = datetime.datetime(2017, 12, 11, 16, 0, tzinfo=EASTERN)
 
+    versions = []
     for when in (first, first + datetime.timedelta(days=9)):
-        response = client.post(
-            reverse("recounts:certify", args=[contest.election.slug]),
-            {"scope": str(fulton.pk), "certified_at": when.strftime("%Y-%m-%dT%H:%M"), "note": ""},
-        )
+        data = {"scope": str(fulton.pk), "certified_at": when.strftime("%Y-%m-%dT%H:%M"), "note": ""}
+        check = client.post(reverse("recounts:certify", args=[contest.election.slug]), data)
+        assert check.context["heading"] == "Check before you certify the returns of Fulton County"
+        versions.append(dict(check.context["answers"])["Version"])
+        response = client.post(reverse("recounts:certify", args=[contest.election.slug]), data | {"confirmed": "yes"})
         assert response.status_code == 302, response.context["certify_form"].errors
+
+    assert versions == [
+        "The first: the time to ask for a recount of these returns' contests runs from it",
+        "Version 2: version 1 was certified Monday, December 11, 2017, 4:00 p.m. Eastern",
+    ]
 
     certifications = Certification.objects.filter(election=contest.election).order_by("version")
     assert [(c.scope, c.jurisdiction, c.version, c.certified_at, c.certified_by) for c in certifications] == [
@@ -353,3 +360,23 @@ def test_results_filter_by_whether_broken_down_by_type(superuser_client, db, bre
     response = superuser_client.get(admin_url(Result, "changelist"), {"breakdown": breakdown} if breakdown else {})
     shown = {result.candidate.name for result in response.context["cl"].result_list}
     assert shown == (expected or {"Ada Able", "Ben Baker"})
+
+
+def test_a_certification_is_checked_before_it_is_recorded_and_errors_lead_the_page(client, db):
+    contest = build_atlanta_runoff(certified_at=None)
+    fulton = georgia_counties("Fulton")[0]
+    client.force_login(make_superintendent_staff(username="fulton-super", county_name="Fulton", superintendent=True))
+    target = reverse("recounts:certify", args=[contest.election.slug])
+
+    check = client.post(target, {"scope": str(fulton.pk), "certified_at": "2017-12-11T16:00", "note": " "})
+    wrong = client.post(target, {"scope": str(fulton.pk), "certified_at": "", "note": "", "confirmed": "yes"})
+
+    assert [(label, str(value)) for label, value in check.context["answers"]] == [
+        ("Election", contest.election.name),
+        ("Returns of", "Fulton County"),
+        ("Certified at", "Monday, December 11, 2017, 4:00 p.m. Eastern"),
+        ("Version", "The first: the time to ask for a recount of these returns' contests runs from it"),
+        ("Note", "None"),
+    ]
+    assert '<a href="#id_certified_at" class="alert-link">This field is required.</a>' in wrong.content.decode()
+    assert not Certification.objects.filter(election=contest.election).exists()
