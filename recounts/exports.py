@@ -1,13 +1,17 @@
-"""Plain, stable shapes of what the desk knows, for JSON output (the `eligibility --json` command)."""
+"""Plain, stable shapes of what the desk knows: JSON for the `eligibility --json` command, and the
+statewide board's county table as CSV."""
 
+import csv
 import datetime
+import io
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
+from elections.instants import in_words
 from elections.models import Election
-from recounts.queries import ContestStanding
+from recounts.queries import BoardRow, ContestStanding
 
 
 def _number(value: Decimal | None) -> float | None:
@@ -71,3 +75,54 @@ def election_json(election: Election, standings: list[ContestStanding]) -> dict:
         },
         "contests": [standing_json(standing) for standing in standings],
     }
+
+
+#: What a spreadsheet reads as the start of a formula (OWASP, “CSV injection”).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """A cell a spreadsheet shows as text: one that would start a formula is prefixed with a single
+    quote (names and reasons are typed by people)."""
+    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
+
+
+BOARD_CSV_HEADER = (
+    "County",
+    "Case",
+    "Contest",
+    "Election",
+    "Status",
+    "Overdue",
+    "Finish by",
+    "Last activity",
+    "What was done",
+    "By",
+)
+
+
+def board_csv(rows: list[BoardRow]) -> str:
+    """The board's county table as CSV, a row per county in the table's order, its times in words as the
+    page writes them; every cell made safe for a spreadsheet."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(BOARD_CSV_HEADER)
+    for row in rows:
+        county_recount = row.progress.county_recount
+        request = county_recount.request
+        record = row.last_activity
+        who = record.history_user if record is not None else None
+        cells = [
+            str(county_recount.county),
+            request.receipt_number,
+            str(request.contest),
+            request.contest.election.name,
+            county_recount.get_status_display(),
+            "Overdue" if row.progress.overdue else "",
+            in_words(row.progress.finish_by) if row.progress.finish_by else "",
+            in_words(record.history_date) if record is not None else "",
+            (record.history_change_reason or "") if record is not None else "",
+            (who.get_full_name() or who.get_username()) if who is not None else "",
+        ]
+        writer.writerow([spreadsheet_safe(cell) for cell in cells])
+    return out.getvalue()

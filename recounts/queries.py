@@ -21,7 +21,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from accounts import roles
 from elections.enums import CertificationScope, VoteType
 from elections.models import Candidate, Certification, Contest, Election, Jurisdiction
-from recounts import rules
+from recounts import history_words, rules
 from recounts.calendar import BusinessCalendar, ClosedDayOverride, filing_deadline
 from recounts.enums import OPEN_STATUSES, AuthorityKind, CountyRecountStatus, RequestStatus, Route, TallyLine
 from recounts.models import (
@@ -471,17 +471,18 @@ class ShareBar:
     name: str
     votes: int
     percent: Decimal  # of the total votes cast, 2 places, for display
-    y: int
     width: int
     own: bool
     declared: bool
+    declared_as: str  # the declared status in words (“elected”, “in the runoff”); empty when not declared
 
 
 @dataclass(frozen=True, slots=True)
 class ShareChart:
     """A bar per candidate (vote share), and the threshold band: from the closest declared
     candidate's share down by the rule's percent of the total. A bar ending in the band may ask.
-    Coordinates are whole units of the chart's viewBox."""
+    Each bar is drawn on its own track, `BAR_SPACE` wide (whole units of its viewBox), with its
+    name and share written above it as text of the page."""
 
     bars: list[ShareBar]
     axis_percent: int
@@ -490,26 +491,22 @@ class ShareChart:
     band_from: Decimal | None  # percent of the total
     band_to: Decimal | None
 
-    LABEL_WIDTH = 220
     BAR_SPACE = 400
-    ROW = 30
-    BAR_HEIGHT = 18
+    TRACK_HEIGHT = 24
+    BAR_HEIGHT = 16
 
     @property
-    def width(self) -> int:
-        return self.LABEL_WIDTH + self.BAR_SPACE + 80
+    def bar_y(self) -> int:
+        return (self.TRACK_HEIGHT - self.BAR_HEIGHT) // 2
 
     @property
-    def height(self) -> int:
-        return self.ROW * len(self.bars) + 24
+    def shows_declared(self) -> bool:
+        """Whether another candidate's bar is drawn as declared (the caption names only colours drawn)."""
+        return any(bar.declared and not bar.own for bar in self.bars)
 
     @property
-    def axis_y(self) -> int:
-        return self.ROW * len(self.bars) + 18
-
-    @property
-    def axis_end_x(self) -> int:
-        return self.LABEL_WIDTH + self.BAR_SPACE
+    def shows_undeclared(self) -> bool:
+        return any(not bar.declared and not bar.own for bar in self.bars)
 
 
 def _percent(part: Fraction) -> Decimal:
@@ -529,12 +526,12 @@ def share_chart(standing: ContestStanding, line: CandidateStanding) -> ShareChar
             name=row.candidate.name,
             votes=row.votes,
             percent=_percent(share),
-            y=index * ShareChart.ROW,
             width=round(share * scale),
             own=row.candidate.pk == line.candidate.pk,
             declared=row.eligibility.declared,
+            declared_as=row.candidate.get_declared_status_display().lower() if row.eligibility.declared else "",
         )
-        for index, (row, share) in enumerate(zip(standing.candidates, shares, strict=True))
+        for row, share in zip(standing.candidates, shares, strict=True)
     ]
     band_x = band_width = band_from = band_to = None
     if standing.rule is not None and line.against is not None:
@@ -542,7 +539,7 @@ def share_chart(standing: ContestStanding, line: CandidateStanding) -> ShareChar
             next(row.votes for row in standing.candidates if row.candidate.pk == line.against.pk) * 100, total
         )
         bottom = max(Fraction(0), top - Fraction(standing.rule.threshold_percent))
-        band_x = ShareChart.LABEL_WIDTH + round(bottom * scale)
+        band_x = round(bottom * scale)
         band_width = max(1, round(top * scale) - round(bottom * scale))
         band_from, band_to = _percent(bottom), _percent(top)
     return ShareChart(
@@ -701,33 +698,16 @@ class TimelineEntry:
     subject: str  # "The case", or the county whose recount it is
     by: AbstractBaseUser | None
     reason: str
-    changes: list[tuple[str, object, object]]  # (field's verbose name, old, new); empty for the first
+    changes: list[history_words.FieldChange]  # in the words of the pages; empty for the first
     first: bool  # the first record of its case or county recount: when it was recorded
-
-
-#: Left out of the timeline's changes: the snapshot (shown on its own), ids of people and places (the
-#: entry names them), the worksheet's version counter and its tabulator tapes (on the worksheet).
-_TIMELINE_EXCLUDED = {
-    RecountRequest: [
-        "snapshot",
-        "filed_by",
-        "decided_by",
-        "withdrawn_by",
-        "contest",
-        "candidate",
-        "finish_declarations",
-    ],
-    CountyRecount: ["version", "tabulator_tapes", "request", "county", "ordered_by", "submitted_by", "signed_off_by"],
-}
 
 
 def _timeline_entries(
     model: type[models.Model], records: list[models.Model], subject_of: Callable[[models.Model], str]
 ) -> list[TimelineEntry]:
     """One entry per history record, oldest first within each object; each diffed against the
-    object's record before it, its changes in the model's field order."""
-    names = {field.name: field.verbose_name for field in model._meta.fields}
-    position = {name: index for index, name in enumerate(names)}
+    object's record before it, its changes in the words of the pages (`history_words`), in the
+    model's field order, the fields not listed left out."""
     entries = []
     previous = None
     for record in records:
@@ -735,13 +715,12 @@ def _timeline_entries(
         changes = (
             []
             if first
-            else [
-                (names.get(change.field, change.field), change.old, change.new)
-                for change in sorted(
-                    record.diff_against(previous, excluded_fields=_TIMELINE_EXCLUDED[model]).changes,
-                    key=lambda change: position.get(change.field, len(position)),
-                )
-            ]
+            else history_words.changes_in_words(
+                model,
+                record.diff_against(
+                    previous, excluded_fields=history_words.unlisted(model), foreign_keys_are_objs=True
+                ).changes,
+            )
         )
         entries.append(
             TimelineEntry(
@@ -830,7 +809,7 @@ def county_progress(county_recount: CountyRecount, *, now: datetime.datetime) ->
     return CountyProgress(
         county_recount=county_recount,
         finish_by=finish_by,
-        overdue=finish_by is not None and finish_by < now and county_recount.status != CountyRecountStatus.APPROVED,
+        overdue=finish_by is not None and finish_by < now and county_recount.status not in COUNTY_DONE,
     )
 
 
@@ -852,11 +831,6 @@ def cases_progress(requests: QuerySet[RecountRequest], *, now: datetime.datetime
         )
         for request in _with_county_recounts(requests).order_by("-filed_at", "-pk")
     ]
-
-
-def open_cases() -> QuerySet[RecountRequest]:
-    """Every case still running, for the Secretary of State's dashboard."""
-    return RecountRequest.objects.filter(status__in=OPEN_STATUSES)
 
 
 def cases_for(user: roles.User) -> QuerySet[RecountRequest]:
@@ -923,3 +897,177 @@ def party_chairs_of(contest: Contest) -> QuerySet[PartyChair]:
 def import_jobs() -> QuerySet[ImportJob]:
     """The browser imports of returns, newest first, with who started and confirmed each and its election."""
     return ImportJob.objects.select_related("started_by", "confirmed_by", "election").order_by("-created_at", "-pk")
+
+
+# The Secretary of State's board (the statewide dashboard): the counts, the requests waiting for a
+# decision, what falls due today and tomorrow, and every county of the open cases, those that need
+# attention first. The flags are the inbox's (`inbox_entries`) and the case page's (`county_progress`).
+
+#: A county's part is done once signed off (its outcome may have been recorded since).
+COUNTY_DONE = frozenset({CountyRecountStatus.APPROVED, CountyRecountStatus.CONFIRMED, CountyRecountStatus.RECERTIFIED})
+
+
+#: The board's groups of counties, in the order it lists them (`attention`).
+OVERDUE, NOT_STARTED, UNDER_WAY, SIGNED_OFF = range(4)
+
+
+def attention(county: CountyProgress) -> int:
+    """The county's group: overdue; else not started (ordered, and neither a scanner tested nor a figure
+    entered); else under way, or signed off."""
+    if county.overdue:
+        return OVERDUE
+    if county.county_recount.status == CountyRecountStatus.ORDERED:
+        return NOT_STARTED
+    return SIGNED_OFF if county.county_recount.status in COUNTY_DONE else UNDER_WAY
+
+
+@dataclass(frozen=True, slots=True)
+class DueDay:
+    day: datetime.date
+    decisions: list[InboxEntry]  # requests whose act-by time falls on the day, not overdue yet
+    counties: list[CountyProgress]  # counties whose finish-by time falls on the day, not signed off
+
+
+@dataclass(frozen=True, slots=True)
+class Board:
+    cases: list[tuple[str, int]]  # (status in words, number of open cases) for each open status
+    waiting: list[InboxEntry]  # requests waiting for a decision, the overdue first, then by act-by time
+    counties: list[CountyProgress]  # every county of the open cases, those needing attention first
+    due: list[DueDay]  # today and tomorrow
+
+    @property
+    def waiting_overdue(self) -> int:
+        return sum(entry.overdue for entry in self.waiting)
+
+    # The counties in each of `attention`'s groups: they add up to all of them.
+
+    @property
+    def counties_overdue(self) -> int:
+        return sum(attention(county) == OVERDUE for county in self.counties)
+
+    @property
+    def counties_not_started(self) -> int:
+        return sum(attention(county) == NOT_STARTED for county in self.counties)
+
+    @property
+    def counties_under_way(self) -> int:
+        return sum(attention(county) == UNDER_WAY for county in self.counties)
+
+    @property
+    def counties_done(self) -> int:
+        return sum(attention(county) == SIGNED_OFF for county in self.counties)
+
+
+def due_day(at: datetime.datetime) -> datetime.date:
+    """The day an instant is due on, in the desk's time zone: midnight belongs to the day it ends
+    (“midnight at the end of Wednesday” is due on Wednesday)."""
+    return (at.astimezone(ZoneInfo(settings.TIME_ZONE)) - datetime.timedelta(microseconds=1)).date()
+
+
+def _board_county_recounts() -> QuerySet[CountyRecount]:
+    """The county recounts of the open cases, each with the id of its latest history row (one query)."""
+    latest = CountyRecount.history.filter(id=models.OuterRef("pk")).order_by("-history_date", "-history_id")
+    return (
+        CountyRecount.objects.filter(request__status__in=OPEN_STATUSES)
+        .select_related("county", "request__contest__election", "request__candidate")
+        .annotate(last_history_id=models.Subquery(latest.values("history_id")[:1]))
+    )
+
+
+def _requests_waiting() -> QuerySet[RecountRequest]:
+    """Every request still only filed, read as the inbox reads them (two queries)."""
+    return (
+        RecountRequest.objects.filter(status=RequestStatus.FILED)
+        .select_related("contest__election", "contest__home_county", "candidate")
+        .prefetch_related(
+            Prefetch("authorities", queryset=RequestAuthority.objects.select_related("jurisdiction").order_by("pk"))
+        )
+        .order_by("-filed_at", "-pk")
+    )
+
+
+def board_counties(*, now: datetime.datetime) -> list[CountyProgress]:
+    """Every county of the open cases at `now`, those needing attention first (`attention`), then by
+    finish-by time and name (one query)."""
+    return sorted(
+        (county_progress(county_recount, now=now) for county_recount in _board_county_recounts()),
+        key=lambda county: (
+            attention(county),
+            county.finish_by or datetime.datetime.max.replace(tzinfo=datetime.UTC),
+            county.county_recount.county.name,
+            county.county_recount.request.receipt_number,
+        ),
+    )
+
+
+def statewide_board(*, now: datetime.datetime) -> Board:
+    """The board at `now`, statewide: six queries, whatever the number of cases and counties."""
+    by_status = dict(
+        RecountRequest.objects.filter(status__in=OPEN_STATUSES)
+        .order_by()
+        .values("status")
+        .annotate(count=Count("pk"))
+        .values_list("status", "count")
+    )
+    waiting = sorted(inbox_entries(_requests_waiting(), now=now), key=lambda entry: (not entry.overdue, entry.act_by))
+    counties = board_counties(now=now)
+    today = now.astimezone(ZoneInfo(settings.TIME_ZONE)).date()
+    due = [
+        DueDay(
+            day=day,
+            decisions=[entry for entry in waiting if not entry.overdue and due_day(entry.act_by) == day],
+            counties=[
+                county
+                for county in counties
+                if county.finish_by is not None
+                and not county.overdue
+                and county.county_recount.status not in COUNTY_DONE
+                and due_day(county.finish_by) == day
+            ],
+        )
+        for day in (today, today + datetime.timedelta(days=1))
+    ]
+    return Board(
+        cases=[(status.label, by_status.get(status, 0)) for status in OPEN_STATUSES],
+        waiting=waiting,
+        counties=counties,
+        due=due,
+    )
+
+
+def board_elections() -> QuerySet[Election]:
+    """The elections with an open case, newest first: the board's filter offers these."""
+    return Election.objects.filter(
+        pk__in=RecountRequest.objects.filter(status__in=OPEN_STATUSES).values("contest__election_id")
+    ).order_by("-date", "name")
+
+
+def board_counties_filtered(
+    counties: list[CountyProgress],
+    *,
+    election: Election | None = None,
+    status: CountyRecountStatus | None = None,
+    overdue: bool = False,
+) -> list[CountyProgress]:
+    """The board's counties, in order, kept by each filter given: of one election, in one status, overdue."""
+    return [
+        county
+        for county in counties
+        if (election is None or county.county_recount.request.contest.election_id == election.pk)
+        and (status is None or county.county_recount.status == status)
+        and (not overdue or county.overdue)
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class BoardRow:
+    progress: CountyProgress
+    last_activity: models.Model | None  # the county recount's latest history row (its date, user and reason)
+
+
+def with_last_activity(counties: list[CountyProgress]) -> list[BoardRow]:
+    """Each county with its latest history row and who made it (one query, none for no county). The
+    counties come from `board_counties`, which annotated the row's id."""
+    ids = [county.county_recount.last_history_id for county in counties]
+    records = CountyRecount.history.select_related("history_user").in_bulk([pk for pk in ids if pk is not None])
+    return [BoardRow(progress=county, last_activity=records.get(pk)) for county, pk in zip(counties, ids, strict=True)]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from recounts.views import candidates, cases, contests, documents, imports, office, site, worksheets
+from recounts.views import board, candidates, cases, contests, documents, imports, office, site, worksheets
 
 app_name = "recounts"
 
@@ -29,7 +29,14 @@ urlpatterns = [
     path("requests/<int:pk>/outcome.pdf", documents.recertification, name="recertification_pdf"),
     path("county-recounts/<int:pk>/", worksheets.worksheet, name="worksheet"),
     path("county-recounts/<int:pk>/scanner-tests/", worksheets.scanner_test, name="scanner_test"),
+    path(
+        "county-recounts/<int:pk>/scanner-tests/<int:test>/change/",
+        worksheets.scanner_test_change,
+        name="scanner_test_change",
+    ),
+    path("county-recounts/<int:pk>/tallies/", worksheets.tallies, name="tallies"),
     path("county-recounts/<int:pk>/late-ballots/", worksheets.late_ballots, name="late_ballots"),
+    path("county-recounts/<int:pk>/tapes/", worksheets.tapes, name="tapes"),
     path("county-recounts/<int:pk>/submit/", worksheets.submit, name="submit"),
     path("county-recounts/<int:pk>/sign-off/", worksheets.sign_off, name="sign_off"),
     path("county-recounts/<int:pk>/reopen/", worksheets.reopen, name="reopen"),
@@ -45,7 +52,8 @@ urlpatterns = [
     path("office/", office.office, name="office"),
     path("office/<int:pk>/role/", office.designee, name="designee"),
     path("cases/", cases.cases, name="cases"),
-    path("dashboard/", cases.dashboard, name="dashboard"),
+    path("dashboard/", board.dashboard, name="dashboard"),
+    path("dashboard/counties.csv", board.dashboard_csv, name="dashboard_csv"),
     path("inbox/", cases.inbox, name="inbox"),
     path("returns/import/", imports.returns_import, name="returns_import"),
     path("returns/import/<int:pk>/", imports.returns_import_job, name="returns_import_job"),

@@ -8,10 +8,10 @@ server), so none appear.
 
 The world: Atlanta's 2017 mayoral runoff (Fulton and DeKalb); Mary Norwood (candidate A) has filed a
 written request with a signed letter, and both superintendents have ordered their county's recount
-(place and time set, so the notices of the count exist). Another contest, in Cobb, where Ben Baker
-(candidate B) has filed his own request. Every request is a GET: a POST-only view answers 405 to
-everyone (`require_POST` runs before `login_required`, so an anonymous visitor gets 405 too, not a
-redirect: nothing is revealed either way).
+(place and time set, so the notices of the count exist), and Fulton's staff have tested a scanner.
+Another contest, in Cobb, where Ben Baker (candidate B) has filed his own request. Every request is a
+GET: a POST-only view answers 405 to everyone (`require_POST` runs before `login_required`, so an
+anonymous visitor gets 405 too, not a redirect: nothing is revealed either way).
 
 Each cell is a status code, or the name of the URL a 302 leads to (`LOGIN`: the login page with
 `?next=`). Roles, in the order of each row's tuple:
@@ -38,10 +38,11 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from elections.enums import Level, VoteType
 from elections.importers.returns import ElectionDetails
 from elections.models import Candidate
-from recounts.models import CountyRecount, ImportJob, PartyChair, RecountRequest
+from recounts.models import CountyRecount, ImportJob, PartyChair, RecountRequest, ScannerTest
 from recounts.services.decisions import recount_order
 from recounts.services.imports import import_job_preview, import_job_start, upload_check
 from recounts.services.requests import Signature, letter_check, request_file
+from recounts.services.worksheets import scanner_test_record
 from tests.factories import (
     EASTERN,
     build_atlanta_runoff,
@@ -105,9 +106,14 @@ EXPECTED: dict[tuple[str, str], tuple[int | str, ...]] = {
     # Secretary of State read it.
     ("recounts:worksheet", "atlanta"):         (LOGIN, 200, 404, 200, 404, 200, 404),
     ("recounts:worksheet", "dekalb"):          (LOGIN, 200, 404, 404, 200, 200, 404),
-    ("recounts:scanner_test", "atlanta"):      (405,  405, 405, 405, 405, 405, 405),
-    ("recounts:late_ballots", "atlanta"):      (405,  405, 405, 405, 405, 405, 405),
-    ("recounts:submit", "atlanta"):            (405,  405, 405, 405, 405, 405, 405),
+    # Its steps: each page shows its form to Fulton's staff, its figures read only to the worksheet's readers;
+    # correcting a scanner test is the county's staff's only.
+    ("recounts:scanner_test", "atlanta"):      (LOGIN, 200, 404, 200, 404, 200, 404),
+    ("recounts:scanner_test_change", "atlanta"): (LOGIN, 403, 404, 200, 404, 403, 404),
+    ("recounts:tallies", "atlanta"):           (LOGIN, 200, 404, 200, 404, 200, 404),
+    ("recounts:late_ballots", "atlanta"):      (LOGIN, 200, 404, 200, 404, 200, 404),
+    ("recounts:tapes", "atlanta"):             (LOGIN, 200, 404, 200, 404, 200, 404),
+    ("recounts:submit", "atlanta"):            (LOGIN, 200, 404, 200, 404, 200, 404),
     ("recounts:sign_off", "atlanta"):          (405,  405, 405, 405, 405, 405, 405),
     ("recounts:reopen", "atlanta"):            (405,  405, 405, 405, 405, 405, 405),
     ("recounts:schedule", "atlanta"):          (405,  405, 405, 405, 405, 405, 405),
@@ -123,6 +129,7 @@ EXPECTED: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("recounts:office", "-"):                  (LOGIN, 403, 403, 200, 200, 403, 403),
     ("recounts:cases", "-"):                   (LOGIN, 403, 403, 200, 200, 200, 403),
     ("recounts:dashboard", "-"):               (LOGIN, 403, 403, 403, 403, 200, 403),
+    ("recounts:dashboard_csv", "-"):           (LOGIN, 403, 403, 403, 403, 200, 403),  # the board's table
     ("recounts:inbox", "-"):                   (LOGIN, 403, 403, 200, 200, 200, 403),
     # Importing returns: the Secretary of State's staff and administrators (the job: one read for its preview).
     ("recounts:returns_import", "-"):          (LOGIN, 403, 403, 403, 403, 200, 200),
@@ -191,6 +198,7 @@ class World:
     baker: Candidate
     chair: PartyChair
     import_job: ImportJob
+    scanner_test: ScannerTest
     users: dict[str, object]
 
     def kwargs(self, name: str, target: str) -> dict[str, object]:
@@ -208,6 +216,7 @@ class World:
             "recounts:order": lambda: {"pk": request.pk, "county": county("Fulton").pk},
             "recounts:count_notice": lambda: {"pk": part.pk, "candidate": self.norwood.pk},
             "recounts:count_notice_chair": lambda: {"pk": part.pk, "chair": self.chair.pk},
+            "recounts:scanner_test_change": lambda: {"pk": part.pk, "test": self.scanner_test.pk},
             "recounts:election": lambda: {"slug": contest.election.slug},
             "recounts:contest": lambda: {"slug": contest.election.slug, "pk": contest.pk},
             "recounts:returns_import_job": lambda: {"pk": self.import_job.pk},
@@ -288,8 +297,13 @@ def build_world(time_machine, settings) -> World:
         by=users["sos"],
     )
     import_job_preview(job=import_job)  # what the task does once the upload commits
+    scanner_test = scanner_test_record(
+        county_recount=parts["Fulton"], by=users["fult"], version=parts["Fulton"].version, scanner="ICP-1",
+        machine_marked=75, hand_marked=25, precincts=3, hand_count=100, machine_count=100,
+    )  # fmt: skip
     return World(
         import_job=import_job,
+        scanner_test=scanner_test,
         atlanta_request=atlanta_request,
         cobb_request=cobb_request,
         fulton_part=parts["Fulton"],
