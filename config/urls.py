@@ -8,6 +8,9 @@ from recounts.views.site import security_txt
 admin.site.site_header = "Recount Desk administration"
 admin.site.site_title = "Recount Desk"
 admin.site.index_title = "Secretary of State and superintendents"
+# "View site" goes where a login lands (an administrator with no other role: back to the admin), not
+# to the list of elections, which such an account may not open.
+admin.site.site_url = reverse_lazy("recounts:start")
 
 urlpatterns = [
     path("admin/", admin.site.urls),

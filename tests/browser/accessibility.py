@@ -1,6 +1,7 @@
 """axe-core (the copy bundled with axe-playwright-python) on a page, at a desktop's width and a phone's,
-with a screenshot of each: in RECOUNT_SCREENSHOTS when set (to look at them), else in the test's
-temporary directory."""
+with a check that the page does not scroll sideways, and a full-page screenshot of each: in
+RECOUNT_SCREENSHOTS when set, else in the repository's `screenshots/` (git-ignored), overwritten at each
+run, to look at every page after `make test`."""
 
 import os
 from pathlib import Path
@@ -10,6 +11,7 @@ from playwright.sync_api import Page
 
 WIDTHS = (1280, 390)
 AXE = Axe()
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 
 
 def violations(page: Page) -> list[str]:
@@ -22,19 +24,26 @@ def violations(page: Page) -> list[str]:
     ]
 
 
-def screenshots_in(tmp_path: Path) -> Path:
-    folder = Path(os.environ.get("RECOUNT_SCREENSHOTS") or tmp_path / "screenshots")
+def screenshots_in() -> Path:
+    folder = Path(os.environ.get("RECOUNT_SCREENSHOTS") or SCREENSHOTS)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
 
+def sideways(page: Page, width: int) -> list[str]:
+    """The page is wider than the window, so that one must scroll sideways to read it."""
+    wide = page.evaluate("document.documentElement.scrollWidth")
+    return [f"the page is {wide} px wide: it scrolls sideways"] if wide > width else []
+
+
 def check_at_each_width(page: Page, name: str, folder: Path) -> list[str]:
-    """axe at each width in `WIDTHS` (the page laid out again at each), a full-page screenshot of each;
-    the viewport is left at the first width."""
+    """axe and the page's width at each width in `WIDTHS` (the page laid out again at each), a full-page
+    screenshot of each; the viewport is left at the first width."""
     found = []
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
+        page.evaluate("new Promise(requestAnimationFrame)")  # the page's resize handlers have run
         page.screenshot(path=folder / f"{name}-{width}.png", full_page=True)
-        found += [f"{name} at {width} px: {violation}" for violation in violations(page)]
+        found += [f"{name} at {width} px: {problem}" for problem in violations(page) + sideways(page, width)]
     page.set_viewport_size({"width": WIDTHS[0], "height": 900})
     return found

@@ -42,9 +42,9 @@ def test_ticks_arrows_and_the_menu_button_are_drawn_and_nothing_is_refused(page:
     assert page.evaluate("window.violations") == []
 
 
-def test_the_error_pages_pass_axe_at_each_width(page: Page, tmp_path):
+def test_the_error_pages_pass_axe_at_each_width(page: Page):
     call_command("load_demo", stdout=io.StringIO())
-    shots = screenshots_in(tmp_path)
+    shots = screenshots_in()
     demo_log_in(page, "dekalb-clerk")
 
     found = []

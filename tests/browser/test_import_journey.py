@@ -29,9 +29,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 RUNOFF_ZIP = Path(__file__).resolve().parents[1] / "data" / "ga-2022" / "20221206__ga__general_runoff__precinct.zip"
 
 
-def test_the_secretary_of_state_s_staff_import_the_runoff_and_county_staff_cannot(page: Page, tmp_path):
+def test_the_secretary_of_state_s_staff_import_the_runoff_and_county_staff_cannot(page: Page):
     call_command("load_demo", stdout=io.StringIO())
-    shots = screenshots_in(tmp_path)
+    shots = screenshots_in()
     found = []
     demo_results = Result.objects.count()
 
@@ -92,14 +92,14 @@ def write_progress(job: ImportJob, done: int, total: int, *, at: datetime.dateti
     )
 
 
-def test_the_page_of_an_import_waiting_for_the_worker_follows_it_without_reloading(page: Page, tmp_path, settings):
+def test_the_page_of_an_import_waiting_for_the_worker_follows_it_without_reloading(page: Page, settings):
     """With the database queue, as in production: the preview waits for the worker. The page's script
     moves the bar as the progress file moves, says the words again only at each tenth, warns when the
     worker seems to have stopped, says so when it cannot ask any more (with a link to refresh the page),
     and reloads the page once the worker has read the files: the preview."""
     call_command("load_demo", stdout=io.StringIO())
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    shots = screenshots_in(tmp_path)
+    shots = screenshots_in()
 
     demo_log_in(page, "sos")
     page.goto("/returns/import/")
@@ -159,7 +159,7 @@ def test_the_page_of_an_import_waiting_for_the_worker_follows_it_without_reloadi
 
 def test_a_refused_file_says_where_each_problem_is_and_offers_no_import(page: Page, tmp_path):
     call_command("load_demo", stdout=io.StringIO())
-    shots = screenshots_in(tmp_path)
+    shots = screenshots_in()
     returns = tmp_path / "appling.csv"
     returns.write_text(
         "county,precinct,office,district,party,candidate,votes\n"
