@@ -758,11 +758,16 @@ def notices_for(user: roles.User) -> QuerySet[Notice]:
     return Notice.objects.filter(recipient=user).select_related("request").order_by("-created_at", "-pk")
 
 
+#: A county's part is done once signed off (its outcome may have been recorded since).
+COUNTY_DONE = frozenset({CountyRecountStatus.APPROVED, CountyRecountStatus.CONFIRMED, CountyRecountStatus.RECERTIFIED})
+
+
 def county_recounts_overdue(now: datetime.datetime) -> QuerySet[CountyRecount]:
-    """County recounts not signed off by their `finish_by` (the directive's window, or their own)."""
+    """County recounts not signed off by their `finish_by` (their own, or the directive's window): the
+    same counties `county_progress` calls overdue, for the admin's filter."""
     return (
-        CountyRecount.objects.filter(finish_by__lt=now)
-        .exclude(status=CountyRecountStatus.APPROVED)
+        CountyRecount.objects.filter(Q(finish_by__lt=now) | Q(finish_by=None, request__finish_by__lt=now))
+        .exclude(status__in=COUNTY_DONE)
         .select_related("county", "request")
     )
 
@@ -797,7 +802,8 @@ class CaseProgress:
 
     @property
     def signed_off(self) -> int:
-        return sum(county.county_recount.status == CountyRecountStatus.APPROVED for county in self.counties)
+        """Counties signed off, their outcome recorded since or not."""
+        return sum(county.county_recount.status in COUNTY_DONE for county in self.counties)
 
     @property
     def overdue(self) -> int:
@@ -902,10 +908,6 @@ def import_jobs() -> QuerySet[ImportJob]:
 # The Secretary of State's board (the statewide dashboard): the counts, the requests waiting for a
 # decision, what falls due today and tomorrow, and every county of the open cases, those that need
 # attention first. The flags are the inbox's (`inbox_entries`) and the case page's (`county_progress`).
-
-#: A county's part is done once signed off (its outcome may have been recorded since).
-COUNTY_DONE = frozenset({CountyRecountStatus.APPROVED, CountyRecountStatus.CONFIRMED, CountyRecountStatus.RECERTIFIED})
-
 
 #: The board's groups of counties, in the order it lists them (`attention`).
 OVERDUE, NOT_STARTED, UNDER_WAY, SIGNED_OFF = range(4)

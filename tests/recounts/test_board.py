@@ -227,6 +227,17 @@ def test_the_board_flags_the_counties_the_case_page_flags(state, sos_client):
     assert sorted(on_the_board.values()) == [False, False, False, True]
 
 
+def test_the_admin_s_overdue_filter_names_the_counties_the_board_flags(state, sos_client):
+    on_the_board = {
+        row.progress.county_recount.pk for row in sos_client.get(BOARD).context["rows"] if row.progress.overdue
+    }
+
+    assert set(queries.county_recounts_overdue(datetime.datetime.now(datetime.UTC)).values_list("pk", flat=True)) == (
+        on_the_board
+    )
+    assert len(on_the_board) == 1
+
+
 def test_a_county_that_recorded_its_outcome_is_not_overdue_while_the_case_waits_to_close(request, clock, sos_client):
     """On the Secretary of State's route a county's outcome is recorded before the case closes: after the
     finish-by time the county is done, not overdue, on the board and on the case page alike."""
@@ -241,6 +252,7 @@ def test_a_county_that_recorded_its_outcome_is_not_overdue_while_the_case_waits_
     ]
     assert (response.context["board"].counties_overdue, response.context["board"].counties_done) == (0, 2)
     assert [county.overdue for county in sos_client.get(url("request", case)).context["counties"]] == [False, False]
+    assert not queries.county_recounts_overdue(at(2017, 12, 18, 17, 1)).exists()
 
 
 # Filters, pages and the CSV
