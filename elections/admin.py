@@ -7,8 +7,10 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import HistoricalChanges
 
 from elections.enums import VoteType
+from elections.history_words import HistoryInWords
 from elections.models import (
     Candidate,
     Certification,
@@ -31,8 +33,20 @@ class ReasonForm(forms.ModelForm):
     )
 
 
-class AttributedAdmin(SimpleHistoryAdmin):
-    """History with a reason for every change, and no revert from the history page.
+class HistoryInWordsAdmin(SimpleHistoryAdmin):
+    """The history page in the words of the pages (`elections.history_words`): when in words, who by
+    name, why, and what changed."""
+
+    object_history_list_template = "admin/history_in_words.html"
+
+    def get_historical_record_context_helper(
+        self, request: HttpRequest, historical_record: HistoricalChanges
+    ) -> HistoryInWords:
+        return HistoryInWords(self.model, historical_record)
+
+
+class AttributedAdmin(HistoryInWordsAdmin):
+    """History with a reason for every change, in words, and no revert from the history page.
 
     simple-history's revert page saves an old version straight back, checking only that the user
     may *view* the object: it would bypass the services, the read-only rules and the reason.

@@ -27,7 +27,6 @@ from elections import admin as elections_admin
 from elections.admin import AttributedAdmin, ReadOnlyAdminMixin, ReasonForm
 from elections.models import Candidate, Certification, Contest
 from recounts import notices, permissions
-from recounts.history_words import HistoryInWords
 from recounts.models import (
     ClosedDay,
     CountyRecount,
@@ -51,17 +50,7 @@ from recounts.services.outcomes import case_finish
 from recounts.views.candidates import set_password_link
 
 
-class HistoryInWordsAdmin(AttributedAdmin):
-    """The history page in the words of the pages (`recounts.history_words`): when in words, who by
-    name, why, and what changed."""
-
-    object_history_list_template = "admin/recounts/history_in_words.html"
-
-    def get_historical_record_context_helper(self, request: HttpRequest, historical_record) -> HistoryInWords:
-        return HistoryInWords(self.model, historical_record)
-
-
-class RulesAdmin(HistoryInWordsAdmin):
+class RulesAdmin(AttributedAdmin):
     """The statute's numbers and the calendar's corrections: kept by whom `manage_rules` allows."""
 
     def _keeps(self, request: HttpRequest) -> bool:
@@ -146,7 +135,7 @@ class DirectForm(forms.Form):
 
 
 @admin.register(RecountRequest)
-class RecountRequestAdmin(ReadOnlyAdminMixin, HistoryInWordsAdmin):
+class RecountRequestAdmin(ReadOnlyAdminMixin, AttributedAdmin):
     """Cases are seen here with their history; they change only through the services (filing,
     withdrawal, and the recount's own steps, which the actions call), never by editing a field."""
 
@@ -227,7 +216,7 @@ class RecountRequestAdmin(ReadOnlyAdminMixin, HistoryInWordsAdmin):
 
 
 @admin.register(CountyRecount)
-class CountyRecountAdmin(ReadOnlyAdminMixin, HistoryInWordsAdmin):
+class CountyRecountAdmin(ReadOnlyAdminMixin, AttributedAdmin):
     list_display = ["request", "county", "status", "ordered_at", "finish_by", "hand_count", "signed_off_at"]
     list_filter = ["status", "hand_count", ("county", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["request", "county"]
@@ -235,14 +224,14 @@ class CountyRecountAdmin(ReadOnlyAdminMixin, HistoryInWordsAdmin):
 
 
 @admin.register(ScannerTest)
-class ScannerTestAdmin(ReadOnlyAdminMixin, HistoryInWordsAdmin):
+class ScannerTestAdmin(ReadOnlyAdminMixin, AttributedAdmin):
     list_display = ["county_recount", "scanner", "machine_marked", "hand_marked", "precincts", "passed", "tested_at"]
     list_filter = ["passed"]
     list_select_related = ["county_recount__request", "county_recount__county"]
 
 
 @admin.register(RecountTally)
-class RecountTallyAdmin(ReadOnlyAdminMixin, HistoryInWordsAdmin):
+class RecountTallyAdmin(ReadOnlyAdminMixin, AttributedAdmin):
     list_display = ["county_recount", "candidate", "vote_type", "line", "original", "recounted", "reason"]
     list_filter = ["line", "vote_type", "reason"]
     list_select_related = ["county_recount__request", "county_recount__county", "candidate"]
@@ -250,7 +239,7 @@ class RecountTallyAdmin(ReadOnlyAdminMixin, HistoryInWordsAdmin):
 
 
 @admin.register(PartyChair)
-class PartyChairAdmin(HistoryInWordsAdmin):
+class PartyChairAdmin(AttributedAdmin):
     list_display = ["party", "chair_name", "email", "state"]
     list_filter = ["state"]
     search_fields = ["party", "chair_name", "email"]
@@ -267,7 +256,7 @@ class NoticeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(ReadOnlyAdminMixin, HistoryInWordsAdmin):
+class ImportJobAdmin(ReadOnlyAdminMixin, AttributedAdmin):
     """Returns imported in the browser, seen by whom `returns_import` allows (the Secretary of State's
     staff and administrators); a job moves only through its page and its tasks. The report and the
     upload are read on the job's page."""

@@ -6,7 +6,7 @@ class RecountsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import notices as account_notices
-        from recounts import audit, checks, notices  # noqa: F401 (checks: registers the deploy checks)
+        from recounts import audit, checks, history_words, notices  # noqa: F401 (registers the deploy checks, the words)
 
         audit.connect()
         # Accounts tell people through the desk's notices (accounts cannot import recounts).
