@@ -3,8 +3,10 @@
 import re
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.urls import reverse
+from django.shortcuts import render
+from django.urls import Resolver404, resolve, reverse
 
 #: The admin's query parameter naming the field a related-object popup returns.
 TO_FIELD = "_to_field"
@@ -53,4 +55,40 @@ class OversizedNumberMiddleware:
                     return HttpResponseBadRequest(
                         f"The number given for “{key}” in the address is too large.", content_type="text/plain"
                     )
+        return self.get_response(request)
+
+
+#: The pages whose form takes a larger file than a letter, and the setting that holds its limit.
+LARGER_UPLOADS = {"recounts:returns_import": "RETURNS_UPLOAD_MAX_BYTES"}
+
+
+def request_body_limit(path: str) -> int:
+    """The most bytes a request to `path` may send: its form's fields, and the largest file its page
+    takes (the returns on the import page; elsewhere a letter or a scan)."""
+    try:
+        view_name = resolve(path).view_name
+    except Resolver404:
+        view_name = ""
+    largest_file = getattr(settings, LARGER_UPLOADS.get(view_name, "LETTER_MAX_BYTES"))
+    return settings.DATA_UPLOAD_MAX_MEMORY_SIZE + largest_file
+
+
+class RequestBodyLimitMiddleware:
+    """Django reads a request's body when a view first asks for its form: an upload over the limit
+    was received whole, hundreds of megabytes, before the form refused it. A request that says it
+    is larger than its page takes (`Content-Length`) is answered at once with a 413 page that
+    states the limit, and its body is never read. Django never reads past `Content-Length`, and a
+    body sent without one (chunked) is read as empty, so no body can grow past the limit unseen."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        limit = request_body_limit(request.path_info)
+        if length > limit:
+            return render(request, "413.html", {"limit_mb": limit // 1_048_576}, status=413)
         return self.get_response(request)

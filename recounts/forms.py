@@ -44,6 +44,11 @@ ATTESTATION = (
 OFFICE_TIME_ZONE = ZoneInfo("America/New_York")
 
 
+def _letter_limit() -> str:
+    """The largest letter or scan the desk takes, in words ("10 MB")."""
+    return f"{settings.LETTER_MAX_BYTES // 1_048_576} MB"
+
+
 def _checked_pdf(upload: UploadedFile | None, *, what: str) -> Letter | None:
     if not upload:
         return None
@@ -93,13 +98,13 @@ class RequestFileForm(_SignedForm):
     letter = forms.FileField(
         required=False,
         label="Signed letter (PDF)",
-        help_text="Optional: a signed letter, PDF only, at most 10 MB.",
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"}),
     )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["signature"].error_messages["required"] = "Type the full legal name as the signature."
+        self.fields["letter"].help_text = f"Optional: a signed letter, PDF only, at most {_letter_limit()}."
         self.helper = FormHelper()
         self.helper.attrs = {"novalidate": ""}  # the server's error summary, not the browser's bubbles
         self.helper.add_input(Submit("file", "File the written request"))
@@ -129,7 +134,6 @@ class RequestRecordForm(_SignedForm):
     received_at = EasternDateTimeField(label="Received at", help_text="Eastern time.")
     scan = forms.FileField(
         label="Scan of the request (PDF)",
-        help_text="PDF only, at most 10 MB.",
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"}),
     )
 
@@ -138,6 +142,7 @@ class RequestRecordForm(_SignedForm):
     def __init__(self, *args, candidates: QuerySet[Candidate], now: datetime.datetime, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.now = now
+        self.fields["scan"].help_text = f"PDF only, at most {_letter_limit()}."
         self.fields["candidate"].queryset = candidates
         self.fields["candidate"].label_from_instance = lambda candidate: (
             f"{candidate.name} — {candidate.contest} ({candidate.contest.election.name})"

@@ -17,8 +17,6 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from pypdf import PdfReader
-from pypdf.errors import PdfReadError
 
 from elections.instants import in_words
 from elections.models import Candidate, Contest
@@ -34,6 +32,7 @@ from recounts.enums import (
 )
 from recounts.exports import standing_json
 from recounts.models import RecountRequest, RequestAuthority
+from recounts.pdf_inspection import pdf_inspect
 from recounts.queries import CandidateStanding, ContestStanding, contest_standing, superintendents_of
 from recounts.services.cases import RecountError, case_move, require
 
@@ -61,32 +60,42 @@ class Letter:
     name: str
 
 
+def _and_list(items: tuple[str, ...]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
 def letter_check(upload: UploadedFile, *, what: str = "The signed letter") -> Letter:
-    """Accept a PDF by its content (signature and a parse), at most `LETTER_MAX_BYTES`; hash it."""
+    """Accept a PDF by its content (signature and a parse, in a child process with limits: see
+    recounts.pdf_inspection), at most `LETTER_MAX_BYTES`, without JavaScript, launch actions or
+    attached files; hash it."""
     limit = settings.LETTER_MAX_BYTES
     if upload.size is not None and upload.size > limit:
         raise RecountError(f"{what} is {upload.size / 1_048_576:.1f} MB; the limit is {limit // 1_048_576} MB.")
     if not upload.size:
         raise RecountError(f"{what} is an empty file.")
-    digest = hashlib.sha256()
     upload.seek(0)
     head = upload.read(len(PDF_MAGIC))
     if head != PDF_MAGIC:
         raise RecountError(f"{what} is not a PDF file (its content does not start as a PDF does).")
-    digest.update(head)
-    for chunk in iter(lambda: upload.read(READ_CHUNK), b""):
-        digest.update(chunk)
+    content = head + b"".join(iter(lambda: upload.read(READ_CHUNK), b""))
     upload.seek(0)
-    try:
-        pages = len(PdfReader(upload).pages)
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError, RecursionError):
-        pages = 0
-    finally:
-        upload.seek(0)
-    if not pages:
+    verdict = pdf_inspect(
+        content, seconds=settings.PDF_INSPECTION_SECONDS, memory_bytes=settings.PDF_INSPECTION_MEMORY_BYTES
+    )
+    if verdict.too_complex:
+        raise RecountError(
+            f"{what} takes too long to read to be checked. Make a plain copy: open it in your PDF viewer, "
+            "choose Print and then “Save as PDF” (or “Print to PDF”), and upload that copy; or scan it again."
+        )
+    if not verdict.readable:
         raise RecountError(f"{what} could not be read as a PDF document; scan or save it again as a PDF.")
+    if verdict.active:
+        raise RecountError(
+            f"{what} contains {_and_list(verdict.active)}, which the desk does not accept. Make a plain copy: "
+            "open it in your PDF viewer, choose Print and then “Save as PDF” (or “Print to PDF”), and upload that copy."
+        )
     name = re.sub(r"[^\w.\- ]+", "_", upload.name or "letter.pdf")[-255:]
-    return Letter(file=upload, sha256=digest.hexdigest(), name=name)
+    return Letter(file=upload, sha256=hashlib.sha256(content).hexdigest(), name=name)
 
 
 @dataclass(frozen=True)
