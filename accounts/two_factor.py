@@ -31,6 +31,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
 from accounts import notices, roles
+from accounts.email_budget import EmailBudgetSpent, link_spend
 
 AUTHENTICATOR_NAME = "Authenticator app"
 RECOVERY_CODES_NAME = "Recovery codes"
@@ -109,13 +110,18 @@ enrolment_tokens = EnrolmentTokens()
 
 def enrolment_link_send(*, user: AbstractBaseUser, link_for: Callable[[str], str]) -> object:
     """Emails the account a one-time link to set up its first second factor. `link_for(token)` builds
-    the absolute link (the view knows the host)."""
+    the absolute link (the view knows the host). Refused once the address or the account has had too
+    many links lately (`accounts.email_budget`)."""
     if user_has_device(user):
         raise SecondFactorError("This account already has a second factor: enter its code instead.")
     if not user.email:
         raise SecondFactorError(
             "This account has no email address to send the link to. Ask an administrator to add one."
         )
+    try:
+        link_spend(to=user.email, by=user, now=timezone.now())
+    except EmailBudgetSpent as spent:
+        raise SecondFactorError(str(spent)) from spent
     with transaction.atomic():
         return notices.two_factor_link(user=user, link=link_for(enrolment_tokens.make_token(user)))
 

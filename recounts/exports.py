@@ -1,9 +1,11 @@
-"""Plain, stable shapes of what the desk knows: JSON for the `eligibility --json` command, and the
-statewide board's county table as CSV."""
+"""Plain, stable shapes of what the desk knows: JSON for the `eligibility --json` command, the
+statewide board's county table as CSV, and the one writer of every CSV file the desk gives out
+(`csv_text`), which keeps a spreadsheet from reading a cell as a formula."""
 
 import csv
 import datetime
 import io
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -80,11 +82,34 @@ def election_json(election: Election, standings: list[ContestStanding]) -> dict:
 #: What a spreadsheet reads as the start of a formula (OWASP, “CSV injection”).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
+#: What a cell of a CSV file the desk writes may hold: text typed by people, or a number.
+Cell = str | int | Decimal | None
+
 
 def spreadsheet_safe(cell: str) -> str:
-    """A cell a spreadsheet shows as text: one that would start a formula is prefixed with a single
-    quote (names and reasons are typed by people)."""
-    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
+    """A cell a spreadsheet shows as text: one that would start a formula, even after leading spaces
+    (which some spreadsheets drop), is prefixed with a single quote (names, reasons and notes are
+    typed by people)."""
+    return f"'{cell}" if cell.startswith(FORMULA_STARTS) or cell.lstrip().startswith(FORMULA_STARTS) else cell
+
+
+def _spreadsheet_cell(cell: Cell) -> str | int | Decimal:
+    """Numbers stay numbers (a difference of -6 is a number, not a formula); text is made safe."""
+    if cell is None:
+        return ""
+    if isinstance(cell, (int, Decimal)):
+        return cell
+    return spreadsheet_safe(cell)
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> str:
+    """Every CSV file the desk writes, written here: the header, then the rows, each cell made safe
+    for a spreadsheet (`spreadsheet_safe`), numbers written as numbers."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([_spreadsheet_cell(cell) for cell in header])
+    writer.writerows([_spreadsheet_cell(cell) for cell in row] for row in rows)
+    return out.getvalue()
 
 
 BOARD_CSV_HEADER = (
@@ -103,26 +128,24 @@ BOARD_CSV_HEADER = (
 
 def board_csv(rows: list[BoardRow]) -> str:
     """The board's county table as CSV, a row per county in the table's order, its times in words as the
-    page writes them; every cell made safe for a spreadsheet."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(BOARD_CSV_HEADER)
-    for row in rows:
-        county_recount = row.progress.county_recount
-        request = county_recount.request
-        record = row.last_activity
-        who = record.history_user if record is not None else None
-        cells = [
-            str(county_recount.county),
-            request.receipt_number,
-            str(request.contest),
-            request.contest.election.name,
-            county_recount.get_status_display(),
-            "Overdue" if row.progress.overdue else "",
-            in_words(row.progress.finish_by) if row.progress.finish_by else "",
-            in_words(record.history_date) if record is not None else "",
-            (record.history_change_reason or "") if record is not None else "",
-            (who.get_full_name() or who.get_username()) if who is not None else "",
-        ]
-        writer.writerow([spreadsheet_safe(cell) for cell in cells])
-    return out.getvalue()
+    page writes them; every cell made safe for a spreadsheet (`csv_text`)."""
+    return csv_text(BOARD_CSV_HEADER, map(_board_row, rows))
+
+
+def _board_row(row: BoardRow) -> list[Cell]:
+    county_recount = row.progress.county_recount
+    request = county_recount.request
+    record = row.last_activity
+    who = record.history_user if record is not None else None
+    return [
+        str(county_recount.county),
+        request.receipt_number,
+        str(request.contest),
+        request.contest.election.name,
+        county_recount.get_status_display(),
+        "Overdue" if row.progress.overdue else "",
+        in_words(row.progress.finish_by) if row.progress.finish_by else "",
+        in_words(record.history_date) if record is not None else "",
+        (record.history_change_reason or "") if record is not None else "",
+        (who.get_full_name() or who.get_username()) if who is not None else "",
+    ]

@@ -6,8 +6,6 @@ returns are corrected, the `Result` rows already hold the recounted figures, and
 differences to them again would count them twice.
 """
 
-import csv
-import io
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -15,6 +13,7 @@ from elections.enums import VoteType
 from elections.models import Candidate, Jurisdiction
 from recounts import rules
 from recounts.enums import DiscrepancyReason, TallyLine
+from recounts.exports import csv_text
 from recounts.models import RecountRequest, RecountTally
 
 CSV_HEADER = ("county", "candidate", "vote_type", "line", "original", "recounted", "difference", "reason", "note")
@@ -221,13 +220,12 @@ def discrepancy_csv(report: DiscrepancyReport) -> str:
     Lines that match, and lines not yet entered, are left out, so the file holds exactly the
     differences; the totals and the margins are on the report's page, not here. Vote type, line and
     reason are their codes (`unspecified`, `returns`, `scanner_misread`); the county is its name
-    without “County”.
+    without “County”. Names and notes a spreadsheet would read as a formula are written as text
+    (`exports.csv_text`); the figures stay numbers.
     """
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_HEADER)
-    for row in report.differences:
-        writer.writerow(
+    return csv_text(
+        CSV_HEADER,
+        (
             [
                 row.county.name,
                 row.candidate.name,
@@ -239,5 +237,6 @@ def discrepancy_csv(report: DiscrepancyReport) -> str:
                 row.reason.value if row.reason else "",
                 row.note,
             ]
-        )
-    return out.getvalue()
+            for row in report.differences
+        ),
+    )

@@ -24,6 +24,15 @@ def _private_files(settings, tmp_path):
     settings.PRIVATE_FILES_ROOT = tmp_path / "private"
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """The cache (the budgets of emailed links: accounts/email_budget.py) is the process's memory: each
+    test starts with it empty, as a fresh server would."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def sos_group(db):
     return Group.objects.get(name=SECRETARY_OF_STATE_GROUP)

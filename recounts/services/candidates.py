@@ -14,8 +14,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils import timezone
 
 from accounts import roles
+from accounts.email_budget import EmailBudgetSpent, link_spend
 from elections.models import Candidate
 from elections.services import save_with_history
 from recounts import notices
@@ -46,7 +48,8 @@ def candidate_link(
     record. Given when one is on record, it must be that address. An account that already exists is
     linked too, unless it is a staff account. `link_for(user)` builds the absolute link (the view knows
     the host); with Django's password-reset tokens it works once and expires after
-    `PASSWORD_RESET_TIMEOUT`.
+    `PASSWORD_RESET_TIMEOUT`. Refused, with nothing linked or sent, once the address or `by` has had
+    too many links lately (`accounts.email_budget`).
     """
     with transaction.atomic():
         candidate = (
@@ -92,6 +95,10 @@ def candidate_link(
             changes.append(f"account {user.username} linked")
         if changes:
             save_with_history(candidate, by=by, reason=f"{'; '.join(changes).capitalize()} by {by.get_username()}")
+        try:
+            link_spend(to=user.email, by=by, now=timezone.now())
+        except EmailBudgetSpent as spent:
+            raise RecountError(str(spent)) from spent
         notices.candidate_invited(user=user, candidates=[candidate], link=link_for(user), by=by)
         if others and f"account {user.username} linked" in changes:
             notices.account_linked(candidate=candidate, account=user, by=by, recipients=others)

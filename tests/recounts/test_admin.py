@@ -89,6 +89,24 @@ def test_a_refused_link_says_why_on_the_form(client, baker):
     assert not baker.accounts.exists()
 
 
+def test_a_link_past_the_address_s_budget_is_refused_on_the_form_and_sends_nothing(client, baker, settings):
+    """The admin's link goes through the same budget as the contest page's (accounts/email_budget.py)."""
+    settings.EMAIL_LINKS_PER_ADDRESS = 1
+    client.force_login(make_secretary_of_state_staff(is_staff=True))
+    with time_machine.travel(at(2017, 12, 12, 10, 0), tick=False):
+        client.post(link_url(baker), {"email": "ben@example.test"})
+        response = client.post(link_url(baker), {"email": "ben@example.test"})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "email": [
+            "Too many links were sent to ben@example.test in the last hour (at most 1); try again after "
+            "Tuesday, December 12, 2017, 11:00 a.m. Eastern."
+        ]
+    }
+    assert Notice.objects.filter(kind=NoticeKind.CANDIDATE_INVITATION).count() == 1
+
+
 def test_the_link_page_needs_the_admin(client, baker):
     client.force_login(make_superintendent_staff(username="clerk", county_name="Fulton"))  # not an admin user
     response = client.get(link_url(baker))
