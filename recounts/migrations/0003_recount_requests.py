@@ -3,6 +3,7 @@
 import django.core.serializers.json
 import django.db.models.deletion
 import recounts.models
+import recounts.storage
 import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
@@ -208,7 +209,7 @@ class Migration(migrations.Migration):
                 (
                     "letter",
                     models.FileField(
-                        blank=True, storage=recounts.models.private_files, upload_to=recounts.models.letter_path
+                        blank=True, storage=recounts.storage.letters, upload_to=recounts.models.letter_path
                     ),
                 ),
                 ("letter_name", models.CharField(blank=True, help_text="The file name as uploaded.", max_length=255)),

@@ -3,6 +3,7 @@
 import django.core.serializers.json
 import django.db.models.deletion
 import recounts.models
+import recounts.storage
 import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
@@ -225,9 +226,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "upload",
-                    models.FileField(
-                        storage=recounts.models.private_files, upload_to=recounts.models.import_upload_path
-                    ),
+                    models.FileField(storage=recounts.storage.imports, upload_to=recounts.models.import_upload_path),
                 ),
                 ("upload_name", models.CharField(help_text="The file name as uploaded.", max_length=255)),
                 ("upload_size", models.PositiveBigIntegerField(help_text="In bytes.")),

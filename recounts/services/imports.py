@@ -8,19 +8,18 @@ import is one transaction: a refused file writes nothing. The job's own status i
 transaction, before and after it, so that its page sees it move; `import_job_move` is the one
 function that changes it.
 
-Progress. While the importer reads, what it has read so far is written to a small JSON file beside
-the stored upload (`<upload>.progress.json`), replaced whole each time (written under a temporary
-name, then `os.replace`), and the job's page reads it (when it is drawn, and every 2 seconds from
-its script, through `progress.json`). It is kept out of the database because the import's
-transaction would hide it until the end (and on SQLite no other connection may write while the
-import holds the database's lock). The time in the file is also the task's sign of life: a job at
-work that has not been heard from for `STALLED_AFTER` (a worker killed mid-import, or none
-running) says so on its page (`job_progress`).
+Files. The upload is kept in the "imports" storage (`recounts.storage`: this machine's disk, or a
+bucket that every web server and worker shares); the task copies it to a temporary file on its own
+machine to read it (a zip archive is read out of order), and removes the copy when it is done.
 
-This assumes one server: the web process and the task worker see the same private files directory
-(`PRIVATE_FILES_ROOT`), as they do on one machine. With the worker on another machine, that
-directory must be shared between them, or the page shows no progress until the import ends (the
-status, in the database, still moves), and a long import looks stalled after `STALLED_AFTER`.
+Progress. While the importer reads, what it has read so far is written to a small JSON file beside
+the stored upload, in the same storage (`<upload>.progress.json`), saved over whole each time
+(`recounts.storage.replace`), and the job's page reads it (when it is drawn, and every 2 seconds
+from its script, through `progress.json`), from whichever machine answers. It is kept out of the
+database because the import's transaction would hide it until the end (and on SQLite no other
+connection may write while the import holds the database's lock). The time in the file is also the
+task's sign of life: a job at work that has not been heard from for `STALLED_AFTER` (a worker
+killed mid-import, or none running) says so on its page (`job_progress`).
 
 On PostgreSQL the page follows the import as it runs. On SQLite with the database queue it cannot:
 every request saves its session (`SESSION_SAVE_EVERY_REQUEST`), which waits for the import's write
@@ -34,13 +33,17 @@ import hashlib
 import json
 import logging
 import os
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.tasks import task
@@ -58,6 +61,7 @@ from elections.services import save_with_history
 from recounts.enums import ImportJobStatus, ImportLevel
 from recounts.models import IMPORT_SUFFIXES, ImportJob
 from recounts.services.cases import RecountError, require
+from recounts.storage import replace
 
 logger = logging.getLogger(__name__)
 
@@ -230,15 +234,27 @@ def _stopped(
 def _read(job: ImportJob, *, phase: str, by: AbstractBaseUser | None) -> ImportReport:
     """The job's files through the import service: a dry run for the preview, the import itself
     otherwise, with its progress in the job's progress file."""
-    with ProgressFile(job, phase=phase) as progress:
+    with ProgressFile(job, phase=phase) as progress, local_copy(job) as path:
         return import_returns(
-            sources=sources_from_upload(Path(job.upload.path), job.upload_name),
+            sources=sources_from_upload(path, job.upload_name),
             details=election_details(job),
             by=by,
             replace=job.replace,
             dry_run=phase == "preview",
             progress=progress,
         )
+
+
+@contextmanager
+def local_copy(job: ImportJob) -> Iterator[Path]:
+    """The job's upload, copied from its storage to a temporary file on this machine (with the
+    upload's suffix, which tells the importer a zip archive), removed once read."""
+    with tempfile.TemporaryDirectory(prefix="recount-import-") as folder:
+        path = Path(folder) / f"upload{Path(job.upload.name).suffix}"
+        with job.upload.storage.open(job.upload.name, "rb") as stored, path.open("wb") as copy:
+            for chunk in stored.chunks(READ_CHUNK):
+                copy.write(chunk)
+        yield path
 
 
 def import_job_preview(*, job: ImportJob) -> ImportJob:
@@ -291,7 +307,7 @@ def import_job_run(*, job: ImportJob) -> ImportJob:
     )
 
 
-# -- Progress, in a file beside the upload ----------------------------------------------------------
+# -- Progress, in a file beside the upload, in its storage -------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -308,14 +324,16 @@ class ImportProgress:
         return min(100, self.done * 100 // self.total) if self.total > 0 else 0
 
 
-def progress_path(job: ImportJob) -> Path:
-    return Path(f"{job.upload.path}.progress.json")
+def progress_name(job: ImportJob) -> str:
+    """The name of the job's progress file in the upload's storage."""
+    return f"{job.upload.name}.progress.json"
 
 
 def progress_read(job: ImportJob) -> ImportProgress | None:
     """The job's progress as last written, or None (not begun, or the file cannot be read)."""
     try:
-        written = json.loads(progress_path(job).read_text())
+        with job.upload.storage.open(progress_name(job), "rb") as stored:
+            written = json.loads(stored.read())
         updated_at = datetime.datetime.fromisoformat(written["updated_at"])
         if timezone.is_naive(updated_at):
             raise ValueError("the progress file's time has no time zone")
@@ -364,7 +382,8 @@ class ProgressFile:
     logged, never a reason to stop the import."""
 
     def __init__(self, job: ImportJob, *, phase: str) -> None:
-        self.path = progress_path(job)
+        self.storage = job.upload.storage
+        self.name = progress_name(job)
         self.phase = phase
         self.last_written = 0.0
         self.last: tuple[int, int] | None = None
@@ -385,9 +404,7 @@ class ProgressFile:
     def write(self, done: int, total: int) -> None:
         self.last_written = time.monotonic()
         written = {"phase": self.phase, "done": done, "total": total, "updated_at": timezone.now().isoformat()}
-        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         try:
-            temporary.write_text(json.dumps(written))
-            os.replace(temporary, self.path)
-        except OSError:
-            logger.warning("Could not write the progress file %s", self.path, exc_info=True)
+            replace(self.storage, self.name, ContentFile(json.dumps(written).encode()))
+        except Exception:  # a disk's OSError, a bucket's client or network error: the import goes on
+            logger.warning("Could not write the progress file %s", self.name, exc_info=True)

@@ -62,25 +62,30 @@ def receipt(request: HttpRequest, pk: int) -> FileResponse:
 @login_required
 def letter(request: HttpRequest, pk: int) -> FileResponse:
     """The signed letter or the scan, as it was filed: refused if it is not the file whose SHA-256
-    was recorded."""
+    was recorded. Read through its storage (`recounts.storage`, on this machine's disk or in a
+    bucket), once to check it and once as it is sent, a chunk at a time: never whole in memory."""
     recount_request = _visible_request(request, pk)
     if not recount_request.letter:
         raise Http404("This request has no letter.")
+    stored = recount_request.letter
     try:
-        with recount_request.letter.open("rb") as stored:
-            content = stored.read()
+        digest = hashlib.sha256()
+        with stored.storage.open(stored.name, "rb") as content:
+            for chunk in content.chunks():
+                digest.update(chunk)
+        if digest.hexdigest() != recount_request.letter_sha256:
+            logger.error(
+                "The letter of request %s does not match its recorded SHA-256 %s; not served.",
+                recount_request.receipt_number,
+                recount_request.letter_sha256,
+            )
+            raise Http404("The letter cannot be served.")
+        streamed = stored.storage.open(stored.name, "rb")
     except OSError:
         logger.exception("The letter of request %s is missing from the private store.", recount_request.receipt_number)
         raise Http404("The letter cannot be found.") from None
-    if hashlib.sha256(content).hexdigest() != recount_request.letter_sha256:
-        logger.error(
-            "The letter of request %s does not match its recorded SHA-256 %s; not served.",
-            recount_request.receipt_number,
-            recount_request.letter_sha256,
-        )
-        raise Http404("The letter cannot be served.")
     return FileResponse(
-        io.BytesIO(content),
+        streamed,
         as_attachment=True,
         filename=file_name(
             f"{recount_request.receipt_number}-{recount_request.letter_name}".removesuffix(".pdf"), ".pdf"

@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import Page, expect
@@ -20,7 +21,8 @@ from playwright.sync_api import Page, expect
 from elections.models import Election, Result
 from recounts.enums import ImportJobStatus
 from recounts.models import ImportJob
-from recounts.services.imports import import_job_preview, progress_path
+from recounts.services.imports import import_job_preview, progress_name
+from recounts.storage import replace
 from tests.browser.accessibility import check_at_each_width, screenshots_in
 from tests.browser.signing_in import demo_log_in
 
@@ -87,8 +89,10 @@ def test_the_secretary_of_state_s_staff_import_the_runoff_and_county_staff_canno
 def write_progress(job: ImportJob, done: int, total: int, *, at: datetime.datetime | None = None) -> None:
     """What the worker writes as it reads (`ProgressFile`)."""
     at = at or timezone.now()
-    progress_path(job).write_text(
-        json.dumps({"phase": "preview", "done": done, "total": total, "updated_at": at.isoformat()})
+    replace(
+        job.upload.storage,
+        progress_name(job),
+        ContentFile(json.dumps({"phase": "preview", "done": done, "total": total, "updated_at": at.isoformat()})),
     )
 
 

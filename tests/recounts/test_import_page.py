@@ -14,6 +14,7 @@ from html import unescape
 from pathlib import Path
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
@@ -33,10 +34,11 @@ from recounts.services.imports import (
     import_job_preview,
     import_job_run,
     import_job_start,
-    progress_path,
+    progress_name,
     progress_read,
     upload_check,
 )
+from recounts.storage import replace
 from tests.factories import (
     EASTERN,
     build_atlanta_runoff,
@@ -517,8 +519,8 @@ def test_the_progress_file_is_read_again_on_every_reload(sos_client, capture, se
     assert "25% read: 50 bytes of 200 bytes" in first
     assert 'value="100"' in second
     assert "All 200 bytes read; preparing the preview…" in text_of(sos_client.get(job_page(job)))
-    assert sorted(path.name for path in progress_path(job).parent.iterdir()) == sorted(
-        [Path(job.upload.name).name, progress_path(job).name]
+    assert sorted(path.name for path in (Path(settings.PRIVATE_FILES_ROOT) / "imports").iterdir()) == sorted(
+        [Path(job.upload.name).name, Path(progress_name(job)).name]
     )  # the temporary file was renamed over it
 
 
@@ -629,7 +631,7 @@ def test_progress_is_written_at_most_every_half_second_and_always_at_the_end(sos
 
 def test_a_progress_file_that_cannot_be_read_shows_no_figure(sos_client, capture, settings):
     job = queued_job(sos_client, capture, settings)
-    progress_path(job).write_text("{not json")
+    replace(job.upload.storage, progress_name(job), ContentFile(b"{not json"))
 
     assert progress_read(job) is None
     assert sos_client.get(job_page(job)).status_code == 200
@@ -651,8 +653,10 @@ def test_an_import_run_by_the_worker_shows_its_progress_while_it_runs(sos_client
     assert "Importing the returns" in waiting
     assert "Waiting for the import to start…" in waiting
 
-    progress_path(job).write_text(
-        json.dumps({"phase": "import", "done": 300, "total": 400, "updated_at": NOW.isoformat()})
+    replace(
+        job.upload.storage,
+        progress_name(job),
+        ContentFile(json.dumps({"phase": "import", "done": 300, "total": 400, "updated_at": NOW.isoformat()})),
     )
     page = sos_client.get(job_page(job))
     assert 'value="75"' in page.content.decode()
