@@ -4,6 +4,7 @@ Every setting a deployment may change is an environment variable; the README lis
 A bad value stops start-up with a message naming the variable.
 """
 
+import importlib.util
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -97,6 +98,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A body larger than its page takes is refused (413) before a byte of it is read; after the sign-in,
+    # so that the refusal's page shows who is signed in.
+    "config.middleware.RequestBodyLimitMiddleware",
     # request.user.is_verified(): whether this session passed the second factor (django-otp).
     "django_otp.middleware.OTPMiddleware",
     # Staff must pass a second factor (or set one up) before any other page; so must a candidate who turned it on.
@@ -176,6 +180,64 @@ LETTER_MAX_BYTES = 10 * 1024 * 1024
 # Returns uploaded on the import page (a zip of the counties' files, or one file): kept in the same
 # private store, beside the progress file of their import.
 RETURNS_UPLOAD_MAX_BYTES = 200 * 1024 * 1024
+# A request's fields other than files: at most 1 MB. A request's whole body is refused before it is
+# read (config.middleware.RequestBodyLimitMiddleware, a 413 page) when it is larger than its fields
+# and the largest file its page takes: a letter, or on the import page the returns.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+# An uploaded file larger than this is written to a temporary file while the request is read.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# An uploaded PDF is read in a child process (recounts.pdf_inspection) with at most this address
+# space and this many seconds (CPU and wall clock); a file that needs more is refused.
+PDF_INSPECTION_MEMORY_BYTES = 512 * 1024 * 1024
+PDF_INSPECTION_SECONDS = 1.5
+
+# Where those files are kept (`recounts.storage`): "letters" (letters and scans, records of the case)
+# and "imports" (uploaded returns and each import's progress file, saved over every half second, so
+# that storage must save over a file). RECOUNT_FILE_STORAGE=disk (the default): PRIVATE_FILES_ROOT on
+# this machine, for one server. RECOUNT_FILE_STORAGE=s3: a private S3-compatible bucket, for several
+# web servers and workers (README, "Running on several machines"); needs django-storages[s3], which
+# is not in requirements.txt. Its keys come from boto3's usual places (AWS_ACCESS_KEY_ID and
+# AWS_SECRET_ACCESS_KEY, or the machine's role), never from these settings.
+FILE_STORAGE = env_str("RECOUNT_FILE_STORAGE", "disk")
+if FILE_STORAGE == "disk":
+    _PRIVATE = "recounts.storage.PrivateFileStorage"
+    _PRIVATE_STORAGES = {
+        "letters": {"BACKEND": _PRIVATE},
+        "imports": {"BACKEND": _PRIVATE, "OPTIONS": {"allow_overwrite": True}},
+    }
+elif FILE_STORAGE == "s3":
+    _BUCKET = env_str("RECOUNT_S3_BUCKET", "")
+    if not _BUCKET:
+        raise ImproperlyConfigured("RECOUNT_S3_BUCKET is required when RECOUNT_FILE_STORAGE is 's3'.")
+    if importlib.util.find_spec("storages") is None:
+        raise ImproperlyConfigured(
+            "RECOUNT_FILE_STORAGE is 's3' but django-storages is not installed: pip install 'django-storages[s3]'."
+        )
+    _S3 = {
+        "bucket_name": _BUCKET,
+        "location": env_str("RECOUNT_S3_PREFIX", "").strip("/"),
+        "endpoint_url": env_str("RECOUNT_S3_ENDPOINT_URL", "") or None,
+        "region_name": env_str("RECOUNT_S3_REGION", "") or None,
+        # Private objects (the bucket's own policy), never a public-read ACL; no URL is ever handed out.
+        "default_acl": None,
+        "querystring_auth": True,
+    }
+    _PRIVATE_STORAGES = {
+        # A letter is never saved over: a second file of the same name gets a name of its own.
+        "letters": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {**_S3, "file_overwrite": False}},
+        "imports": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {**_S3, "file_overwrite": True}},
+    }
+else:
+    raise ImproperlyConfigured(f"RECOUNT_FILE_STORAGE must be 'disk' or 's3'; got {FILE_STORAGE!r}.")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    **_PRIVATE_STORAGES,
+}
+# The append-only log of the audit chain's head at each certification and case decision
+# (`recounts.anchors`): keep it where whoever can write to the database cannot (another machine's
+# disk, a write-once bucket synced from it). Empty: `audit-anchors.jsonl` in PRIVATE_FILES_ROOT.
+RECOUNT_AUDIT_ANCHOR_FILE = env_str("RECOUNT_AUDIT_ANCHOR_FILE", "")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -230,6 +292,24 @@ AXES_COOLOFF_TIME = timedelta(minutes=30)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+
+# Links emailed on request (a candidate's invitation, the two-factor enrolment link): at most so many
+# to one address, and so many asked for by one account, in the last so many minutes; counted in the
+# cache (accounts/email_budget.py). The cache is each process's memory unless RECOUNT_CACHE is
+# "database" (Django's database cache, shared by every web server on the database; run
+# `manage.py createcachetable` once): with several web servers, use a shared cache (SECURITY.md).
+EMAIL_LINKS_PER_ADDRESS = env_int("RECOUNT_EMAIL_LINKS_PER_ADDRESS", 5)
+EMAIL_LINKS_PER_ACCOUNT = env_int("RECOUNT_EMAIL_LINKS_PER_ACCOUNT", 30)
+EMAIL_LINKS_WINDOW_MINUTES = env_int("RECOUNT_EMAIL_LINKS_WINDOW_MINUTES", 60)
+if min(EMAIL_LINKS_PER_ADDRESS, EMAIL_LINKS_PER_ACCOUNT, EMAIL_LINKS_WINDOW_MINUTES) < 1:
+    raise ImproperlyConfigured("RECOUNT_EMAIL_LINKS_PER_ADDRESS, _PER_ACCOUNT and _WINDOW_MINUTES must be 1 or more.")
+CACHE_BACKENDS = {
+    "memory": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "database": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "recount_desk_cache"},
+}
+if env_str("RECOUNT_CACHE", "memory") not in CACHE_BACKENDS:
+    raise ImproperlyConfigured(f"RECOUNT_CACHE must be one of {', '.join(CACHE_BACKENDS)}.")
+CACHES = {"default": CACHE_BACKENDS[env_str("RECOUNT_CACHE", "memory")]}
 
 # Two-factor sign-in (django-otp): the name authenticator apps show, and after how many seconds a wrong
 # code pauses the device (doubling with each further wrong code).

@@ -197,6 +197,13 @@ class ImportBatch(models.Model):
     result_count = models.PositiveIntegerField(help_text="Result rows written: one per line of votes for a candidate.")
     imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
     imported_at = models.DateTimeField()
+    results_sha256 = models.CharField(
+        "SHA-256 of the results",
+        max_length=64,
+        blank=True,
+        help_text="Of the result lines the import wrote, each in canonical form, in the order of their ids: "
+        "the audit trail recomputes it from the table.",
+    )
 
     class Meta:
         ordering = ["-imported_at"]

@@ -15,15 +15,19 @@ from weasyprint.urls import URLFetcher
 from elections.enums import CertificationScope
 from elections.models import Certification
 from recounts import reports
+from recounts.anchors import head_of_record
 from recounts.enums import RequestStatus
 from recounts.models import CountyRecount, RecountRequest
 from recounts.services.outcomes import recertification_note
 
 
 def _render_pdf(template: str, context: dict) -> bytes:
-    """The document of the case `context["request"]`; one of a rehearsal copy says REHEARSAL on every page."""
-    rehearsal = context["request"].contest.election.rehearsal
-    html = render_to_string(template, context | {"rehearsal": rehearsal})
+    """The document of the case `context["request"]`; one of a rehearsal copy says REHEARSAL on every page.
+    Its foot gives the audit chain's head as of the case's latest step (`recounts.anchors`)."""
+    request = context["request"]
+    rehearsal = request.contest.election.rehearsal
+    chain_head = head_of_record(request.history.order_by("-history_id").first())
+    html = render_to_string(template, context | {"rehearsal": rehearsal, "chain_head": chain_head})
     return HTML(string=html, base_url=None, url_fetcher=URLFetcher(allowed_protocols=())).write_pdf()
 
 

@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.storage import FileSystemStorage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import F, Q
@@ -15,6 +14,7 @@ from simple_history.models import HistoricalRecords
 
 from elections.enums import DeclaredStatus, ElectionKind, VoteType
 from elections.models import Candidate, Contest, Election, Jurisdiction
+from recounts import storage
 from recounts.calendar import ClosedDayOverride
 from recounts.enums import (
     OPEN_STATUSES,
@@ -112,27 +112,6 @@ class ClosedDay(models.Model):
         return ClosedDayOverride(day=self.day, kind=ClosedDayKind(self.kind), name=self.name)
 
 
-class PrivateFileStorage(FileSystemStorage):
-    """Files under `PRIVATE_FILES_ROOT`, read when used (not when the model loads), so that a change
-    of the setting (a test's temporary directory) takes effect. Nothing here has a public URL."""
-
-    @property
-    def base_location(self) -> str:
-        return str(settings.PRIVATE_FILES_ROOT)
-
-    @property
-    def location(self) -> str:
-        return os.path.abspath(self.base_location)
-
-    def url(self, name: str | None) -> str:
-        raise ValueError("Private files have no public URL; they are served by views that check access.")
-
-
-def private_files() -> FileSystemStorage:
-    """Uploaded letters and scans: kept outside the web root and served only by views that check access."""
-    return PrivateFileStorage()
-
-
 def letter_path(instance: "RecountRequest", filename: str) -> str:
     """A safe, unguessable name; the uploader's file name is kept in `letter_name` for display."""
     return f"requests/{uuid.uuid4().hex}.pdf"
@@ -170,7 +149,7 @@ class RecountRequest(models.Model):
     agent_name = models.CharField(
         max_length=200, blank=True, help_text="The authorised agent who signed for the candidate."
     )
-    letter = models.FileField(storage=private_files, upload_to=letter_path, blank=True)
+    letter = models.FileField(storage=storage.letters, upload_to=letter_path, blank=True)
     letter_name = models.CharField(max_length=255, blank=True, help_text="The file name as uploaded.")
     letter_sha256 = models.CharField("letter SHA-256", max_length=64, blank=True)
     receipt_number = models.CharField(max_length=64, unique=True)
@@ -478,6 +457,20 @@ class AuditLink(models.Model):
         return f"{self.sequence}: {self.label} {self.object_id}"
 
 
+class AuditAnchorFailure(models.Model):
+    """An anchor of the chain's head (`recounts.anchors`) that could not be written to the anchor file:
+    the action stood; `verify_audit` reports it until someone deals with it."""
+
+    at = models.DateTimeField(help_text="When the action was recorded.")
+    link = models.PositiveBigIntegerField(help_text="The head's position in the chain.")
+    head = models.CharField("chain SHA-256", max_length=64)
+    event = models.CharField(max_length=200, help_text="“Certification of Fulton County version 2”.")
+    error = models.CharField(max_length=1000)
+
+    def __str__(self) -> str:
+        return f"Anchor not written: {self.event} (link {self.link})"
+
+
 #: The kinds of file an import takes: a zip of the counties' files, or one file.
 IMPORT_SUFFIXES = (".zip", ".csv", ".xml")
 
@@ -513,7 +506,7 @@ class ImportJob(models.Model):
     replace = models.BooleanField(
         default=False, help_text="Remove the election's earlier results (not certified) and import these instead."
     )
-    upload = models.FileField(storage=private_files, upload_to=import_upload_path)
+    upload = models.FileField(storage=storage.imports, upload_to=import_upload_path)
     upload_name = models.CharField(max_length=255, help_text="The file name as uploaded.")
     upload_size = models.PositiveBigIntegerField(help_text="In bytes.")
     upload_sha256 = models.CharField("upload SHA-256", max_length=64)

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from accounts.enums import StaffRole
 from accounts.roles import SECRETARY_OF_STATE_GROUP
+from recounts.anchors import ChainHead, chain_head
 from recounts.enums import AuthorityKind, NoticeKind, NoticeStatus, RequestStatus
 from recounts.models import Notice, PartyChair, RecountRequest
 
@@ -46,14 +47,30 @@ def _rendered(kind: NoticeKind, context: dict) -> tuple[str, str]:
     return subject.strip()[:200], body.strip()
 
 
+def _with_head(body: str, head: ChainHead | None) -> str:
+    """A decision's notice ends with the audit chain's head as of the decision (`recounts.anchors`)."""
+    if head is None:
+        return body
+    return (
+        f"{body}\n\nAudit chain head as of this decision: {head}. Keep this notice: the desk's audit check "
+        "(verify_audit --head) shows from it whether its records were rewritten since."
+    )
+
+
 def _create(
-    kind: NoticeKind, recipients: Iterable[AbstractBaseUser], context: dict, request: RecountRequest | None = None
+    kind: NoticeKind,
+    recipients: Iterable[AbstractBaseUser],
+    context: dict,
+    request: RecountRequest | None = None,
+    *,
+    head: ChainHead | None = None,
 ) -> list[Notice]:
-    """One notice per recipient, rendered from its kind's template."""
+    """One notice per recipient, rendered from its kind's template (ending with `head` when given)."""
     now = timezone.now()
     created = []
     for recipient in recipients:
         subject, body = _rendered(kind, context | {"recipient": recipient})
+        body = _with_head(body, head)
         notice = Notice.objects.create(
             kind=kind,
             recipient=recipient,
@@ -88,7 +105,7 @@ def request_withdrawn(request: RecountRequest) -> list[Notice]:
 def request_denied(request: RecountRequest) -> list[Notice]:
     """The denial and its reason, to the candidate's accounts and the authority's staff."""
     recipients = {user.pk: user for user in _candidate_accounts(request) + _authority_staff(request)}
-    return _create(NoticeKind.REQUEST_DENIED, recipients.values(), {"request": request}, request)
+    return _create(NoticeKind.REQUEST_DENIED, recipients.values(), {"request": request}, request, head=chain_head())
 
 
 def _contest_candidates_accounts(request: RecountRequest) -> list[AbstractBaseUser]:
@@ -105,9 +122,9 @@ def recount_ordered(county_recount) -> list[Notice]:
     to every candidate in the contest and every party's chair."""
     request = county_recount.request
     context = {"request": request, "county_recount": county_recount}
-    return _create(NoticeKind.RECOUNT_ORDERED, _authority_staff(request), context, request) + count_notice(
-        county_recount
-    )
+    return _create(
+        NoticeKind.RECOUNT_ORDERED, _authority_staff(request), context, request, head=chain_head()
+    ) + count_notice(county_recount)
 
 
 def recount_directed(request: RecountRequest, county_recounts: list) -> list[Notice]:
@@ -121,7 +138,7 @@ def recount_directed(request: RecountRequest, county_recounts: list) -> list[Not
     )
     recipients = {user.pk: user for user in staff + _contest_candidates_accounts(request)}
     context = {"request": request, "county_recounts": county_recounts}
-    return _create(NoticeKind.RECOUNT_DIRECTED, recipients.values(), context, request)
+    return _create(NoticeKind.RECOUNT_DIRECTED, recipients.values(), context, request, head=chain_head())
 
 
 def count_notice(county_recount) -> list[Notice]:
@@ -143,7 +160,7 @@ def case_finished(request: RecountRequest) -> list[Notice]:
     declarations an official must review, is told as such, in its own notice."""
     recipients = {user.pk: user for user in _contest_candidates_accounts(request) + _authority_staff(request)}
     kind = NoticeKind.CASE_RECERTIFIED if request.status == RequestStatus.RECERTIFIED else NoticeKind.CASE_CONFIRMED
-    sent = _create(kind, recipients.values(), {"request": request}, request)
+    sent = _create(kind, recipients.values(), {"request": request}, request, head=chain_head())
     if request.declarations_kept:
         sent += _create(NoticeKind.DECLARATIONS_TO_REVIEW, recipients.values(), {"request": request}, request)
     elif request.outcome_changed:

@@ -26,14 +26,15 @@ All or nothing
 Provenance
     Original returns are written without per-row history rows: the ``ImportBatch`` and its
     ``ImportFile`` s (each file's name and SHA-256 of its exact bytes, rows read, results written;
-    who, when) are their provenance. A file already imported into the election is refused by its
-    hash. Any later correction goes through a service that writes a history row with its reason. The
-    election, and contests and candidates that already existed, are saved with history as usual;
-    contests and candidates new in the import get their one "+" history row each written in bulk at
-    the end (with the contests' counties). Replacing an import (``replace=True``) deletes the earlier
-    results the same way they came, without history rows (they were never certified, and their batch
-    stays on record); the contests and candidates the new files no longer have are deleted with
-    history.
+    who, when) are their provenance, and the batch's ``results_sha256`` (``result_lines_sha256``) is
+    the hash of the lines it wrote, which the audit trail links and recomputes from the table. A file
+    already imported into the election is refused by its hash. Any later correction goes through a
+    service that writes a history row with its reason. The election, and contests and candidates
+    that already existed, are saved with history as usual; contests and candidates new in the import
+    get their one "+" history row each written in bulk at the end (with the contests' counties).
+    Replacing an import (``replace=True``) deletes the earlier results the same way they came, without
+    history rows (they were never certified, and their batch stays on record); the contests and
+    candidates the new files no longer have are deleted with history.
 
 Speed and memory
     One pass over each file's bytes: they are hashed, decoded line by line (an encoding error names
@@ -48,6 +49,7 @@ import csv
 import datetime
 import hashlib
 import io
+import json
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -118,6 +120,7 @@ _SKIP = object()  # the candidate cache's entry for lines that are not candidate
 
 
 __all__ = [
+    "RESULT_LINE_FIELDS",
     "ElectionDetails",
     "ImportRejected",
     "ImportReport",
@@ -126,6 +129,7 @@ __all__ = [
     "gather_sources",
     "import_openelections_csv",
     "import_returns",
+    "result_lines_sha256",
     "sources_from_upload",
 ]
 
@@ -321,7 +325,10 @@ def _import(
     batch.sha256 = files[0].sha256 if len(files) == 1 else _digest_of(files)
     batch.file_format = ", ".join(sorted({f.file_format for f in files if f.file_format}))
     batch.row_count, batch.result_count = run.rows_read, writer.written
-    batch.save(update_fields=["sha256", "file_format", "row_count", "result_count"])
+    batch.results_sha256 = result_lines_sha256(
+        Result.objects.filter(import_batch=batch).order_by("pk").values_list(*RESULT_LINE_FIELDS).iterator(BATCH_LINES)
+    )
+    batch.save(update_fields=["sha256", "file_format", "row_count", "result_count", "results_sha256"])
     report.row_count, report.result_count, report.skipped_rows = run.rows_read, writer.written, run.skipped_rows
     if not report.refusals:
         run.finish(replace=replace)
@@ -401,6 +408,20 @@ def _batch_label(sources: Sequence[Source]) -> str:
     label = sources[0].name if len(sources) == 1 else f"{len(sources)} files: {sources[0].name} … {sources[-1].name}"
     limit = ImportBatch._meta.get_field("file_name").max_length
     return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+#: A result line's columns in the canonical form its batch's ``results_sha256`` covers, id first.
+RESULT_LINE_FIELDS: Final = ("id", "candidate_id", "county_id", "precinct", "votes", *Result.TYPE_FIELDS)
+
+
+def result_lines_sha256(lines: Iterable[Sequence]) -> str:
+    """SHA-256 over result lines (values of ``RESULT_LINE_FIELDS``, in the order of their ids): one line
+    of text each, its figures as decimal numbers, an empty figure as nothing, the precinct as JSON."""
+    digest = hashlib.sha256()
+    for line_id, candidate, county, precinct, *figures in lines:
+        figures_text = ",".join("" if figure is None else str(figure) for figure in figures)
+        digest.update(f"{line_id},{candidate},{county},{json.dumps(precinct)},{figures_text}\n".encode())
+    return digest.hexdigest()
 
 
 def _digest_of(files: list["ImportFile"]) -> str:

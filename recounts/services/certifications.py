@@ -5,9 +5,11 @@ itself is `elections.services.certification_record` (the next version when one e
 import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
 
 from elections.models import Certification
 from elections.services import ElectionsError, certification_record
+from recounts import anchors
 from recounts.permissions import Returns
 from recounts.services.cases import RecountError, require
 
@@ -16,9 +18,16 @@ def returns_certify(
     *, returns: Returns, by: AbstractBaseUser, certified_at: datetime.datetime, note: str = ""
 ) -> Certification:
     require(by, "certify", returns)
-    try:
-        return certification_record(
-            election=returns.election, jurisdiction=returns.jurisdiction, certified_at=certified_at, by=by, note=note
-        )
-    except ElectionsError as error:
-        raise RecountError(str(error)) from None
+    with transaction.atomic():
+        try:
+            certification = certification_record(
+                election=returns.election,
+                jurisdiction=returns.jurisdiction,
+                certified_at=certified_at,
+                by=by,
+                note=note,
+            )
+        except ElectionsError as error:
+            raise RecountError(str(error)) from None
+        anchors.anchor(event=f"Certification of {certification}", now=certified_at)
+    return certification

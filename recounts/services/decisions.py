@@ -14,7 +14,7 @@ from elections.enums import VoteType
 from elections.instants import in_words
 from elections.models import Result
 from elections.services import save_with_history
-from recounts import notices
+from recounts import anchors, notices
 from recounts.enums import AuthorityKind, DenialReason, RequestStatus, TallyLine
 from recounts.models import CountyRecount, RecountRequest, RecountTally, RequestAuthority
 from recounts.services.cases import RecountError, case_move, require
@@ -50,6 +50,7 @@ def request_deny(
         request.denial_reason, request.ruling = DenialReason(reason), ruling
         case_move(subject=request, to=RequestStatus.DENIED, by=by, reason=f"Denied: {DenialReason(reason).label}")
         notices.request_denied(request)
+        anchors.anchor(event=f"Request {request.receipt_number} denied", now=now)
     return request
 
 
@@ -171,6 +172,7 @@ def recount_order(
             reason=f"Recount ordered by the superintendent of {county}",
         )
         notices.recount_ordered(county_recount)
+        anchors.anchor(event=f"Request {request.receipt_number}: recount ordered in {county}", now=now)
     return county_recount
 
 
@@ -212,6 +214,7 @@ def recount_direct(
             for county in request.contest.counties.order_by("name")
         ]
         notices.recount_directed(request, county_recounts)
+        anchors.anchor(event=f"Request {request.receipt_number}: recount directed by the Secretary of State", now=now)
     return county_recounts
 
 

@@ -28,7 +28,7 @@ from elections.services import (
     history_reason,
     save_with_history,
 )
-from recounts import notices
+from recounts import anchors, notices
 from recounts.enums import CountyRecountStatus, RequestStatus, Route
 from recounts.models import CountyRecount, RecountRequest
 from recounts.services.cases import RecountError, case_move, require
@@ -117,7 +117,7 @@ def _recertify(
     request: RecountRequest, jurisdiction: Jurisdiction | None, *, by: AbstractBaseUser, now: datetime.datetime
 ) -> Certification:
     try:
-        return certification_record(
+        certification = certification_record(
             election=request.contest.election,
             jurisdiction=jurisdiction,
             certified_at=now,
@@ -126,6 +126,8 @@ def _recertify(
         )
     except ElectionsError as error:
         raise RecountError(str(error)) from None
+    anchors.anchor(event=f"Recertification of {certification} after recount {request.receipt_number}", now=now)
+    return certification
 
 
 def county_outcome_record(
@@ -167,6 +169,7 @@ def county_outcome_record(
             )
         if request.route == Route.SUPERINTENDENT and _every_county_recorded(request):
             _close(request, by=by, now=now)
+            anchors.anchor(event=f"Request {request.receipt_number} finished: {request.get_status_display()}", now=now)
     return county_recount
 
 
@@ -188,6 +191,7 @@ def case_finish(
         if request.county_recounts.filter(status=CountyRecountStatus.RECERTIFIED).exists():
             _recertify(request, None, by=by, now=now)
         _close(request, by=by, now=now)
+        anchors.anchor(event=f"Request {request.receipt_number} finished: {request.get_status_display()}", now=now)
     return request
 
 

@@ -35,10 +35,11 @@ FULTON_PLACE = "Fulton County Elections Preparation Center, 1365 English Street 
 
 
 def pdf_lines(pdf: bytes) -> list[str]:
-    """The document's text, line by line, without the running footer."""
+    """The document's text, line by line, without the running footer and the audit chain's head
+    (`tests/recounts/test_anchors.py`)."""
     reader = PdfReader(io.BytesIO(pdf))
     lines = [line for page in reader.pages for line in page.extract_text().splitlines()]
-    return [line for line in lines if not line.startswith("Recount Desk · ")]
+    return [line for line in lines if not line.startswith(("Recount Desk · ", "Audit chain head: "))]
 
 
 @pytest.fixture
