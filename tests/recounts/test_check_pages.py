@@ -16,18 +16,14 @@ from elections.enums import DeclaredStatus
 from elections.services import candidate_declare
 from recounts.enums import DenialReason, RequestStatus
 from recounts.models import CountyRecount, Notice
-from recounts.services.decisions import county_count_schedule, recount_direct
-from tests.factories import georgia_counties, make_superintendent_staff, record_outcome
+from tests.factories import georgia_counties
 from tests.recounts.conftest import logged_in
-from tests.recounts.test_recount_views import (
+from tests.recounts.test_recount_views import (  # noqa: F401 (statewide_recorded: a fixture, asked by name)
     DIRECTIVE,
-    at,
-    clerk_of,
-    counted,
     file,
     order_data,
-    signed_off,
     statewide_case,
+    statewide_recorded,
 )
 from tests.recounts.test_views import text_of
 
@@ -228,29 +224,10 @@ def test_a_withdrawal_is_checked_with_its_signature(filed, norwood_client):
 
 
 @pytest.fixture
-def directed_and_recorded(sos_user):
+def directed_and_recorded(request):
     """Ben Baker's statewide case, directed in Cobb and Gwinnett, counted (Cobb finds Baker +3: 1,013 for
     1,010), signed off and each county's outcome recorded: only the close is left."""
-    case = statewide_case(("Cobb", "Gwinnett"), by_type=False)
-    parts = recount_direct(
-        request=case, by=sos_user, window_starts_at=at(2017, 12, 14, 9), finish_by=at(2017, 12, 18, 17)
-    )
-    superintendents = {}
-    for part in parts:
-        name = part.county.name
-        superintendent = superintendents[name] = make_superintendent_staff(
-            username=f"{name.lower()}-superintendent", county_name=name, superintendent=True
-        )
-        county_count_schedule(
-            county_recount=part, by=superintendent, count_place="Civic Center", count_starts_at=at(2017, 12, 14, 9, 30)
-        )
-        counted(part, clerk_of(name), {"Ben Baker": 1_013} if name == "Cobb" else None)
-        signed_off(part, superintendent)
-    for part in parts:
-        part.refresh_from_db()
-        record_outcome(part, by=superintendents[part.county.name])
-    case.refresh_from_db()
-    return case
+    return request.getfixturevalue("statewide_recorded")
 
 
 def test_finishing_shows_the_returns_that_change_and_the_outcome_before_it_is_done(directed_and_recorded, sos_client):
