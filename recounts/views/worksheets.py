@@ -505,7 +505,7 @@ def _figures_check(request: HttpRequest, county_recount: CountyRecount, **check:
         request,
         back=_url("worksheet", county_recount),
         details_template="recounts/worksheet/figures.html",
-        context=_figures(county_recount, _candidates(county_recount)),
+        context=_figures(county_recount, _candidates(county_recount)) | {"county_recount": county_recount},
         **check,
     )
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from recounts.models import RecountRequest
 from recounts.services.cases import RecountError
+from recounts.services.requests import Signature, request_file
 from tests.factories import (
     build_atlanta_runoff,
     make_candidate_account,
@@ -210,3 +211,18 @@ def test_the_chart_of_a_declared_candidate_names_the_colours_drawn(bottoms, bott
         "Keisha Lance Bottoms (you) 50.45% Mary Norwood 49.55% 0% 60% Each bar is a candidate’s share of the votes "
         "cast, on a scale from 0% to 60%: yours is blue, the others’ light grey."
     ) in text
+
+
+def test_a_check_page_of_the_rehearsal_says_so(rehearsal, fulton_superintendent_client):
+    norwood = rehearsal.candidates.get(name="Mary Norwood")
+    case = request_file(
+        candidate=norwood,
+        by=make_candidate_account(norwood, username="norwood-rehearsal"),
+        signature=Signature(name="Mary Norwood"),
+    )
+
+    check = fulton_superintendent_client.post(
+        reverse("recounts:deny", args=[case.pk]), {"reason": "not_eligible", "ruling": ""}
+    )
+
+    assert (check.context["heading"], text_of(check).count(BANNER)) == ("Check before you deny the request", 1)
